@@ -1,0 +1,1 @@
+"""Interfaces: the ``tabien`` command line (and, later, the HTTP API)."""

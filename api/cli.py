@@ -1,0 +1,177 @@
+"""The ``tabien`` command line.
+
+Errors from the one error tree are translated here, once: the Thai and English message on
+stderr and an exit code (1: verification found a problem; 2: the input or the request was
+refused and nothing was written).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from commands.bootstrap import DEMO_AREA, initialise, load_key_set, trusted_root
+from ledger.application import Ledger
+from ledger.checkpoints import create_checkpoint
+from ledger.config import database_url, keys_dir
+from ledger.errors import TabienError
+from ledger.keys import KeyStore
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="tabien",
+    help="tabien (ทะเบียน): the signed ledger of teachers' personnel records (ก.ค.ศ.16).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+T = TypeVar("T")
+
+
+def _fail(error: TabienError, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]ผิดพลาด / error:[/] {error.message_th}\n  {error.message}")
+    return typer.Exit(code)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except TabienError as e:
+        raise _fail(e) from None
+
+
+def _open_ledger() -> Ledger:
+    return Ledger(url=database_url())
+
+
+@contextmanager
+def _progress(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn()]
+    with Progress(*columns, console=err, transient=False,
+                  disable=not err.is_terminal and total is not None and total < 50_000) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+@app.command()
+def init(
+    area: Annotated[str, typer.Option(help="education area of the demo keys")] = DEMO_AREA,
+) -> None:
+    """Create a new ledger and its key set (สร้างสมุดทะเบียนและชุดกุญแจ)."""
+    with _errors():
+        store = KeyStore(keys_dir())
+        ledger = _open_ledger()
+        keys = initialise(ledger, store, area=area)
+    out.print(f"[green]✓[/] ledger created at {database_url()}")
+    out.print(f"  keys in {store.directory}/ (admin {keys.admin.key_id})")
+    if store.is_development_set:
+        out.print("[bold yellow]⚠ This is a DEVELOPMENT key set: its passphrase is stored beside "
+                  "the keys. Never use it for real records.[/]\n"
+                  "[yellow]  ชุดกุญแจสำหรับการพัฒนาเท่านั้น ห้ามใช้กับข้อมูลจริง[/]")
+
+
+@app.command()
+def seed(
+    people: Annotated[int, typer.Option(min=1, help="people in the demo area")] = 200,
+    years: Annotated[int, typer.Option(min=1, max=40, help="years of history")] = 12,
+    seed: Annotated[int, typer.Option(help="random seed (same seed, same careers)")] = 2567,
+    area: Annotated[str, typer.Option(help="education area")] = DEMO_AREA,
+) -> None:
+    """Seed a demo area with synthetic careers (สร้างข้อมูลตัวอย่าง)."""
+    from commands.seed import seed_area
+
+    with _errors():
+        store = KeyStore(keys_dir())
+        ledger = _open_ledger()
+        keys = load_key_set(store, area)
+        with _progress(f"seeding {area}", None) as advance:
+            summary = seed_area(ledger, keys, store.identity_secret(), people=people,
+                                years=years, seed=seed, area=area, progress=advance)
+    out.print(f"[green]✓[/] {summary.people_total} people, {summary.events} events in "
+              f"{summary.submissions} signed orders ({summary.first_date} – {summary.last_date});"
+              f" {summary.in_service} in service")
+
+
+@app.command()
+def checkpoint() -> None:
+    """Sign and print a checkpoint of the ledger (ลงนามจุดตรวจสอบ)."""
+    with _errors():
+        store = KeyStore(keys_dir())
+        ledger = _open_ledger()
+        row = create_checkpoint(ledger.store, load_key_set(store).checkpoint)
+    typer.echo(row.note, nl=False)
+
+
+@app.command()
+def verify() -> None:
+    """Verify every event, chain, signature and checkpoint (ตรวจสอบความถูกต้อง).
+
+    Exit 0 when the ledger is intact, 1 when anything is wrong.
+    """
+    from audit.verify import verify_ledger
+
+    with _errors():
+        store = KeyStore(keys_dir())
+        ledger = _open_ledger()
+        total = ledger.store.count_events()
+        with _progress("verifying", total) as advance:
+            report = verify_ledger(ledger.store, ledger.mapper, trusted_root=trusted_root(store),
+                                   progress=advance)
+    summary = (f"{report.events} events, {report.submissions} signed submissions, "
+               f"{report.checkpoints} checkpoints")
+    if report.ok:
+        out.print(f"[green]✓ intact / ถูกต้องครบถ้วน:[/] {summary}")
+        return
+    err.print(f"[bold red]✗ {len(report.findings)} problem(s) / พบความผิดปกติ:[/] {summary}")
+    for finding in report.findings[:200]:
+        err.print(f"  {finding}", markup=False, highlight=False)
+    if len(report.findings) > 200:
+        err.print(f"  … and {len(report.findings) - 200} more")
+    raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    people: Annotated[int, typer.Option(min=1, help="people in the demo area")] = 200,
+    years: Annotated[int, typer.Option(min=1, max=40, help="years of history")] = 12,
+) -> None:
+    """Create, seed, checkpoint and verify a demo area in one go (สาธิต)."""
+    ledger = _open_ledger()
+    if ledger.recorder.max_notification_id() is None:
+        init(DEMO_AREA)
+        seed(people=people, years=years, seed=2567, area=DEMO_AREA)
+    else:
+        out.print(f"ledger at {database_url()} already has events: verifying it as it is")
+    checkpoint()
+    verify()
+
+
+@app.command()
+def bench(
+    quick: Annotated[bool, typer.Option(help="smaller sizes, for a smoke run")] = False,
+) -> None:
+    """Run the benchmarks and print one table (วัดประสิทธิภาพ)."""
+    from bench.__main__ import run
+
+    run(quick=quick)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+

@@ -1,0 +1,1 @@
+"""Commands: what registrars and administrators do, on top of the ledger."""

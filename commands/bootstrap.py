@@ -1,0 +1,86 @@
+"""``tabien init``: a new ledger with its key registry.
+
+The first submission of a ledger registers the admin key and is signed by that key (the trust
+anchor); the admin then registers the checkpoint key and the demo area's registrar and
+authority keys. The admin's key id is pinned in the key folder (``trust-root.txt``) so that
+``tabien verify`` can tell a ledger rebuilt around another admin key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from ledger.application import Ledger
+from ledger.errors import Conflict
+from ledger.keys import KeyStore, Signer, SigningKey
+
+__all__ = ["DEMO_AREA", "KeySet", "initialise", "load_key_set", "trusted_root"]
+
+DEMO_AREA = "สพม.16"
+TRUST_ROOT_FILE = "trust-root.txt"
+
+
+@dataclass(frozen=True)
+class KeySet:
+    admin: Signer
+    checkpoint: Signer
+    registrar: Signer
+    authority: Signer
+
+
+def _names(area_code: str) -> dict[str, str]:
+    return {
+        "admin": "tabien-admin",
+        "checkpoint": "tabien-checkpoint",
+        "registrar": f"registrar-{area_code}",
+        "authority": f"authority-{area_code}",
+    }
+
+
+def area_code(area: str) -> str:
+    """A file-name-safe code for an area name (สพม.16 → spm16)."""
+    table = {"สพม.": "spm", "สพป.": "spp"}
+    code = area
+    for thai, latin in table.items():
+        code = code.replace(thai, latin)
+    return "".join(ch for ch in code if ch.isascii() and ch.isalnum()) or "area"
+
+
+def initialise(ledger: Ledger, store: KeyStore, *, area: str = DEMO_AREA,
+               development: bool = True) -> KeySet:
+    """Create the keys, register them in the ledger, and pin the trust root."""
+    if ledger.recorder.max_notification_id() is not None:
+        raise Conflict("this ledger is already initialised", "สมุดทะเบียนนี้ถูกสร้างไว้แล้ว")
+    if development:
+        store.create_development_set()
+    store.identity_secret(create=True)
+    names = _names(area_code(area))
+    for name in names.values():
+        if not store.path_for(name).exists():
+            store.generate(name)
+    keys = KeySet(**{role: store.signer(name) for role, name in names.items()})
+    now = datetime.now(UTC).replace(microsecond=0)
+    admin = SigningKey.register(keys.admin.name, "admin", "", keys.admin.public_key, now)
+    ledger.submit(keys.admin, admin, purpose="genesis: register the admin key")
+    others = [
+        SigningKey.register(keys.checkpoint.name, "checkpoint", "", keys.checkpoint.public_key,
+                            now),
+        SigningKey.register(keys.registrar.name, "registrar", area, keys.registrar.public_key,
+                            now),
+        SigningKey.register(keys.authority.name, "authority", area, keys.authority.public_key,
+                            now),
+    ]
+    ledger.submit(keys.admin, *others, purpose="register the area's keys")
+    (store.directory / TRUST_ROOT_FILE).write_text(keys.admin.key_id + "\n", encoding="utf-8")
+    return keys
+
+
+def load_key_set(store: KeyStore, area: str = DEMO_AREA) -> KeySet:
+    names = _names(area_code(area))
+    return KeySet(**{role: store.signer(name) for role, name in names.items()})
+
+
+def trusted_root(store: KeyStore) -> str | None:
+    path = store.directory / TRUST_ROOT_FILE
+    return path.read_text(encoding="utf-8").strip() if path.exists() else None

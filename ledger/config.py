@@ -1,0 +1,61 @@
+"""Where the ledger lives: one setting, ``TABIEN_DATABASE_URL``, chooses the backend.
+
+* unset → the embedded SQLite file ``./tabien.db``
+* ``sqlite:///path/to/file.db``
+* ``postgresql://user[:password]@host[:port]/dbname[?schema=name]``
+
+Keys live in ``TABIEN_KEYS_DIR`` (default ``./tabien-keys``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+from ledger.errors import InvalidInput
+
+__all__ = ["DEFAULT_DATABASE_URL", "database_env", "database_url", "keys_dir"]
+
+DEFAULT_DATABASE_URL = "sqlite:///tabien.db"
+
+
+def database_url() -> str:
+    return os.environ.get("TABIEN_DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+def keys_dir() -> Path:
+    return Path(os.environ.get("TABIEN_KEYS_DIR") or "tabien-keys")
+
+
+def database_env(url: str) -> dict[str, str]:
+    """The library's environment variables for a database URL."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        # sqlite:///relative.db parses to "/relative.db"; four slashes mean absolute.
+        path = unquote(parsed.path)[1:]
+        if not path:
+            raise InvalidInput(f"no file in SQLite URL {url!r}", "ไม่ได้ระบุไฟล์ฐานข้อมูล SQLite")
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "APPLICATION_RECORDER_TOPIC": "ledger.persistence.sqlite:LedgerSQLiteRecorder",
+        }
+    if parsed.scheme in ("postgresql", "postgres"):
+        schema = parse_qs(parsed.query).get("schema", [""])[0]
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": parsed.path.lstrip("/") or "postgres",
+            "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parsed.port or 5432),
+            "POSTGRES_USER": unquote(parsed.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parsed.password or ""),
+            "POSTGRES_SCHEMA": schema,
+            "POSTGRES_POOL_SIZE": "4",
+            "POSTGRES_MAX_OVERFLOW": "8",
+            "POSTGRES_LOCK_TIMEOUT": "10",
+            "APPLICATION_RECORDER_TOPIC": "ledger.persistence.postgres:LedgerPostgresRecorder",
+        }
+    raise InvalidInput(
+        f"unsupported database URL {url!r}: use sqlite:///FILE or postgresql://…",
+        f"ไม่รองรับที่อยู่ฐานข้อมูล {url!r}: ใช้ sqlite:///ไฟล์ หรือ postgresql://…")

@@ -1,0 +1,84 @@
+"""The one error tree of tabien.
+
+Every error carries an English message and a Thai message, so that each boundary
+(CLI exit code and text, HTTP problem details) can translate it once::
+
+    TabienError
+    ├── InvalidInput            malformed or impossible input: nothing was written
+    │   ├── InvalidNationalID
+    │   └── InvalidDate
+    ├── NotFound
+    ├── Conflict                another writer got there first, or a duplicate
+    ├── RuleViolation           a rule of the domain refuses the command
+    ├── SignatureError          unsigned, wrongly signed, or signed by an invalid key
+    └── IntegrityError          stored history does not match its hashes, chain or proofs
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "Conflict",
+    "IntegrityError",
+    "InvalidDate",
+    "InvalidInput",
+    "InvalidNationalID",
+    "NotFound",
+    "RuleViolation",
+    "SignatureError",
+    "TabienError",
+]
+
+
+class TabienError(Exception):
+    """Base of every error tabien raises on purpose."""
+
+    code = "tabien-error"
+
+    def __init__(self, message: str, message_th: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.message_th = message_th or message
+
+    def bilingual(self) -> str:
+        """The Thai message, then the English one, as users see it."""
+        if self.message_th == self.message:
+            return self.message
+        return f"{self.message_th} / {self.message}"
+
+
+class InvalidInput(TabienError):
+    code = "invalid-input"
+
+
+class InvalidNationalID(InvalidInput):
+    code = "invalid-national-id"
+
+
+class InvalidDate(InvalidInput):
+    code = "invalid-date"
+
+
+class NotFound(TabienError):
+    code = "not-found"
+
+
+class Conflict(TabienError):
+    code = "conflict"
+
+
+class RuleViolation(TabienError):
+    """A domain rule refused a command; ``rule`` names the rule."""
+
+    code = "rule-violation"
+
+    def __init__(self, rule: str, message: str, message_th: str | None = None) -> None:
+        super().__init__(message, message_th)
+        self.rule = rule
+
+
+class SignatureError(TabienError):
+    code = "signature-error"
+
+
+class IntegrityError(TabienError):
+    code = "integrity-error"

@@ -1,0 +1,138 @@
+"""Event hashes, the per-record chain, and signed submissions (DESIGN decisions 5 and 6).
+
+* **Event hash** — SHA-256 over a domain-separated, unambiguous framing of the stored event:
+  the previous event's hash in the same record, the record id, the version, the topic and the
+  canonical state bytes. Because the previous hash is inside the preimage, the event hashes of
+  one record form a hash chain.
+* **Submission** — what one signer appends at once (one command, or one order of thousands of
+  events). Its signature is Ed25519 over a canonical message that names the Merkle root
+  (RFC 6962) of its events' hashes, so a bulk order costs one signature and every event is
+  still covered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from eventsourcing.persistence import StoredEvent
+
+from ledger.errors import SignatureError
+from ledger.merkle import leaf_hash, root_of
+from ledger.transcoder import canonical_json
+
+__all__ = [
+    "GENESIS_HASH",
+    "Submission",
+    "chain_hashes",
+    "event_hash",
+    "sign_submission",
+    "submission_root",
+    "submission_message",
+]
+
+GENESIS_HASH = bytes(32)
+"""The 'previous hash' of a record's first event."""
+
+_EVENT_DOMAIN = b"tabien/event/v1\x00"
+_PACK_VERSION = struct.Struct(">q").pack
+_PACK_LENGTH = struct.Struct(">I").pack
+
+
+def event_hash(previous: bytes, stored: StoredEvent) -> bytes:
+    """The hash of one stored event, chained to its record's previous event."""
+    originator = stored.originator_id
+    originator_bytes = originator.bytes if isinstance(originator, UUID) else originator.encode()
+    topic = stored.topic.encode()
+    return hashlib.sha256(
+        b"".join((
+            _EVENT_DOMAIN,
+            previous,
+            _PACK_LENGTH(len(originator_bytes)),
+            originator_bytes,
+            _PACK_VERSION(stored.originator_version),
+            _PACK_LENGTH(len(topic)),
+            topic,
+            stored.state,
+        ))
+    ).digest()
+
+
+def chain_hashes(
+    stored_events: Sequence[StoredEvent], heads: dict[UUID | str, bytes]
+) -> list[bytes]:
+    """Hash a batch of events in order; ``heads`` gives each record's last hash before it.
+
+    ``heads`` is updated in place, so it ends holding each record's new head.
+    """
+    hashes = []
+    for stored in stored_events:
+        digest = event_hash(heads.get(stored.originator_id, GENESIS_HASH), stored)
+        heads[stored.originator_id] = digest
+        hashes.append(digest)
+    return hashes
+
+
+def submission_root(event_hashes: Iterable[bytes]) -> bytes:
+    """The RFC 6962 Merkle root over a submission's event hashes, in append order."""
+    return root_of([leaf_hash(h) for h in event_hashes])
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A signed batch of events: who signed what, when, and the root it signed."""
+
+    submission_id: UUID
+    key_id: str
+    signed_at: datetime
+    purpose: str
+    event_count: int
+    root: bytes
+    signature: bytes
+
+    @property
+    def message(self) -> bytes:
+        return submission_message(self.submission_id, self.key_id, self.signed_at,
+                                  self.purpose, self.event_count, self.root)
+
+    def verify_signature(self, public_key: Ed25519PublicKey) -> None:
+        try:
+            public_key.verify(self.signature, self.message)
+        except InvalidSignature:
+            raise SignatureError(
+                f"submission {self.submission_id}: signature does not verify with key "
+                f"{self.key_id}",
+                f"ลายมือชื่อดิจิทัลของชุดรายการ {self.submission_id} ไม่ถูกต้องสำหรับกุญแจ "
+                f"{self.key_id}",
+            ) from None
+
+
+def submission_message(submission_id: UUID, key_id: str, signed_at: datetime, purpose: str,
+                       event_count: int, root: bytes) -> bytes:
+    """The exact bytes a submission's signature covers."""
+    return canonical_json({
+        "type": "tabien-submission/v1",
+        "submission_id": str(submission_id),
+        "key_id": key_id,
+        "signed_at": signed_at.isoformat(),
+        "purpose": purpose,
+        "event_count": event_count,
+        "root": root.hex(),
+    })
+
+
+def sign_submission(private_key: Ed25519PrivateKey, *, submission_id: UUID, key_id: str,
+                    signed_at: datetime, purpose: str, event_hashes: Sequence[bytes]
+                    ) -> Submission:
+    """Sign a batch of event hashes as one submission."""
+    root = submission_root(event_hashes)
+    message = submission_message(submission_id, key_id, signed_at, purpose,
+                                 len(event_hashes), root)
+    return Submission(submission_id, key_id, signed_at, purpose, len(event_hashes), root,
+                      private_key.sign(message))

@@ -1,0 +1,78 @@
+"""Recorders that keep the integrity columns beside the library's stored events.
+
+The library's recorders store ``(originator_id, originator_version, topic, state)`` with a
+notification id; these subclasses add each event's hash, and two tables: the signed
+submissions (which notification-id range each one covers) and the signed checkpoints of the
+Merkle log. Both backends share the row types below, so ``audit`` verifies them the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+
+from ledger.integrity import Submission
+
+__all__ = ["CheckpointRow", "LedgerRecorder", "LogRow", "SignedBatch", "SubmissionRow"]
+
+
+@dataclass(frozen=True)
+class SignedBatch:
+    """What the ledger hands the recorder with a batch: each event's hash and the signature."""
+
+    event_hashes: Sequence[bytes]
+    submission: Submission
+
+
+@dataclass(frozen=True)
+class LogRow:
+    notification_id: int
+    originator_id: UUID | str
+    originator_version: int
+    topic: str
+    state: bytes
+    event_hash: bytes
+
+    def stored_event(self) -> StoredEvent:
+        return StoredEvent(self.originator_id, self.originator_version, self.topic, self.state)
+
+
+@dataclass(frozen=True)
+class SubmissionRow:
+    submission: Submission
+    first_notification_id: int
+    last_notification_id: int
+
+
+@dataclass(frozen=True)
+class CheckpointRow:
+    tree_size: int
+    last_notification_id: int
+    note: str
+    compact_range: bytes
+
+
+class LedgerRecorder(Protocol):
+    """What the ledger and the auditor need from a backend beyond the library's recorder."""
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: object
+    ) -> Sequence[int] | None: ...
+
+    def select_hashes(
+        self, keys: Sequence[tuple[UUID | str, int]]
+    ) -> dict[UUID | str, bytes]: ...
+
+    def iter_log(self, after: int = 0, batch_size: int = 20_000) -> Iterator[LogRow]: ...
+
+    def count_events(self) -> int: ...
+
+    def submissions(self) -> list[SubmissionRow]: ...
+
+    def insert_checkpoint(self, row: CheckpointRow) -> None: ...
+
+    def checkpoints(self) -> list[CheckpointRow]: ...

@@ -1,0 +1,164 @@
+"""SQLite recorder: the library's application recorder plus integrity columns and tables.
+
+The embedded default. Writers take SQLite's write lock up front (``BEGIN IMMEDIATE``) so that
+reading the current maximum notification id and inserting after it is one atomic step, even
+across processes sharing the file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+
+from ledger.integrity import GENESIS_HASH, Submission, chain_hashes
+from ledger.persistence import CheckpointRow, LogRow, SignedBatch, SubmissionRow
+
+__all__ = ["LedgerSQLiteRecorder"]
+
+
+def _key(originator_id: UUID | str) -> str:
+    return originator_id.hex if isinstance(originator_id, UUID) else originator_id
+
+
+class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
+    def __init__(self, datastore: SQLiteDatastore,
+                 events_table_name: str = "stored_events") -> None:
+        self.submissions_table_name = f"{events_table_name}_submissions"
+        self.checkpoints_table_name = f"{events_table_name}_checkpoints"
+        super().__init__(datastore, events_table_name)
+        self.insert_events_statement = (
+            f"INSERT INTO {self.events_table_name} (rowid, originator_id, originator_version, "
+            "topic, state, event_hash) VALUES (?,?,?,?,?,?)"
+        )
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            f"CREATE TABLE IF NOT EXISTS {self.events_table_name} ("
+            "originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB, "
+            "event_hash BLOB NOT NULL, PRIMARY KEY (originator_id, originator_version))",
+            f"CREATE TABLE IF NOT EXISTS {self.submissions_table_name} ("
+            "submission_id TEXT PRIMARY KEY, key_id TEXT NOT NULL, signed_at TEXT NOT NULL, "
+            "purpose TEXT NOT NULL, event_count INTEGER NOT NULL, root BLOB NOT NULL, "
+            "signature BLOB NOT NULL, first_notification_id INTEGER NOT NULL, "
+            "last_notification_id INTEGER NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self.checkpoints_table_name} ("
+            "tree_size INTEGER PRIMARY KEY, last_notification_id INTEGER NOT NULL, "
+            "note TEXT NOT NULL, compact_range BLOB NOT NULL)",
+        ]
+
+    # ----------------------------------------------------------------- writing
+
+    def insert_events(self, stored_events: Sequence[StoredEvent],
+                      **kwargs: Any) -> Sequence[int] | None:
+        if not stored_events:
+            return []
+        with self.datastore.get_connection(commit=True) as conn:
+            cursor = conn.cursor()
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                try:
+                    ids = self._insert_events(cursor, stored_events, **kwargs)
+                    conn.commit()
+                except BaseException:
+                    conn.rollback()
+                    raise
+            except sqlite3.IntegrityError as e:
+                raise IntegrityError(e) from e
+            except sqlite3.OperationalError as e:
+                raise OperationalError(e) from e
+        return ids
+
+    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
+                       **kwargs: Any) -> Sequence[int] | None:
+        batch: SignedBatch | None = kwargs.get("integrity")
+        first_id = (self._max_notification_id(c) or 0) + 1
+        hashes = (list(batch.event_hashes) if batch is not None
+                  else self._hash_in_transaction(c, stored_events))
+        rows = [
+            (notification_id, _key(s.originator_id), s.originator_version, s.topic, s.state,
+             digest)
+            for notification_id, (s, digest) in enumerate(zip(stored_events, hashes,
+                                                              strict=True), start=first_id)
+        ]
+        c.executemany(self.insert_events_statement, rows)
+        last_id = first_id + len(rows) - 1
+        if batch is not None:
+            s = batch.submission
+            c.execute(
+                f"INSERT INTO {self.submissions_table_name} VALUES (?,?,?,?,?,?,?,?,?)",
+                (str(s.submission_id), s.key_id, s.signed_at.isoformat(), s.purpose,
+                 s.event_count, s.root, s.signature, first_id, last_id))
+        return list(range(first_id, last_id + 1))
+
+    def _hash_in_transaction(self, c: SQLiteCursor,
+                             stored_events: Sequence[StoredEvent]) -> list[bytes]:
+        firsts: dict[UUID | str, int] = {}
+        for s in stored_events:
+            firsts.setdefault(s.originator_id, s.originator_version)
+        heads = self._select_hashes(c, [(k, v - 1) for k, v in firsts.items()])
+        return chain_hashes(stored_events, heads)
+
+    # ----------------------------------------------------------------- reading
+
+    def select_hashes(self, keys: Sequence[tuple[UUID | str, int]]) -> dict[UUID | str, bytes]:
+        with self.datastore.transaction(commit=False) as c:
+            return self._select_hashes(c, keys)
+
+    def _select_hashes(self, c: SQLiteCursor,
+                       keys: Sequence[tuple[UUID | str, int]]) -> dict[UUID | str, bytes]:
+        result: dict[UUID | str, bytes] = {}
+        statement = (f"SELECT event_hash FROM {self.events_table_name} "
+                     "WHERE originator_id=? AND originator_version=?")
+        for originator_id, version in keys:
+            c.execute(statement, (_key(originator_id), version))
+            row = c.fetchone()
+            result[originator_id] = bytes(row[0]) if row else GENESIS_HASH
+        return result
+
+    def iter_log(self, after: int = 0, batch_size: int = 20_000) -> Iterator[LogRow]:
+        statement = (
+            "SELECT rowid, originator_id, originator_version, topic, state, event_hash "
+            f"FROM {self.events_table_name} WHERE rowid > ? ORDER BY rowid LIMIT ?")
+        while True:
+            with self.datastore.transaction(commit=False) as c:
+                c.execute(statement, (after, batch_size))
+                rows = c.fetchall()
+            for r in rows:
+                yield LogRow(r[0], self.convert_originator_id(r[1]), r[2], r[3], bytes(r[4]),
+                             bytes(r[5]))
+            if len(rows) < batch_size:
+                return
+            after = rows[-1][0]
+
+    def count_events(self) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT COUNT(*) FROM {self.events_table_name}")
+            return int(c.fetchone()[0])
+
+    def submissions(self) -> list[SubmissionRow]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT * FROM {self.submissions_table_name} "
+                      "ORDER BY first_notification_id")
+            rows = c.fetchall()
+        return [
+            SubmissionRow(
+                Submission(UUID(r[0]), r[1], datetime.fromisoformat(r[2]), r[3], r[4],
+                           bytes(r[5]), bytes(r[6])), r[7], r[8])
+            for r in rows
+        ]
+
+    def insert_checkpoint(self, row: CheckpointRow) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(f"INSERT INTO {self.checkpoints_table_name} VALUES (?,?,?,?)",
+                      (row.tree_size, row.last_notification_id, row.note, row.compact_range))
+
+    def checkpoints(self) -> list[CheckpointRow]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT * FROM {self.checkpoints_table_name} ORDER BY tree_size")
+            return [CheckpointRow(r[0], r[1], r[2], bytes(r[3])) for r in c.fetchall()]
