@@ -39,7 +39,10 @@ T = TypeVar("T")
 
 
 def _fail(error: TabienError, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]ผิดพลาด / error:[/] {error.message_th}\n  {error.message}")
+    err.print(f"[bold red]ผิดพลาด / error:[/] {error.message_th}", soft_wrap=True)
+    err.print(f"  {error.message}", markup=False, highlight=False, soft_wrap=True)
+    for detail in error.details:
+        err.print(f"  • {detail}", markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -136,10 +139,36 @@ def verify() -> None:
         return
     err.print(f"[bold red]✗ {len(report.findings)} problem(s) / พบความผิดปกติ:[/] {summary}")
     for finding in report.findings[:200]:
-        err.print(f"  {finding}", markup=False, highlight=False)
+        err.print(f"  {finding}", markup=False, highlight=False, soft_wrap=True)
     if len(report.findings) > 200:
         err.print(f"  … and {len(report.findings) - 200} more")
     raise typer.Exit(1)
+
+
+@app.command()
+def append(
+    file: Annotated[typer.FileText, typer.Argument(help="JSON lines, one entry per line")],
+    signer: Annotated[str, typer.Option(help="registrar or authority")] = "registrar",
+    purpose: Annotated[str, typer.Option(help="what this submission is, e.g. the order")] = "",
+    area: Annotated[str, typer.Option(help="education area of the signing key")] = DEMO_AREA,
+) -> None:
+    """Append entries from a JSON-lines file as one signed submission (บันทึกรายการ).
+
+    Every line is checked first; if any is refused, nothing is written.
+    """
+    from commands.append import append_entries, read_entry_lines
+
+    if signer not in ("registrar", "authority"):
+        raise _fail(TabienError(f"unknown signer {signer!r}: use registrar or authority",
+                                f"ไม่รู้จักผู้ลงนาม {signer!r}"))
+    with _errors():
+        entries = read_entry_lines(file)
+        store = KeyStore(keys_dir())
+        ledger = _open_ledger()
+        keys = load_key_set(store, area)
+        ids = append_entries(ledger, getattr(keys, signer), store.identity_secret(), entries,
+                             purpose=purpose or f"{len(entries)} entries from {file.name}")
+    out.print(f"[green]✓[/] {len(ids)} event(s) appended at positions {ids[0]}–{ids[-1]}")
 
 
 @app.command()

@@ -72,8 +72,8 @@ class _KnownKey:
 class _OpenSubmission:
     row: SubmissionRow
     leaves: list[bytes] = field(default_factory=list)
+    key_rows: list[LogRow] = field(default_factory=list)
     career: bool = False
-    keys: bool = False
 
 
 class _Verifier:
@@ -88,6 +88,7 @@ class _Verifier:
         self.key_aggregates: dict[UUID, SigningKey] = {}
         self.heads: dict[UUID | str, tuple[int, bytes]] = {}
         self.frontier = CompactRange()
+        self.applied_key_events: set[int] = set()
 
     def fail(self, check: str, where: str, message: str) -> None:
         self.report.findings.append(Finding(check, where, message))
@@ -152,29 +153,31 @@ class _Verifier:
         if digest != row.event_hash:
             self.fail("hash", self.where(row), "stored bytes do not match the event's hash")
         self.heads[row.originator_id] = (row.originator_version, digest)
-        if row.topic.startswith(_KEY_TOPIC_PREFIX):
-            self.learn_key_event(row)
         return digest
 
-    def learn_key_event(self, row: LogRow) -> None:
-        try:
-            event = self.mapper.to_domain_event(row.stored_event())
-        except Exception as e:  # noqa: BLE001 - any decoding failure is a finding
-            self.fail("key-registry", self.where(row), f"cannot decode key event: {e}")
-            return
-        aggregate = self.key_aggregates.get(row.originator_id)  # type: ignore[arg-type]
-        try:
-            mutated = event.mutate(aggregate)  # type: ignore[attr-defined]
-        except Exception as e:  # noqa: BLE001
-            self.fail("key-registry", self.where(row), f"key event does not apply: {e}")
-            return
-        assert isinstance(mutated, SigningKey)
-        self.key_aggregates[mutated.id] = mutated
-        known = self.keys.get(mutated.key_id)
-        if known is None:
-            self.keys[mutated.key_id] = _KnownKey(mutated, row.notification_id)
-        elif mutated.revoked_at is not None and known.revoked_from is None:
-            known.revoked_from = row.notification_id
+    def learn_key_events(self, rows: list[LogRow]) -> dict[str, _KnownKey]:
+        """Apply a verified submission's key events; return the keys they touched."""
+        touched: dict[str, _KnownKey] = {}
+        for row in rows:
+            if row.notification_id in self.applied_key_events:
+                continue
+            self.applied_key_events.add(row.notification_id)
+            try:
+                event = self.mapper.to_domain_event(row.stored_event())
+                aggregate = self.key_aggregates.get(row.originator_id)  # type: ignore[arg-type]
+                mutated = event.mutate(aggregate)  # type: ignore[attr-defined]
+            except Exception as e:  # noqa: BLE001 - any failure to apply is a finding
+                self.fail("key-registry", self.where(row), f"key event does not apply: {e}")
+                continue
+            assert isinstance(mutated, SigningKey)
+            self.key_aggregates[mutated.id] = mutated
+            known = self.keys.get(mutated.key_id)
+            if known is None:
+                known = self.keys[mutated.key_id] = _KnownKey(mutated, row.notification_id)
+            elif mutated.revoked_at is not None and known.revoked_from is None:
+                known.revoked_from = row.notification_id
+            touched[mutated.key_id] = known
+        return touched
 
     # ----------------------------------------------------------- submissions
 
@@ -182,7 +185,7 @@ class _Verifier:
     def collect(current: _OpenSubmission, row: LogRow, digest: bytes) -> None:
         current.leaves.append(leaf_hash(digest))
         if row.topic.startswith(_KEY_TOPIC_PREFIX):
-            current.keys = True
+            current.key_rows.append(row)
         else:
             current.career = True
 
@@ -195,30 +198,33 @@ class _Verifier:
                       f"{len(current.leaves)} are in the log")
         elif root_of(current.leaves) != submission.root:
             self.fail("submission", where, "the events do not match the signed Merkle root")
-        self.check_submission_key(current, where)
+        # Key events change what later signatures may rely on: they count only once the
+        # submission carrying them is intact and properly signed.
+        elif self.check_submission_key(current, where) and current.key_rows:
+            self.learn_key_events(current.key_rows)
 
-    def check_submission_key(self, current: _OpenSubmission, where: str) -> None:
+    def check_submission_key(self, current: _OpenSubmission, where: str) -> bool:
         submission = current.row.submission
-        known = self.keys.get(submission.key_id)
         first_id = current.row.first_notification_id
-        if known is None or known.registered_at > current.row.last_notification_id:
+        known = self.keys.get(submission.key_id)
+        if known is None and first_id == 1:
+            known = self.learn_key_events(current.key_rows).get(submission.key_id)
+            if known is not None and not self.is_trust_anchor(known, first_id):
+                known = None
+        if known is None:
             self.fail("signature", where, f"key {submission.key_id} is not registered")
-            return
-        genesis = known.registered_at >= first_id
-        if genesis and not self.is_trust_anchor(known, first_id):
-            self.fail("signature", where,
-                      f"key {submission.key_id} registered itself outside the genesis")
-            return
+            return False
         try:
             submission.verify_signature(known.key.public_key)
             self.check_key_valid(known, submission.signed_at, first_id)
         except SignatureError as e:
             self.fail("signature", where, e.message)
-            return
-        role_ok = (not current.keys or known.key.role == "admin") and \
+            return False
+        role_ok = (not current.key_rows or known.key.role == "admin") and \
                   (not current.career or known.key.role in ("registrar", "authority"))
         if not role_ok:
             self.fail("signature", where, f"a {known.key.role} key may not sign these events")
+        return role_ok
 
     def is_trust_anchor(self, known: _KnownKey, first_id: int) -> bool:
         if first_id != 1 or known.key.role != "admin":

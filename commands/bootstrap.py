@@ -15,7 +15,14 @@ from ledger.application import Ledger
 from ledger.errors import Conflict
 from ledger.keys import KeyStore, Signer, SigningKey
 
-__all__ = ["DEMO_AREA", "KeySet", "initialise", "load_key_set", "trusted_root"]
+__all__ = [
+    "DEMO_AREA",
+    "KeySet",
+    "initialise",
+    "load_key_set",
+    "register_keys",
+    "trusted_root",
+]
 
 DEMO_AREA = "สพม.16"
 TRUST_ROOT_FILE = "trust-root.txt"
@@ -60,6 +67,13 @@ def initialise(ledger: Ledger, store: KeyStore, *, area: str = DEMO_AREA,
         if not store.path_for(name).exists():
             store.generate(name)
     keys = KeySet(**{role: store.signer(name) for role, name in names.items()})
+    register_keys(ledger, keys, area)
+    (store.directory / TRUST_ROOT_FILE).write_text(keys.admin.key_id + "\n", encoding="utf-8")
+    return keys
+
+
+def register_keys(ledger: Ledger, keys: KeySet, area: str) -> None:
+    """The genesis submission (the admin key, self-signed), then the other keys."""
     now = datetime.now(UTC).replace(microsecond=0)
     admin = SigningKey.register(keys.admin.name, "admin", "", keys.admin.public_key, now)
     ledger.submit(keys.admin, admin, purpose="genesis: register the admin key")
@@ -72,8 +86,6 @@ def initialise(ledger: Ledger, store: KeyStore, *, area: str = DEMO_AREA,
                             now),
     ]
     ledger.submit(keys.admin, *others, purpose="register the area's keys")
-    (store.directory / TRUST_ROOT_FILE).write_text(keys.admin.key_id + "\n", encoding="utf-8")
-    return keys
 
 
 def load_key_set(store: KeyStore, area: str = DEMO_AREA) -> KeySet:

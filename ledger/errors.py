@@ -34,10 +34,12 @@ class TabienError(Exception):
 
     code = "tabien-error"
 
-    def __init__(self, message: str, message_th: str | None = None) -> None:
+    def __init__(self, message: str, message_th: str | None = None,
+                 details: list[str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.message_th = message_th or message
+        self.details = details or []
 
     def bilingual(self) -> str:
         """The Thai message, then the English one, as users see it."""
@@ -72,7 +74,7 @@ class RuleViolation(TabienError):
     code = "rule-violation"
 
     def __init__(self, rule: str, message: str, message_th: str | None = None) -> None:
-        super().__init__(message, message_th)
+        super().__init__(message, message_th, [f"rule / กฎ: {rule}"])
         self.rule = rule
 
 

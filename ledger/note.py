@@ -167,7 +167,8 @@ def open_note(note: str, verifiers: Mapping[str, Ed25519PublicKey]) -> SignedNot
 
     Signatures from unknown keys (name or key ID not matching a verifier) are
     ignored, as the spec requires.  Raises :class:`SignatureError` if the note is
-    malformed, if a signature from a known key fails, or if no known key signed.
+    malformed, if a signature from a known key fails, or if no known key signed;
+    :class:`InvalidInput` if a name in ``verifiers`` is not a valid key name.
     """
     text, lines = _split_note(note)
     known = {(name, key_hash(name, key)): key for name, key in verifiers.items()}

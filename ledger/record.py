@@ -287,6 +287,8 @@ class PersonnelRecord(Aggregate):
         else:
             self.check_not_before_birth(effective_date)
             self.check_in_service_on(effective_date)
+        if event_class is PersonnelRecord.LeftService:
+            self.check_leaving_reason(fields["reason"])
         self.trigger_event(event_class, **fields)
 
     # ------------------------------------------------------------------ guards
@@ -304,6 +306,14 @@ class PersonnelRecord(Aggregate):
                 f"the person left service on {self.left_on}: nothing can take effect after it",
                 f"พ้นจากราชการแล้วเมื่อ {self.left_on} บันทึกรายการที่มีผลหลังจากนั้นไม่ได้",
             )
+
+    @staticmethod
+    def check_leaving_reason(reason: str) -> None:
+        if reason not in LEAVING_REASONS:
+            raise RuleViolation("record.leaving-reason",
+                                f"unknown reason for leaving service {reason!r}; "
+                                f"known: {', '.join(LEAVING_REASONS)}",
+                                f"ไม่รู้จักเหตุพ้นจากราชการ {reason!r}")
 
     def check_can_amend(self, version: int) -> None:
         entry = self.entries.get(version)
@@ -430,4 +440,3 @@ for _cls in vars(PersonnelRecord).values():
     if isinstance(_cls, type) and issubclass(_cls, PersonnelRecord.Event) and _cls.KIND:
         _cls.apply = _APPLIERS.get(_cls, _apply_plain)  # type: ignore[method-assign]
         EVENT_KINDS[_cls.KIND] = _cls
-assert LEAVING_REASONS  # the reasons a LeftService entry may give

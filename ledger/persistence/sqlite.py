@@ -22,6 +22,20 @@ from ledger.persistence import CheckpointRow, LogRow, SignedBatch, SubmissionRow
 __all__ = ["LedgerSQLiteRecorder"]
 
 
+def _text(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def _blob(value: object) -> bytes:
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape")
+    if isinstance(value, int):
+        return value.to_bytes(8, "big", signed=True)
+    return bytes(value) if isinstance(value, (bytes, bytearray, memoryview)) else b""
+
+
 def _key(originator_id: UUID | str) -> str:
     return originator_id.hex if isinstance(originator_id, UUID) else originator_id
 
@@ -130,11 +144,19 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 c.execute(statement, (after, batch_size))
                 rows = c.fetchall()
             for r in rows:
-                yield LogRow(r[0], self.convert_originator_id(r[1]), r[2], r[3], bytes(r[4]),
-                             bytes(r[5]))
+                yield LogRow(r[0], self._lenient_id(r[1]), r[2], _text(r[3]), _blob(r[4]),
+                             _blob(r[5]))
             if len(rows) < batch_size:
                 return
             after = rows[-1][0]
+
+    def _lenient_id(self, value: object) -> UUID | str:
+        # The auditor reads whatever is stored: a damaged id must become a finding, not a crash.
+        text = _text(value)
+        try:
+            return self.convert_originator_id(text)
+        except ValueError:
+            return text
 
     def count_events(self) -> int:
         with self.datastore.transaction(commit=False) as c:

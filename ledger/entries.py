@@ -1,0 +1,186 @@
+"""Untyped input (JSON from a file, a form or a request) → a checked career entry.
+
+This is the one place where outside data becomes event fields, so every refusal here says
+what is wrong in Thai and English, and nothing is written for a refused entry. Dates go
+through ``ledger.thaidate.parse_date``, which refuses a Buddhist-Era year given as a
+Christian-Era date.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import Any
+
+from ledger.errors import InvalidDate, InvalidInput
+from ledger.identity import normalise_national_id
+from ledger.record import EVENT_KINDS, PersonnelRecord
+from ledger.thaidate import parse_date
+from ledger.vocabulary import OrderRef
+
+__all__ = ["Entry", "parse_entry"]
+
+# Fields the ledger itself sets on every event; never taken from input.
+_RESERVED = {"originator_id", "originator_version", "timestamp", "originator_topic"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A checked entry: which record, which kind, and the event's fields."""
+
+    national_id: str
+    event_class: type[PersonnelRecord.Event]
+    fields: dict[str, Any]
+
+
+def parse_entry(payload: Mapping[str, Any]) -> Entry:
+    """Check one entry given as ``{"national_id", "kind", "effective_date", "order", ...}``."""
+    if not isinstance(payload, Mapping):
+        raise InvalidInput("an entry must be a JSON object", "แต่ละรายการต้องเป็นออบเจกต์ JSON")
+    national_id = normalise_national_id(_required_text(payload, "national_id"))
+    event_class = _event_class(payload.get("kind"))
+    hints = _field_types(event_class)
+    unknown = set(payload) - set(hints) - {"national_id", "kind"}
+    if unknown:
+        raise InvalidInput(
+            f"unknown field(s) for {event_class.KIND}: {', '.join(sorted(unknown))}",
+            f"ช่องข้อมูลที่ไม่รู้จักสำหรับ {event_class.LABEL_TH}: {', '.join(sorted(unknown))}")
+    fields = {name: _convert(name, payload.get(name, _MISSING), kind)
+              for name, kind in hints.items()}
+    if event_class is PersonnelRecord.Opened:
+        fields["national_id"] = national_id
+    return Entry(national_id, event_class, fields)
+
+
+class _Missing:
+    """Marks a field absent from the input (as opposed to given as null)."""
+
+
+_MISSING = _Missing()
+
+
+def _event_class(kind: object) -> type[PersonnelRecord.Event]:
+    if not isinstance(kind, str) or kind not in EVENT_KINDS:
+        known = ", ".join(sorted(EVENT_KINDS))
+        raise InvalidInput(f"unknown event kind {kind!r}; known kinds: {known}",
+                           f"ไม่รู้จักประเภทรายการ {kind!r} (ประเภทที่มี: {known})")
+    return EVENT_KINDS[kind]
+
+
+@cache
+def _field_types(event_class: type[PersonnelRecord.Event]) -> dict[str, Any]:
+    hints = typing.get_type_hints(event_class)
+    return {f.name: hints[f.name] for f in dataclasses.fields(event_class)  # type: ignore[arg-type]
+            if f.name not in _RESERVED}
+
+
+def _required_text(payload: Mapping[str, Any], name: str) -> str:
+    value = payload.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{name} is required", f"ต้องระบุ {name}")
+    return value
+
+
+def _convert(name: str, value: Any, kind: Any) -> Any:
+    optional = _is_optional(kind)
+    if value is _MISSING or value is None:
+        if optional:
+            return None
+        if name == "order":
+            raise InvalidInput("the order reference (authority, order_number, order_date) is "
+                               "required", "ต้องอ้างอิงคำสั่ง (ผู้ออกคำสั่ง เลขที่ และวันที่)")
+        raise InvalidInput(f"field {name} is required", f"ต้องระบุช่อง {name}")
+    base = _non_none(kind)
+    try:
+        return _CONVERTERS[base](name, value)
+    except KeyError:
+        return _convert_any(name, value, base)
+
+
+def _is_optional(kind: Any) -> bool:
+    return isinstance(kind, types.UnionType) and type(None) in typing.get_args(kind)
+
+
+def _non_none(kind: Any) -> Any:
+    if isinstance(kind, types.UnionType):
+        args = [a for a in typing.get_args(kind) if a is not type(None)]
+        return args[0]
+    return kind
+
+
+def _as_text(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(f"field {name} must be text", f"ช่อง {name} ต้องเป็นข้อความ")
+    if len(value) > 2000:
+        raise InvalidInput(f"field {name} is too long", f"ช่อง {name} ยาวเกินไป")
+    return value
+
+
+def _as_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 10**12:
+        raise InvalidInput(f"field {name} must be a whole number", f"ช่อง {name} ต้องเป็นจำนวนเต็ม")
+    return value
+
+
+def _as_bool(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput(f"field {name} must be true or false", f"ช่อง {name} ต้องเป็นจริงหรือเท็จ")
+    return value
+
+
+def _as_decimal(name: str, value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, str, float)):
+        raise InvalidInput(f"field {name} must be a number", f"ช่อง {name} ต้องเป็นตัวเลข")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise InvalidInput(f"field {name} must be a number", f"ช่อง {name} ต้องเป็นตัวเลข") \
+            from None
+    if not number.is_finite() or abs(number) > 10**12:
+        raise InvalidInput(f"field {name} is out of range", f"ช่อง {name} มีค่าเกินขอบเขต")
+    return number
+
+
+def _as_date(name: str, value: Any) -> date:
+    if not isinstance(value, str):
+        raise InvalidDate(f"field {name} must be a date such as 2024-04-01",
+                          f"ช่อง {name} ต้องเป็นวันที่ เช่น 1/4/2567")
+    try:
+        return parse_date(value)
+    except InvalidDate as e:
+        raise InvalidDate(f"{name}: {e.message}", f"{name}: {e.message_th}") from None
+
+
+def _as_order(name: str, value: Any) -> OrderRef:
+    if not isinstance(value, Mapping):
+        raise InvalidInput("the order reference must give authority, order_number and "
+                           "order_date", "การอ้างอิงคำสั่งต้องมีผู้ออกคำสั่ง เลขที่ และวันที่")
+    return OrderRef(
+        authority=_as_text("order.authority", value.get("authority", "")),
+        order_number=_as_text("order.order_number", value.get("order_number", "")),
+        order_date=_as_date("order.order_date", value.get("order_date")),
+    )
+
+
+def _as_mapping(name: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise InvalidInput(f"field {name} must be an object", f"ช่อง {name} ต้องเป็นออบเจกต์")
+    return dict(value)
+
+
+_CONVERTERS: dict[Any, Any] = {
+    str: _as_text, int: _as_int, bool: _as_bool, Decimal: _as_decimal, date: _as_date,
+    OrderRef: _as_order,
+}
+
+
+def _convert_any(name: str, value: Any, base: Any) -> Any:
+    if typing.get_origin(base) is dict:
+        return _as_mapping(name, value)
+    raise InvalidInput(f"field {name} has an unsupported type", f"ช่อง {name} มีชนิดข้อมูลที่ไม่รองรับ")

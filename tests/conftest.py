@@ -1,0 +1,62 @@
+"""Fixtures shared by the test modules: a ledger on each backend, initialised with keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from commands.bootstrap import KeySet, initialise
+from ledger.application import Ledger
+from ledger.keys import KeyStore
+from tests.pg import database_url, fresh_schema
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@dataclass
+class LedgerEnv:
+    """A ledger, its keys, and the environment the CLI needs to reach the same ledger."""
+
+    backend: str
+    url: str
+    keys_dir: Path
+    ledger: Ledger
+    store: KeyStore
+    keys: KeySet
+
+    @property
+    def cli_env(self) -> dict[str, str]:
+        return {"TABIEN_DATABASE_URL": self.url, "TABIEN_KEYS_DIR": str(self.keys_dir),
+                "TABIEN_KEY_PASSPHRASE": "test-passphrase"}
+
+    def reopen(self) -> Ledger:
+        return Ledger(url=self.url)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def ledger_env(backend: str, tmp_path: Path) -> Iterator[LedgerEnv]:
+    keys_dir = tmp_path / "keys"
+    store = KeyStore(keys_dir, passphrase=b"test-passphrase")
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path}/tabien.db"
+        ledger = Ledger(url=url)
+        yield LedgerEnv(backend, url, keys_dir, ledger, store,
+                        initialise(ledger, store, development=False))
+        ledger.close()
+        return
+    with fresh_schema() as schema:
+        url = database_url(schema)
+        ledger = Ledger(url=url)
+        try:
+            yield LedgerEnv(backend, url, keys_dir, ledger, store,
+                            initialise(ledger, store, development=False))
+        finally:
+            ledger.close()

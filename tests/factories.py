@@ -1,0 +1,58 @@
+"""Small, readable careers for tests (the demo seed lives in commands.seed)."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from ledger.application import Ledger
+from ledger.identity import check_digit, record_id_for
+from ledger.keys import Signer
+from ledger.record import PersonnelRecord
+from ledger.vocabulary import OrderRef
+
+SECRET = b"s" * 32
+AREA = "สพม.16"
+
+
+def national_id(n: int) -> str:
+    """A valid national ID numbered ``n`` (type 1, registry office 1001)."""
+    first12 = f"11001{n:07d}"
+    return first12 + str(check_digit(first12))
+
+
+def order(number: str, on: date) -> OrderRef:
+    return OrderRef(AREA, number, on)
+
+
+def open_person(n: int, *, birth: date = date(1985, 5, 1),
+                appointed: date = date(2010, 5, 16)) -> PersonnelRecord:
+    nid = national_id(n)
+    record = PersonnelRecord.open(
+        record_id_for(nid, SECRET), effective_date=appointed,
+        order=order(f"{n}/2553", appointed), national_id=nid, prefix="นางสาว",
+        first_name=f"ครู{n}", last_name="ใจดี", birth_date=birth, area=AREA)
+    record.record(PersonnelRecord.Appointed, effective_date=appointed,
+                  order=order(f"{n}/2553", appointed), position_title="ครูผู้ช่วย",
+                  position_number=f"{1000 + n}", unit="โรงเรียนปากพนัง", area=AREA,
+                  rank="assistant", salary=15_050, staff_type="teacher", on_probation=True)
+    return record
+
+
+def raise_salary(record: PersonnelRecord, on: date, new_salary: int,
+                 number: str = "77/2554") -> None:
+    record.record(PersonnelRecord.SalaryRaised, effective_date=on,
+                  order=order(number, on), new_salary=new_salary, percent=None, steps=None,
+                  calculation_base=None, special_compensation=0, appraisal="ดี")
+
+
+def small_ledger(ledger: Ledger, signer: Signer, people: int = 4) -> list[UUID]:
+    """``people`` careers in three submissions: openings, a salary order, one more raise."""
+    records = [open_person(n) for n in range(1, people + 1)]
+    ledger.submit(signer, *records, purpose="คำสั่ง บรรจุและแต่งตั้ง")
+    for i, record in enumerate(records):
+        raise_salary(record, date(2011, 4, 1), 15_500 + 10 * i)
+    ledger.submit(signer, *records, purpose="คำสั่ง เลื่อนเงินเดือน 1 เม.ย. 2554")
+    raise_salary(records[0], date(2011, 10, 1), 16_000, "300/2554")
+    ledger.submit(signer, records[0], purpose="คำสั่ง เลื่อนเงินเดือน 1 ต.ค. 2554")
+    return [r.id for r in records]
