@@ -15,17 +15,19 @@ the ledger unsigned.
 
 from __future__ import annotations
 
+import gc
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.domain import CanMutateAggregate, MutableOrImmutableAggregate
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate, CanMutateAggregate
 from eventsourcing.persistence import IntegrityError as StoreIntegrityError
-from eventsourcing.persistence import Recording, StoredEvent, Transcoder
+from eventsourcing.persistence import Mapper, Recording, StoredEvent, Transcoder
 from eventsourcing.utils import EnvType
 
 from ledger.config import database_env, database_url
@@ -40,10 +42,11 @@ from ledger.integrity import (
 from ledger.keys import Signer, SigningKey, key_record_id
 from ledger.persistence import LedgerRecorder, SignedBatch
 from ledger.record import PersonnelRecord
-from ledger.transcoder import CanonicalTranscoder
+from ledger.transcoder import CanonicalTranscoder, LedgerMapper
 
 __all__ = ["CLOCK_SKEW", "Draft", "Ledger"]
 
+_HEAD_CACHE_SIZE = 500_000
 CLOCK_SKEW = timedelta(minutes=5)
 """How far a submission's signing time may be from the ledger's clock when it is appended."""
 
@@ -52,21 +55,41 @@ _ROLES_FOR_KEYS = frozenset({"admin"})
 _ROLES_FOR_CAREER = frozenset({"registrar", "authority"})
 
 
-@dataclass
+@contextmanager
+def _paused_gc(batch_size: int) -> Iterator[None]:
+    """Pause the cyclic garbage collector while a large batch is mapped and written.
+
+    A 10,000-event order allocates tens of thousands of short-lived, acyclic objects; with a
+    large heap (a registrar's session holds thousands of records) the collector's repeated
+    passes would cost more than the work itself. Nothing here creates reference cycles, and
+    the collector resumes when the batch is done.
+    """
+    if batch_size < 1_000 or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+@dataclass(frozen=True)
 class Draft:
     """Events ready to be signed: their stored form and their chained hashes."""
 
-    domain_events: list[CanMutateAggregate[UUID]]
-    stored_events: list[StoredEvent]
-    event_hashes: list[bytes]
-    aggregates: dict[UUID, MutableOrImmutableAggregate[UUID]]
+    domain_events: tuple[CanMutateAggregate[UUID], ...]
+    stored_events: tuple[StoredEvent, ...]
+    event_hashes: tuple[bytes, ...]
+    root: bytes
+    aggregates: dict[UUID, Aggregate]
 
     def sign(self, signer: Signer, purpose: str, *, signed_at: datetime | None = None,
              submission_id: UUID | None = None) -> Submission:
         return sign_submission(
             signer.private_key, submission_id=submission_id or uuid.uuid4(),
             key_id=signer.key_id, signed_at=signed_at or datetime.now(UTC), purpose=purpose,
-            event_hashes=self.event_hashes)
+            event_hashes=self.event_hashes, root=self.root)
 
 
 class Ledger(Application[UUID]):
@@ -78,9 +101,14 @@ class Ledger(Application[UUID]):
         merged = dict(database_env(url or database_url()))
         merged.update(env or {})
         super().__init__(merged)
+        self._heads: dict[UUID | str, tuple[int, bytes]] = {}
 
     def construct_transcoder(self) -> Transcoder:
         return CanonicalTranscoder()
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self.factory.mapper(transcoder=self.construct_transcoder(),
+                                   mapper_class=LedgerMapper)
 
     @property
     def store(self) -> LedgerRecorder:
@@ -92,33 +120,54 @@ class Ledger(Application[UUID]):
         raise SignatureError("the ledger records only signed submissions: use submit()",
                              "สมุดทะเบียนรับเฉพาะรายการที่ลงลายมือชื่อดิจิทัลแล้ว")
 
-    def prepare(self, *aggregates: MutableOrImmutableAggregate[UUID]) -> Draft:
+    def prepare(self, *aggregates: Aggregate) -> Draft:
         """Collect pending events and hash them onto their records' chains."""
-        processing: ProcessingEvent[UUID] = ProcessingEvent()
-        processing.collect_events(*aggregates)
-        events = cast(list[CanMutateAggregate[UUID]], processing.events)
-        stored = [self.mapper.to_stored_event(e) for e in events]
-        return Draft(events, stored, self._hashes_for(stored), dict(processing.aggregates))
+        events: list[CanMutateAggregate[UUID]] = []
+        for aggregate in aggregates:
+            events.extend(aggregate.collect_events())
+        with _paused_gc(len(events)):
+            stored = [self.mapper.to_stored_event(e) for e in events]
+            hashes = tuple(self._hashes_for(stored))
+            return Draft(tuple(events), tuple(stored), hashes, submission_root(hashes),
+                         {a.id: a for a in aggregates})
 
     def _hashes_for(self, stored: Sequence[StoredEvent]) -> list[bytes]:
         firsts: dict[UUID | str, int] = {}
         for s in stored:
             firsts.setdefault(s.originator_id, s.originator_version)
-        # A record's first event chains from the genesis hash: no need to ask the store.
-        existing = [(k, v - 1) for k, v in firsts.items() if v > 1]
-        heads: dict[UUID | str, bytes] = dict.fromkeys(firsts, GENESIS_HASH)
-        if existing:
-            heads.update(self.store.select_hashes(existing))
+        heads: dict[UUID | str, bytes] = {}
+        missing: list[tuple[UUID | str, int]] = []
+        for originator_id, version in firsts.items():
+            previous = version - 1
+            cached = self._heads.get(originator_id)
+            if previous == 0:
+                # A record's first event chains from the genesis hash.
+                heads[originator_id] = GENESIS_HASH
+            elif cached is not None and cached[0] == previous:
+                # Versions never change once stored, so a cached (version, hash) is always
+                # right; if another writer got there first the insert conflicts anyway.
+                heads[originator_id] = cached[1]
+            else:
+                missing.append((originator_id, previous))
+        if missing:
+            heads.update(self.store.select_hashes(missing))
         return chain_hashes(stored, heads)
+
+    def _remember_heads(self, draft: Draft) -> None:
+        if len(self._heads) > _HEAD_CACHE_SIZE:
+            self._heads.clear()
+        for stored, digest in zip(draft.stored_events, draft.event_hashes, strict=True):
+            self._heads[stored.originator_id] = (stored.originator_version, digest)
 
     def append(self, draft: Draft, submission: Submission | None) -> list[int]:
         """Check a signed draft and record it in one transaction; return notification ids."""
         self.check_submission(draft, submission)
         assert submission is not None
         try:
-            ids = self.recorder.insert_events(
-                draft.stored_events,
-                integrity=SignedBatch(draft.event_hashes, submission))
+            with _paused_gc(len(draft.stored_events)):
+                ids = self.recorder.insert_events(
+                    draft.stored_events,
+                    integrity=SignedBatch(draft.event_hashes, submission))
         except StoreIntegrityError as e:
             raise Conflict(
                 "another submission changed one of these records first; reload and retry",
@@ -128,13 +177,14 @@ class Ledger(Application[UUID]):
         self._after_append(draft, ids)
         return list(ids)
 
-    def submit(self, signer: Signer, *aggregates: MutableOrImmutableAggregate[UUID],
+    def submit(self, signer: Signer, *aggregates: Aggregate,
                purpose: str) -> list[int]:
         """Prepare, sign and append in one call (the in-process path)."""
         draft = self.prepare(*aggregates)
         return self.append(draft, draft.sign(signer, purpose))
 
     def _after_append(self, draft: Draft, ids: Sequence[int]) -> None:
+        self._remember_heads(draft)
         if self.repository.cache and not self.repository.fastforward:
             for aggregate_id, aggregate in draft.aggregates.items():
                 self.repository.cache.put(aggregate_id, aggregate)
@@ -150,9 +200,9 @@ class Ledger(Application[UUID]):
         if not draft.stored_events:
             raise SignatureError("an empty submission cannot be appended",
                                  "ไม่มีรายการให้บันทึก")
-        recomputed = self._hashes_for(draft.stored_events)
-        expected = submission_root(recomputed)
-        if submission.event_count != len(recomputed) or submission.root != expected:
+        # The draft is immutable and made by prepare(), so its hashes and root are those of its
+        # stored events; what must hold is that the signature covers exactly them.
+        if submission.event_count != len(draft.event_hashes) or submission.root != draft.root:
             raise SignatureError(
                 "the submission's root does not match its events",
                 "ค่าราก Merkle ของชุดรายการไม่ตรงกับรายการที่ส่งมา")

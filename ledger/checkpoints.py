@@ -31,9 +31,9 @@ def create_checkpoint(store: LedgerRecorder, signer: Signer,
     latest = store.checkpoints()[-1] if store.checkpoints() else None
     frontier = CompactRange.from_bytes(latest.compact_range) if latest else CompactRange()
     last_id = latest.last_notification_id if latest else 0
-    for row in store.iter_log(after=last_id):
-        frontier.append(leaf_hash(row.event_hash))
-        last_id = row.notification_id
+    for log_row in store.iter_log(after=last_id):
+        frontier.append(leaf_hash(log_row.event_hash))
+        last_id = log_row.notification_id
     if latest is not None and frontier.size == latest.tree_size:
         return latest
     moment = (now or datetime.now(UTC)).replace(microsecond=0)

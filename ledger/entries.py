@@ -76,7 +76,7 @@ def _event_class(kind: object) -> type[PersonnelRecord.Event]:
 @cache
 def _field_types(event_class: type[PersonnelRecord.Event]) -> dict[str, Any]:
     hints = typing.get_type_hints(event_class)
-    return {f.name: hints[f.name] for f in dataclasses.fields(event_class)  # type: ignore[arg-type]
+    return {f.name: hints[f.name] for f in dataclasses.fields(event_class)
             if f.name not in _RESERVED}
 
 

@@ -33,8 +33,8 @@ __all__ = [
     "chain_hashes",
     "event_hash",
     "sign_submission",
-    "submission_root",
     "submission_message",
+    "submission_root",
 ]
 
 GENESIS_HASH = bytes(32)
@@ -128,10 +128,11 @@ def submission_message(submission_id: UUID, key_id: str, signed_at: datetime, pu
 
 
 def sign_submission(private_key: Ed25519PrivateKey, *, submission_id: UUID, key_id: str,
-                    signed_at: datetime, purpose: str, event_hashes: Sequence[bytes]
-                    ) -> Submission:
-    """Sign a batch of event hashes as one submission."""
-    root = submission_root(event_hashes)
+                    signed_at: datetime, purpose: str, event_hashes: Sequence[bytes],
+                    root: bytes | None = None) -> Submission:
+    """Sign a batch of event hashes as one submission (``root`` if already computed)."""
+    if root is None:
+        root = submission_root(event_hashes)
     message = submission_message(submission_id, key_id, signed_at, purpose,
                                  len(event_hashes), root)
     return Submission(submission_id, key_id, signed_at, purpose, len(event_hashes), root,

@@ -67,7 +67,8 @@ def test_bad_lines_are_refused_and_nothing_is_written(
     # One good line beside the bad one: the whole file is refused, not just the bad line.
     code, output = run_append(ledger_env, tmp_path, opening(2), line)
     assert code == 2, output
-    assert english in output and thai in output, output
+    assert english in output, output
+    assert thai in output, output
     assert "line 2" in output
     assert events(ledger_env) == before
 
@@ -82,7 +83,8 @@ def test_an_entry_after_leaving_service_is_refused(ledger_env: LedgerEnv, tmp_pa
     late.pop("reason")
     code, output = run_append(ledger_env, tmp_path, late)
     assert code == 2
-    assert "left service" in output and "พ้นจากราชการ" in output
+    assert "left service" in output
+    assert "พ้นจากราชการ" in output
     assert events(ledger_env) == before
 
 

@@ -75,7 +75,8 @@ def flip(path: Path, mutation: tuple[int, str, int, int]) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
     rowids = [r[0] for r in conn.execute("SELECT rowid FROM stored_events ORDER BY rowid")]
     rowid = rowids[row_pick % len(rowids)]
-    (value,) = conn.execute(f"SELECT {column} FROM stored_events WHERE rowid = ?", (rowid,)).fetchone()
+    select = f"SELECT {column} FROM stored_events WHERE rowid = ?"
+    (value,) = conn.execute(select, (rowid,)).fetchone()
     conn.execute(f"UPDATE stored_events SET {column} = ? WHERE rowid = ?",
                  (mutate(value, offset, mask), rowid))
     conn.close()
@@ -99,7 +100,8 @@ def mutate(value: Any, offset: int, mask: int) -> Any:
     return bytes(raw)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(plan=careers, mutation=mutations)
 def test_any_single_byte_change_is_detected(keys: KeySet, plan: list[list[int]],
                                            mutation: tuple[int, str, int, int]) -> None:
