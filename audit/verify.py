@@ -26,7 +26,7 @@ from eventsourcing.persistence import Mapper
 
 from ledger.checkpoints import checkpoint_time, log_origin
 from ledger.errors import IntegrityError, SignatureError
-from ledger.integrity import GENESIS_HASH, event_hash
+from ledger.integrity import GENESIS_HASH, event_hash_of
 from ledger.keys import SigningKey
 from ledger.merkle import CompactRange, leaf_hash, root_of
 from ledger.note import CheckpointBody, open_note
@@ -149,7 +149,8 @@ class _Verifier:
             self.fail("chain", self.where(row),
                       f"follows version {previous_version} of its record: an event is "
                       "missing, moved or swapped")
-        digest = event_hash(previous, row.stored_event())
+        digest = event_hash_of(previous, row.originator_id, row.originator_version, row.topic,
+                               row.state)
         if digest != row.event_hash:
             self.fail("hash", self.where(row), "stored bytes do not match the event's hash")
         self.heads[row.originator_id] = (row.originator_version, digest)

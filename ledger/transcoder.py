@@ -16,7 +16,6 @@ import typing
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -83,9 +82,8 @@ def _optional(convert: Converter) -> Converter:
 
 
 def _value_class_converter(cls: type[Any]) -> Converter:
-    fields = _converters_for(cls)
-
     def convert(value: Any) -> Any:
+        fields = _converters_for(cls)
         return cls(**{k: fields[k](v) if k in fields else v for k, v in value.items()})
 
     return convert
@@ -106,14 +104,24 @@ def _converter_for(annotation: Any) -> Converter | None:
         return _optional(inner) if inner is not None else None
     if annotation in _SCALARS:
         return _SCALARS[annotation]
-    if isinstance(annotation, type) and _VALUE_CLASSES.get(annotation.__name__) is annotation:
-        return _value_class_converter(annotation)
+    value_class = _VALUE_CLASSES.get(getattr(annotation, "__name__", ""))
+    if value_class is not None and value_class is annotation:
+        return _value_class_converter(value_class)
     return None
 
 
-@cache
+_CONVERTERS: dict[type[Any], dict[str, Converter]] = {}
+
+
 def _converters_for(cls: type[Any]) -> dict[str, Converter]:
     """For each field of a dataclass whose JSON form differs from its Python type."""
+    known = _CONVERTERS.get(cls)
+    if known is None:
+        known = _CONVERTERS[cls] = _build_converters(cls)
+    return known
+
+
+def _build_converters(cls: type[Any]) -> dict[str, Converter]:
     hints = typing.get_type_hints(cls)
     names = [f.name for f in dataclasses.fields(cls)] if dataclasses.is_dataclass(cls) \
         else list(hints)
@@ -158,7 +166,8 @@ class LedgerMapper(Mapper[UUID]):
             msg = (f"Failed to deserialise stored event {stored_event.originator_id} "
                    f"v{stored_event.originator_version} ({stored_event.topic}): {e}")
             raise MapperDeserialisationError(msg) from e
-        id_convertor = find_id_convertor(cls, type(stored_event.originator_id))
+        id_type: Any = type(stored_event.originator_id)
+        id_convertor = find_id_convertor(cls, id_type)
         state["originator_id"] = id_convertor(stored_event.originator_id)
         state["originator_version"] = stored_event.originator_version
         class_version = getattr(cls, "class_version", 1)

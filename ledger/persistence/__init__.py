@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -28,8 +28,10 @@ class SignedBatch:
     submission: Submission
 
 
-@dataclass(frozen=True)
-class LogRow:
+class LogRow(NamedTuple):
+    """One stored event with its position and stored hash (a tuple: the auditor reads
+    millions of these)."""
+
     notification_id: int
     originator_id: UUID | str
     originator_version: int

@@ -175,14 +175,13 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             "event_hash FROM {events} WHERE notification_id > %s "
             "ORDER BY notification_id LIMIT %s")
         while True:
-            with self.datastore.get_connection() as conn:
-                rows = conn.execute(statement, (after, batch_size)).fetchall()
-            for r in rows:
-                yield LogRow(r["notification_id"], r["originator_id"], r["originator_version"],
-                             r["topic"], bytes(r["state"]), bytes(r["event_hash"]))
+            with self.datastore.get_connection() as conn, \
+                    conn.cursor(row_factory=tuple_row) as curs:
+                rows = curs.execute(statement, (after, batch_size), binary=True).fetchall()
+            yield from (LogRow(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows)
             if len(rows) < batch_size:
                 return
-            after = rows[-1]["notification_id"]
+            after = rows[-1][0]
 
     def count_events(self) -> int:
         with self.datastore.get_connection() as conn:

@@ -29,6 +29,8 @@ def _text(value: object) -> str:
 
 
 def _blob(value: object) -> bytes:
+    if type(value) is bytes:
+        return value
     if isinstance(value, str):
         return value.encode("utf-8", "surrogateescape")
     if isinstance(value, int):
