@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any, Protocol, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -40,6 +40,7 @@ from ledger.integrity import (
     submission_root,
 )
 from ledger.keys import Signer, SigningKey, key_record_id
+from ledger.merkle import CompactRange, leaf_hash
 from ledger.persistence import LedgerRecorder, SignedBatch
 from ledger.record import PersonnelRecord
 from ledger.transcoder import CanonicalTranscoder, LedgerMapper
@@ -47,12 +48,41 @@ from ledger.transcoder import CanonicalTranscoder, LedgerMapper
 __all__ = ["CLOCK_SKEW", "Draft", "Ledger"]
 
 _HEAD_CACHE_SIZE = 500_000
+_STREAM_FROM = 2_000  # events in one submission from which submit() streams
+_STREAM_CHUNK = 1_000
 CLOCK_SKEW = timedelta(minutes=5)
 """How far a submission's signing time may be from the ledger's clock when it is appended."""
 
 # Which key roles may sign which kind of event.
 _ROLES_FOR_KEYS = frozenset({"admin"})
 _ROLES_FOR_CAREER = frozenset({"registrar", "authority"})
+
+
+class _Versioned(Protocol):
+    @property
+    def originator_id(self) -> UUID | str: ...
+
+    @property
+    def originator_version(self) -> int: ...
+
+
+def _collect(aggregates: Sequence[Aggregate]) -> list[CanMutateAggregate[UUID]]:
+    events: list[CanMutateAggregate[UUID]] = []
+    for aggregate in aggregates:
+        events.extend(aggregate.collect_events())
+    return events
+
+
+@contextmanager
+def _conflicts_refused() -> Iterator[None]:
+    """A primary-key clash means another writer took a version first: a domain conflict."""
+    try:
+        yield
+    except StoreIntegrityError as e:
+        raise Conflict(
+            "another submission changed one of these records first; reload and retry",
+            "มีการบันทึกรายการของทะเบียนประวัตินี้ก่อนหน้าแล้ว กรุณาโหลดใหม่และลองอีกครั้ง",
+        ) from e
 
 
 @contextmanager
@@ -122,19 +152,18 @@ class Ledger(Application[UUID]):
 
     def prepare(self, *aggregates: Aggregate) -> Draft:
         """Collect pending events and hash them onto their records' chains."""
-        events: list[CanMutateAggregate[UUID]] = []
-        for aggregate in aggregates:
-            events.extend(aggregate.collect_events())
+        events = _collect(aggregates)
         with _paused_gc(len(events)):
             stored = [self.mapper.to_stored_event(e) for e in events]
-            hashes = tuple(self._hashes_for(stored))
+            hashes = tuple(chain_hashes(stored, self._heads_for(stored)))
             return Draft(tuple(events), tuple(stored), hashes, submission_root(hashes),
                          {a.id: a for a in aggregates})
 
-    def _hashes_for(self, stored: Sequence[StoredEvent]) -> list[bytes]:
+    def _heads_for(self, events: Sequence[_Versioned]) -> dict[UUID | str, bytes]:
+        """The hash each record's chain continues from, for a batch of its next events."""
         firsts: dict[UUID | str, int] = {}
-        for s in stored:
-            firsts.setdefault(s.originator_id, s.originator_version)
+        for event in events:
+            firsts.setdefault(event.originator_id, event.originator_version)
         heads: dict[UUID | str, bytes] = {}
         missing: list[tuple[UUID | str, int]] = []
         for originator_id, version in firsts.items():
@@ -151,7 +180,7 @@ class Ledger(Application[UUID]):
                 missing.append((originator_id, previous))
         if missing:
             heads.update(self.store.select_hashes(missing))
-        return chain_hashes(stored, heads)
+        return heads
 
     def _remember_heads(self, draft: Draft) -> None:
         if len(self._heads) > _HEAD_CACHE_SIZE:
@@ -163,25 +192,55 @@ class Ledger(Application[UUID]):
         """Check a signed draft and record it in one transaction; return notification ids."""
         self.check_submission(draft, submission)
         assert submission is not None
-        try:
-            with _paused_gc(len(draft.stored_events)):
-                ids = self.recorder.insert_events(
-                    draft.stored_events,
-                    integrity=SignedBatch(draft.event_hashes, submission))
-        except StoreIntegrityError as e:
-            raise Conflict(
-                "another submission changed one of these records first; reload and retry",
-                "มีการบันทึกรายการของทะเบียนประวัตินี้ก่อนหน้าแล้ว กรุณาโหลดใหม่และลองอีกครั้ง",
-            ) from e
+        with _paused_gc(len(draft.stored_events)), _conflicts_refused():
+            ids = self.recorder.insert_events(
+                draft.stored_events, integrity=SignedBatch(draft.event_hashes, submission))
         assert ids is not None
         self._after_append(draft, ids)
         return list(ids)
 
-    def submit(self, signer: Signer, *aggregates: Aggregate,
-               purpose: str) -> list[int]:
-        """Prepare, sign and append in one call (the in-process path)."""
-        draft = self.prepare(*aggregates)
-        return self.append(draft, draft.sign(signer, purpose))
+    def submit(self, signer: Signer, *aggregates: Aggregate, purpose: str) -> list[int]:
+        """Prepare, sign and append in one call (the in-process path).
+
+        A large order is streamed: its events are mapped, hashed and written in chunks inside
+        one transaction, so the database ingests one chunk while the next is prepared, and
+        the transaction commits only after the whole order is signed and checked exactly as
+        ``append`` checks it — or writes nothing.
+        """
+        events = _collect(aggregates)
+        if len(events) < _STREAM_FROM:
+            with _paused_gc(len(events)):
+                stored = [self.mapper.to_stored_event(e) for e in events]
+                hashes = tuple(chain_hashes(stored, self._heads_for(stored)))
+            draft = Draft(tuple(events), tuple(stored), hashes, submission_root(hashes),
+                          {a.id: a for a in aggregates})
+            return self.append(draft, draft.sign(signer, purpose))
+        return self._stream(signer, events, aggregates, purpose)
+
+    def _stream(self, signer: Signer, events: list[CanMutateAggregate[UUID]],
+                aggregates: Sequence[Aggregate], purpose: str) -> list[int]:
+        key = self.key(signer.key_id)  # before taking the write lock
+        heads = self._heads_for(events)
+        stored_all: list[StoredEvent] = []
+        hashes_all: list[bytes] = []
+        frontier = CompactRange()
+        with _paused_gc(len(events)), _conflicts_refused(), self.store.bulk_writer() as writer:
+            for start in range(0, len(events), _STREAM_CHUNK):
+                stored = [self.mapper.to_stored_event(e)
+                          for e in events[start:start + _STREAM_CHUNK]]
+                hashes = chain_hashes(stored, heads)
+                writer.write(stored, hashes)
+                frontier.extend([leaf_hash(h) for h in hashes])
+                stored_all.extend(stored)
+                hashes_all.extend(hashes)
+            draft = Draft(tuple(events), tuple(stored_all), tuple(hashes_all), frontier.root(),
+                          {a.id: a for a in aggregates})
+            submission = draft.sign(signer, purpose)
+            self._check_signed_by(key, draft, submission)
+            writer.submission = submission
+        ids = list(range(writer.first_id, writer.next_id))
+        self._after_append(draft, ids)
+        return ids
 
     def _after_append(self, draft: Draft, ids: Sequence[int]) -> None:
         self._remember_heads(draft)
@@ -197,6 +256,10 @@ class Ledger(Application[UUID]):
         if submission is None:
             raise SignatureError("the submission is not signed",
                                  "ชุดรายการนี้ยังไม่ได้ลงลายมือชื่อดิจิทัล")
+        self._check_signed_by(self._signing_key(draft, submission), draft, submission, now)
+
+    def _check_signed_by(self, key: SigningKey, draft: Draft, submission: Submission,
+                         now: datetime | None = None) -> None:
         if not draft.stored_events:
             raise SignatureError("an empty submission cannot be appended",
                                  "ไม่มีรายการให้บันทึก")
@@ -212,7 +275,9 @@ class Ledger(Application[UUID]):
                 f"the submission was signed at {submission.signed_at.isoformat()}, too far "
                 f"from now ({moment.isoformat()}); sign it again",
                 "เวลาที่ลงลายมือชื่อห่างจากเวลาปัจจุบันเกินกำหนด กรุณาลงลายมือชื่อใหม่")
-        key = self._signing_key(draft, submission)
+        if submission.key_id != key.key_id:
+            raise SignatureError(f"the submission names key {submission.key_id}, not "
+                                 f"{key.key_id}", "รหัสกุญแจของชุดรายการไม่ตรงกับผู้ลงนาม")
         submission.verify_signature(key.public_key)
         key.check_usable_at(submission.signed_at)
         self._check_role(key, draft)

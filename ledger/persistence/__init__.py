@@ -8,16 +8,25 @@ Merkle log. Both backends share the row types below, so ``audit`` verifies them 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from ledger.integrity import Submission
+from ledger.integrity import Submission, chain_hashes
 
-__all__ = ["CheckpointRow", "LedgerRecorder", "LogRow", "SignedBatch", "SubmissionRow"]
+__all__ = [
+    "BulkWrite",
+    "CheckpointRow",
+    "LedgerRecorder",
+    "LogRow",
+    "SignedBatch",
+    "SubmissionRow",
+    "chain_from_store",
+]
 
 
 @dataclass(frozen=True)
@@ -58,8 +67,23 @@ class CheckpointRow:
     compact_range: bytes
 
 
+class BulkWrite(Protocol):
+    """An open write transaction holding the log's write lock: events are streamed into it in
+    chunks (so the database ingests one chunk while the next is prepared) and it commits,
+    with ``submission`` if one is set, when its ``with`` block ends — or writes nothing if the
+    block raises."""
+
+    first_id: int
+    next_id: int
+    submission: Submission | None
+
+    def write(self, stored_events: Sequence[StoredEvent], hashes: Sequence[bytes]) -> None: ...
+
+
 class LedgerRecorder(Protocol):
     """What the ledger and the auditor need from a backend beyond the library's recorder."""
+
+    def bulk_writer(self) -> AbstractContextManager[BulkWrite]: ...
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: object
@@ -78,3 +102,18 @@ class LedgerRecorder(Protocol):
     def insert_checkpoint(self, row: CheckpointRow) -> None: ...
 
     def checkpoints(self) -> list[CheckpointRow]: ...
+
+
+def chain_from_store(
+    stored_events: Sequence[StoredEvent],
+    select_hashes: Callable[[Sequence[tuple[UUID | str, int]]], dict[UUID | str, bytes]],
+) -> list[bytes]:
+    """Chain a batch that came without hashes (raw stored events, as the library's contract
+    tests write them) from its records' stored heads.
+
+    Reading the heads outside the write lock is safe: a stored version never changes, and if
+    another writer takes the version this batch wants, the insert conflicts."""
+    firsts: dict[UUID | str, int] = {}
+    for stored in stored_events:
+        firsts.setdefault(stored.originator_id, stored.originator_version)
+    return chain_hashes(stored_events, select_hashes([(k, v - 1) for k, v in firsts.items()]))

@@ -11,18 +11,26 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from psycopg import Cursor
+from psycopg import Copy, Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
-from ledger.integrity import GENESIS_HASH, Submission, chain_hashes
-from ledger.persistence import CheckpointRow, LogRow, SignedBatch, SubmissionRow
+from ledger.integrity import GENESIS_HASH, Submission
+from ledger.persistence import (
+    BulkWrite,
+    CheckpointRow,
+    LogRow,
+    SignedBatch,
+    SubmissionRow,
+    chain_from_store,
+)
 
 __all__ = ["LedgerPostgresRecorder"]
 
@@ -82,59 +90,33 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
 
     def insert_events(self, stored_events: Sequence[StoredEvent],
                       **kwargs: Any) -> Sequence[int] | None:
-        batch: SignedBatch | None = kwargs.get("integrity")
         if not stored_events:
             return []
+        batch: SignedBatch | None = kwargs.get("integrity")
+        hashes = (batch.event_hashes if batch is not None
+                  else chain_from_store(stored_events, self.select_hashes))
+        with self.bulk_writer() as writer:
+            writer.write(stored_events, hashes)
+            writer.submission = batch.submission if batch is not None else None
+        return list(range(writer.first_id, writer.next_id))
+
+    @contextmanager
+    def bulk_writer(self) -> Iterator[BulkWrite]:
         with self.datastore.get_connection() as conn, conn.transaction(), \
                 conn.cursor() as curs:
-            self._insert_events(curs, stored_events, **kwargs)
             self._lock_table(curs)
             curs.execute(self._sql("SELECT COALESCE(MAX(notification_id), 0) AS m FROM {events}"))
             row = curs.fetchone()
             assert row is not None
-            first_id = int(row["m"]) + 1
-            hashes = (list(batch.event_hashes) if batch is not None
-                      else self._hash_in_transaction(curs, stored_events))
-            self._copy_rows(curs, stored_events, hashes, first_id)
-            last_id = first_id + len(stored_events) - 1
-            if batch is not None:
-                self._insert_submission(curs, batch.submission, first_id, last_id)
+            with curs.copy(self._copy_statement) as copy:
+                writer = _CopyWriter(copy, int(row["m"]) + 1,
+                                     self.datastore.originator_id_type == "text")
+                yield writer
+                copy.write(_COPY_TRAILER)
+            if writer.submission is not None:
+                self._insert_submission(curs, writer.submission, writer.first_id,
+                                        writer.next_id - 1)
             self._notify_channel(curs)
-        return list(range(first_id, last_id + 1))
-
-    def _hash_in_transaction(self, curs: Cursor[DictRow],
-                             stored_events: Sequence[StoredEvent]) -> list[bytes]:
-        # A batch without precomputed hashes (the library's own contract tests write raw
-        # stored events) is chained here, under the lock, from the records' current heads.
-        firsts: dict[UUID | str, int] = {}
-        for s in stored_events:
-            firsts.setdefault(s.originator_id, s.originator_version)
-        heads = self._select_hashes(curs, [(k, v - 1) for k, v in firsts.items()])
-        return chain_hashes(stored_events, heads)
-
-    def _copy_rows(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
-                   hashes: Sequence[bytes], first_id: int) -> None:
-        parts: list[bytes] = [_COPY_HEADER]
-        append = parts.append
-        int8 = _INT8.pack
-        text_ids = self.datastore.originator_id_type == "text"
-        for notification_id, (s, digest) in enumerate(zip(stored_events, hashes, strict=True),
-                                                     start=first_id):
-            if text_ids:
-                oid = str(s.originator_id).encode()
-                append(_FIELD_COUNT + _LEN(len(oid)) + oid)
-            else:
-                oid_uuid = s.originator_id
-                raw = oid_uuid.bytes if isinstance(oid_uuid, UUID) else UUID(oid_uuid).bytes
-                append(_FIELD_COUNT + _UUID_LEN + raw)
-            topic = s.topic.encode()
-            append(int8(8, s.originator_version) + _LEN(len(topic)) + topic
-                   + _LEN(len(s.state)))
-            append(s.state)
-            append(int8(8, notification_id) + _HASH_LEN + digest)
-        append(_COPY_TRAILER)
-        with curs.copy(self._copy_statement) as copy:
-            copy.write(b"".join(parts))
 
     def _insert_submission(self, curs: Cursor[DictRow], submission: Submission,
                            first_id: int, last_id: int) -> None:
@@ -216,3 +198,35 @@ def _submission_row(r: dict[str, Any]) -> SubmissionRow:
         event_count=r["event_count"], root=bytes(r["root"]),
         signature=bytes(r["signature"]))
     return SubmissionRow(submission, r["first_notification_id"], r["last_notification_id"])
+
+
+class _CopyWriter:
+    """Streams rows into an open binary COPY, one chunk per ``write``."""
+
+    def __init__(self, copy: Copy, first_id: int, text_ids: bool) -> None:
+        self.copy = copy
+        self.first_id = self.next_id = first_id
+        self.text_ids = text_ids
+        self.submission: Submission | None = None
+        copy.write(_COPY_HEADER)
+
+    def write(self, stored_events: Sequence[StoredEvent], hashes: Sequence[bytes]) -> None:
+        parts: list[bytes] = []
+        append = parts.append
+        int8 = _INT8.pack
+        for notification_id, (s, digest) in enumerate(zip(stored_events, hashes, strict=True),
+                                                     start=self.next_id):
+            if self.text_ids:
+                oid = str(s.originator_id).encode()
+                append(_FIELD_COUNT + _LEN(len(oid)) + oid)
+            else:
+                oid_uuid = s.originator_id
+                raw = oid_uuid.bytes if isinstance(oid_uuid, UUID) else UUID(oid_uuid).bytes
+                append(_FIELD_COUNT + _UUID_LEN + raw)
+            topic = s.topic.encode()
+            append(int8(8, s.originator_version) + _LEN(len(topic)) + topic
+                   + _LEN(len(s.state)))
+            append(s.state)
+            append(int8(8, notification_id) + _HASH_LEN + digest)
+        self.copy.write(b"".join(parts))
+        self.next_id += len(stored_events)

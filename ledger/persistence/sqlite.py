@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -16,8 +17,15 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
-from ledger.integrity import GENESIS_HASH, Submission, chain_hashes
-from ledger.persistence import CheckpointRow, LogRow, SignedBatch, SubmissionRow
+from ledger.integrity import GENESIS_HASH, Submission
+from ledger.persistence import (
+    BulkWrite,
+    CheckpointRow,
+    LogRow,
+    SignedBatch,
+    SubmissionRow,
+    chain_from_store,
+)
 
 __all__ = ["LedgerSQLiteRecorder"]
 
@@ -74,12 +82,25 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                       **kwargs: Any) -> Sequence[int] | None:
         if not stored_events:
             return []
+        batch: SignedBatch | None = kwargs.get("integrity")
+        hashes = (batch.event_hashes if batch is not None
+                  else chain_from_store(stored_events, self.select_hashes))
+        with self.bulk_writer() as writer:
+            writer.write(stored_events, hashes)
+            writer.submission = batch.submission if batch is not None else None
+        return list(range(writer.first_id, writer.next_id))
+
+    @contextmanager
+    def bulk_writer(self) -> Iterator[BulkWrite]:
         with self.datastore.get_connection(commit=True) as conn:
             cursor = conn.cursor()
             try:
                 cursor.execute("BEGIN IMMEDIATE")
                 try:
-                    ids = self._insert_events(cursor, stored_events, **kwargs)
+                    writer = _RowWriter(self, cursor, (self._max_notification_id(cursor) or 0) + 1)
+                    yield writer
+                    if writer.submission is not None:
+                        self._insert_submission(cursor, writer)
                     conn.commit()
                 except BaseException:
                     conn.rollback()
@@ -88,37 +109,14 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 raise IntegrityError(e) from e
             except sqlite3.OperationalError as e:
                 raise OperationalError(e) from e
-        return ids
 
-    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
-                       **kwargs: Any) -> Sequence[int] | None:
-        batch: SignedBatch | None = kwargs.get("integrity")
-        first_id = (self._max_notification_id(c) or 0) + 1
-        hashes = (list(batch.event_hashes) if batch is not None
-                  else self._hash_in_transaction(c, stored_events))
-        rows = [
-            (notification_id, _key(s.originator_id), s.originator_version, s.topic, s.state,
-             digest)
-            for notification_id, (s, digest) in enumerate(zip(stored_events, hashes,
-                                                              strict=True), start=first_id)
-        ]
-        c.executemany(self.insert_events_statement, rows)
-        last_id = first_id + len(rows) - 1
-        if batch is not None:
-            s = batch.submission
-            c.execute(
-                f"INSERT INTO {self.submissions_table_name} VALUES (?,?,?,?,?,?,?,?,?)",
-                (str(s.submission_id), s.key_id, s.signed_at.isoformat(), s.purpose,
-                 s.event_count, s.root, s.signature, first_id, last_id))
-        return list(range(first_id, last_id + 1))
-
-    def _hash_in_transaction(self, c: SQLiteCursor,
-                             stored_events: Sequence[StoredEvent]) -> list[bytes]:
-        firsts: dict[UUID | str, int] = {}
-        for s in stored_events:
-            firsts.setdefault(s.originator_id, s.originator_version)
-        heads = self._select_hashes(c, [(k, v - 1) for k, v in firsts.items()])
-        return chain_hashes(stored_events, heads)
+    def _insert_submission(self, cursor: SQLiteCursor, writer: _RowWriter) -> None:
+        s = writer.submission
+        assert s is not None
+        cursor.execute(
+            f"INSERT INTO {self.submissions_table_name} VALUES (?,?,?,?,?,?,?,?,?)",
+            (str(s.submission_id), s.key_id, s.signed_at.isoformat(), s.purpose,
+             s.event_count, s.root, s.signature, writer.first_id, writer.next_id - 1))
 
     # ----------------------------------------------------------------- reading
 
@@ -186,3 +184,22 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT * FROM {self.checkpoints_table_name} ORDER BY tree_size")
             return [CheckpointRow(r[0], r[1], r[2], bytes(r[3])) for r in c.fetchall()]
+
+
+class _RowWriter:
+    def __init__(self, recorder: LedgerSQLiteRecorder, cursor: SQLiteCursor,
+                 first_id: int) -> None:
+        self.statement = recorder.insert_events_statement
+        self.cursor = cursor
+        self.first_id = self.next_id = first_id
+        self.submission: Submission | None = None
+
+    def write(self, stored_events: Sequence[StoredEvent], hashes: Sequence[bytes]) -> None:
+        rows = [
+            (notification_id, _key(s.originator_id), s.originator_version, s.topic, s.state,
+             digest)
+            for notification_id, (s, digest) in enumerate(zip(stored_events, hashes,
+                                                              strict=True), start=self.next_id)
+        ]
+        self.cursor.executemany(self.statement, rows)
+        self.next_id += len(rows)

@@ -1,0 +1,243 @@
+"""The three scenarios, each timed beside its baseline, round by round.
+
+Set-up (opening records, adding the pending events, building a large ledger) is never timed:
+only the call under test is. Our figure and its baseline alternate within each round, so a
+burst of load from another process on the shared machine hits both sides alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+from audit.verify import VerifyReport, verify_ledger
+from commands.bootstrap import KeySet, register_keys
+from ledger.application import Draft, Ledger
+from ledger.checkpoints import create_checkpoint
+from ledger.keys import Signer
+from ledger.record import PersonnelRecord
+
+from .backends import RawRow, Stores
+from .careers import AREA, People, raise_salaries
+from .plain import PlainApp, read_every_event
+from .report import Goal, Row
+from .timing import Best, timed
+
+__all__ = ["LEGEND", "SCENARIOS", "Backend", "Context", "Sizes"]
+
+_PURPOSE = "คำสั่ง เลื่อนเงินเดือน (bench)"
+_PLAIN_SAVE = "plain save(*records)"
+_RAW_COPY = "raw binary COPY"
+_RAW_GOAL = Goal("≥ 50% of raw COPY", min_ratio=0.5)
+_VERIFY_GOAL = Goal("≥ 100,000 events/s", min_rate=100_000)
+
+LEGEND = (
+    "single submissions: N records each get one salary raise, submitted one by one "
+    "(ledger.submit) | plain: the same, save(record) one by one.",
+    "one order: N records each get one salary raise in ONE order; submit = prepare + sign + "
+    "append, append = ledger.append of a prepared, signed draft.",
+    "plain save: a plain eventsourcing Application with the library's own recorder, no "
+    "hashing or signing; same aggregates, same canonical JSON (LedgerMapper).",
+    "raw binary COPY (PostgreSQL): the same rows as the append, ids and hashes included, "
+    "COPY ... FROM STDIN (FORMAT BINARY) with psycopg write_row into a bare table with the "
+    "same columns, primary key and unique notification_id index, in one transaction.",
+    "library read+decode: select_notifications in pages of 10,000 + to_domain_event for "
+    "every event of the same ledger; checks nothing (the floor under any replay).",
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    single: int
+    order: int
+    verify_people: int
+    verify_events_per_person: int
+    verify_order_events: int
+    rounds: int = 3
+
+    @classmethod
+    def full(cls) -> Sizes:
+        return cls(single=1_000, order=10_000, verify_people=5_000,
+                   verify_events_per_person=20, verify_order_events=5_000)
+
+    @classmethod
+    def quick(cls) -> Sizes:
+        return cls(single=100, order=1_000, verify_people=500,
+                   verify_events_per_person=20, verify_order_events=500)
+
+    def describe(self) -> str:
+        return (f"sizes: single submissions N={self.single:,}; one order N={self.order:,}; "
+                f"verify {self.verify_people:,} people × {self.verify_events_per_person} "
+                f"events in orders of ~{self.verify_order_events:,} events")
+
+
+class Backend(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    def stores(self) -> AbstractContextManager[Stores]: ...
+
+
+@dataclass(frozen=True)
+class Context:
+    keys: KeySet
+    sizes: Sizes
+    progress: Callable[[str, str], None]
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _opened(stores: Stores, ctx: Context,
+            count: int) -> tuple[list[PersonnelRecord], list[PersonnelRecord]]:
+    """Register the keys, then open ``count`` records on each side (one order each)."""
+    register_keys(stores.ledger, ctx.keys, AREA)
+    ours, theirs = People().open(count), People().open(count)
+    stores.ledger.submit(ctx.keys.registrar, *ours, purpose="คำสั่ง บรรจุและแต่งตั้ง (bench)")
+    stores.plain.save(*theirs)
+    return ours, theirs
+
+
+# ---------------------------------------------------------------- 1. single submissions
+
+
+def _submit_each(ledger: Ledger, signer: Signer, records: Sequence[PersonnelRecord]) -> None:
+    for record in records:
+        ledger.submit(signer, record, purpose=_PURPOSE)
+
+
+def _save_each(plain: PlainApp, records: Sequence[PersonnelRecord]) -> None:
+    for record in records:
+        plain.save(record)
+
+
+def single_submissions(backend: Backend, ctx: Context) -> list[Row]:
+    """N submissions of one salary raise each, against N saves of one event each."""
+    count = ctx.sizes.single
+    best = Best()
+    with backend.stores() as stores:
+        ours, theirs = _opened(stores, ctx, count)
+        for round_number in range(ctx.sizes.rounds):
+            raise_salaries(ours, round_number)
+            best.add("ours", timed(_submit_each, stores.ledger, ctx.keys.registrar, ours)[0])
+            raise_salaries(theirs, round_number)
+            best.add("plain", timed(_save_each, stores.plain, theirs)[0])
+            ctx.progress(backend.name, f"  single submissions: round {round_number + 1} done")
+    return [Row(backend.name, "single submissions", count, best["ours"],
+                "plain save(record)", best["plain"], count)]
+
+
+# ---------------------------------------------------------------- 2. one large order
+
+
+def _raw_rows(draft: Draft, notification_ids: Sequence[int]) -> list[RawRow]:
+    """The rows the ledger stored for a draft, exactly, for the raw COPY to write again."""
+    return [(s.originator_id, s.originator_version, s.topic, s.state, nid, digest)
+            for s, nid, digest in zip(draft.stored_events, notification_ids,
+                                      draft.event_hashes, strict=True)]
+
+
+def _order_round(stores: Stores, ctx: Context, ours: Sequence[PersonnelRecord],
+                 theirs: Sequence[PersonnelRecord], round_number: int, best: Best) -> None:
+    # Each side's records get a fresh version per measurement ("fresh versions"), so every
+    # measurement writes the same number of new rows to a table of similar size.
+    ledger, signer = stores.ledger, ctx.keys.registrar
+    raise_salaries(ours, 2 * round_number)
+    best.add("submit", timed(ledger.submit, signer, *ours, purpose=_PURPOSE)[0])
+    raise_salaries(ours, 2 * round_number + 1)
+    draft = ledger.prepare(*ours)
+    seconds, ids = timed(ledger.append, draft, draft.sign(signer, _PURPOSE))
+    best.add("append", seconds)
+    # The raw table receives exactly these rows; it starts empty and grows by one order per
+    # round, so if anything it is the kinder baseline (smaller indexes than ledger_events).
+    if stores.raw is not None:
+        best.add("raw", timed(stores.raw.copy, _raw_rows(draft, ids))[0])
+    raise_salaries(theirs, round_number)
+    best.add("plain", timed(stores.plain.save, *theirs)[0])
+
+
+def _order_rows(name: str, count: int, best: Best, with_raw: bool) -> list[Row]:
+    submit, append = "one order: submit (prepare+sign+append)", "one order: append (signed)"
+    rows = [Row(name, submit, count, best["submit"], _PLAIN_SAVE, best["plain"], count),
+            Row(name, append, count, best["append"], _PLAIN_SAVE, best["plain"], count)]
+    if with_raw:
+        rows += [
+            Row(name, submit, count, best["submit"], _RAW_COPY, best["raw"], count, _RAW_GOAL),
+            Row(name, append, count, best["append"], _RAW_COPY, best["raw"], count, _RAW_GOAL),
+            Row(name, "one order: plain save", count, best["plain"], _RAW_COPY, best["raw"],
+                count, note="(issue: plain ≈ 8% of raw COPY)"),
+        ]
+    return rows
+
+
+def one_order(backend: Backend, ctx: Context) -> list[Row]:
+    """One salary raise for each of N records in one order: submit, append, save, raw COPY."""
+    count = ctx.sizes.order
+    best = Best()
+    with backend.stores() as stores:
+        ours, theirs = _opened(stores, ctx, count)
+        for round_number in range(ctx.sizes.rounds):
+            _order_round(stores, ctx, ours, theirs, round_number, best)
+            ctx.progress(backend.name, f"  one order: round {round_number + 1} done")
+        with_raw = stores.raw is not None
+    return _order_rows(backend.name, count, best, with_raw)
+
+
+# ---------------------------------------------------------------- 3. verify
+
+
+def _build_history(ledger: Ledger, ctx: Context) -> None:
+    """People × events-per-person events in bulk orders of about ``verify_order_events``."""
+    sizes, signer = ctx.sizes, ctx.keys.registrar
+    records = People().open(sizes.verify_people)
+    # Opening is two events per person, so half as many people per opening order.
+    for chunk in _chunks(records, max(1, sizes.verify_order_events // 2)):
+        ledger.submit(signer, *chunk, purpose="คำสั่ง บรรจุและแต่งตั้ง (bench)")
+    for round_number in range(sizes.verify_events_per_person - 2):
+        raise_salaries(records, round_number)
+        for chunk in _chunks(records, sizes.verify_order_events):
+            ledger.submit(signer, *chunk, purpose=_PURPOSE)
+
+
+def _verify_problem(report: VerifyReport, expected: int) -> str | None:
+    # A benchmark of a verifier that fails proves nothing: say so in the table.
+    if report.ok and report.events == expected:
+        return None
+    first = str(report.findings[0]) if report.findings else ""
+    return f"VERIFY FAILED: {report.events:,}/{expected:,} events, {first}"
+
+
+def verify(backend: Backend, ctx: Context) -> list[Row]:
+    """Verify a ledger of about 100,000 events, against reading it with the library."""
+    best = Best()
+    problems: list[str] = []
+    with backend.stores() as stores:
+        ledger = stores.ledger
+        register_keys(ledger, ctx.keys, AREA)
+        _build_history(ledger, ctx)
+        create_checkpoint(ledger.store, ctx.keys.checkpoint)
+        events = ledger.store.count_events()
+        ctx.progress(backend.name, f"  verify: built {events:,} events (not timed)")
+        for round_number in range(ctx.sizes.rounds):
+            seconds, report = timed(verify_ledger, ledger.store, ledger.mapper)
+            best.add("verify", seconds)
+            problems += filter(None, [_verify_problem(report, events)])
+            seconds, read = timed(read_every_event, ledger.recorder, ledger.mapper)
+            best.add("read", seconds)
+            ctx.progress(backend.name, f"  verify: round {round_number + 1} done")
+    return [Row(backend.name, "verify (whole ledger + checkpoint)", events, best["verify"],
+                "library read+decode", best["read"], read, _VERIFY_GOAL,
+                note=problems[0] if problems else "")]
+
+
+SCENARIOS: dict[str, Callable[[Backend, Context], list[Row]]] = {
+    "single": single_submissions,
+    "order": one_order,
+    "verify": verify,
+}
