@@ -22,6 +22,7 @@ from ledger.checkpoints import create_checkpoint
 from ledger.config import database_url, keys_dir
 from ledger.errors import TabienError
 from ledger.keys import KeyStore
+from ledger.thaidate import format_thai_date
 
 __all__ = ["app", "main"]
 
@@ -101,9 +102,11 @@ def seed(
         with _progress(f"seeding {area}", None) as advance:
             summary = seed_area(ledger, keys, store.identity_secret(), people=people,
                                 years=years, seed=seed, area=area, progress=advance)
-    out.print(f"[green]✓[/] {summary.people_total} people, {summary.events} events in "
-              f"{summary.submissions} signed orders ({summary.first_date} – {summary.last_date});"
-              f" {summary.in_service} in service")
+    span = (f"{format_thai_date(summary.first_date, abbreviated=True)} – "
+            f"{format_thai_date(summary.last_date, abbreviated=True)}")
+    out.print(f"[green]✓[/] {summary.people_total} people ({summary.in_service} in service), "
+              f"{summary.events:,} events in {summary.submissions:,} signed orders; {span}",
+              soft_wrap=True)
 
 
 @app.command()
