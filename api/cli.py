@@ -102,10 +102,12 @@ def seed(
         with _progress(f"seeding {area}", None) as advance:
             summary = seed_area(ledger, keys, store.identity_secret(), people=people,
                                 years=years, seed=seed, area=area, progress=advance)
-    span = (f"{format_thai_date(summary.first_date, abbreviated=True)} – "
-            f"{format_thai_date(summary.last_date, abbreviated=True)}")
+    span = ""
+    if summary.first_date is not None and summary.last_date is not None:
+        span = (f"; {format_thai_date(summary.first_date, abbreviated=True)} – "
+                f"{format_thai_date(summary.last_date, abbreviated=True)}")
     out.print(f"[green]✓[/] {summary.people_total} people ({summary.in_service} in service), "
-              f"{summary.events:,} events in {summary.submissions:,} signed orders; {span}",
+              f"{summary.events:,} events in {summary.submissions:,} signed orders{span}",
               soft_wrap=True)
 
 
