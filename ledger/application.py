@@ -132,6 +132,7 @@ class Ledger(Application[UUID]):
         merged.update(env or {})
         super().__init__(merged)
         self._heads: dict[UUID | str, tuple[int, bytes]] = {}
+        self._keys: dict[str, SigningKey] = {}
 
     def construct_transcoder(self) -> Transcoder:
         return CanonicalTranscoder()
@@ -219,7 +220,7 @@ class Ledger(Application[UUID]):
 
     def _stream(self, signer: Signer, events: list[CanMutateAggregate[UUID]],
                 aggregates: Sequence[Aggregate], purpose: str) -> list[int]:
-        key = self.key(signer.key_id)  # before taking the write lock
+        key = self._current_key(signer.key_id)  # before taking the write lock
         heads = self._heads_for(events)
         stored_all: list[StoredEvent] = []
         hashes_all: list[bytes] = []
@@ -284,7 +285,7 @@ class Ledger(Application[UUID]):
 
     def _signing_key(self, draft: Draft, submission: Submission) -> SigningKey:
         try:
-            return self.key(submission.key_id)
+            return self._current_key(submission.key_id)
         except NotFound:
             genesis = self._genesis_key(draft, submission)
             if genesis is None:
@@ -315,11 +316,26 @@ class Ledger(Application[UUID]):
     # ----------------------------------------------------------------- reading
 
     def key(self, key_id: str) -> SigningKey:
+        """A key's current state (a fresh object: callers may revoke or rotate it)."""
         try:
             return cast(SigningKey, self.repository.get(key_record_id(key_id)))
         except AggregateNotFoundError:
             raise NotFound(f"key {key_id} is not registered in this ledger",
                            f"ไม่พบกุญแจ {key_id} ในทะเบียนกุญแจ") from None
+
+    def _current_key(self, key_id: str) -> SigningKey:
+        """The key as it stands now, for checking signatures only (never mutated).
+
+        Kept between submissions and brought up to date from the store each time, so a
+        revocation recorded by another process counts at once; only the rebuild is spared.
+        """
+        key = self._keys.get(key_id)
+        if key is None:
+            key = self._keys[key_id] = self.key(key_id)
+            return key
+        for event in self.events.get(key.id, gt=key.version):
+            event.mutate(key)  # type: ignore[attr-defined]
+        return key
 
     def record(self, record_id: UUID) -> PersonnelRecord:
         try:
