@@ -175,6 +175,77 @@ def append(
     out.print(f"[green]✓[/] {len(ids)} event(s) appended at positions {ids[0]}–{ids[-1]}")
 
 
+keys_app = typer.Typer(help="The key registry (ทะเบียนกุญแจ): list, add, rotate, revoke.",
+                       no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List every registered key and its state (แสดงรายการกุญแจ)."""
+    from rich.table import Table
+
+    from commands.keys import list_keys
+
+    with _errors():
+        registry = list_keys(_open_ledger())
+    table = Table("รหัสกุญแจ (key id)", "บทบาท (role)", "เขต", "เริ่มใช้", "สถานะ (state)")
+    for key in registry:
+        state = "ใช้งานได้ active"
+        if key.revoked_at is not None:
+            state = f"เพิกถอน revoked {format_thai_date(key.revoked_at.date(), abbreviated=True)}"
+        elif key.rotated_at is not None:
+            state = f"เปลี่ยนเป็น rotated to {key.successor_key_id}"
+        table.add_row(key.key_id, key.role, key.area or "–",
+                      format_thai_date(key.valid_from.date(), abbreviated=True), state)
+    Console(width=max(out.width, 160)).print(table)
+
+
+@keys_app.command("add")
+def keys_add(
+    name: Annotated[str, typer.Argument(help="key name, e.g. registrar-spm16-2")],
+    role: Annotated[str, typer.Option(help="registrar, authority, checkpoint or admin")],
+    area: Annotated[str, typer.Option(help="education area")] = "",
+    valid_days: Annotated[int | None, typer.Option(help="days until it expires")] = None,
+) -> None:
+    """Generate a key and register it, signed by the admin (เพิ่มกุญแจ)."""
+    from commands.keys import add_key
+
+    with _errors():
+        store = KeyStore(keys_dir())
+        key = add_key(_open_ledger(), store, load_key_set(store).admin, name, role, area,
+                      valid_days=valid_days)
+    out.print(f"[green]✓[/] registered {key.key_id} ({key.role})")
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    old: Annotated[str, typer.Argument(help="name of the key to retire")],
+    new: Annotated[str, typer.Argument(help="name of its successor")],
+) -> None:
+    """Replace a key by a new one with the same role and area (เปลี่ยนกุญแจ)."""
+    from commands.keys import rotate_key
+
+    with _errors():
+        store = KeyStore(keys_dir())
+        key = rotate_key(_open_ledger(), store, load_key_set(store).admin, old, new)
+    out.print(f"[green]✓[/] {old} rotated to {key.key_id}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    name: Annotated[str, typer.Argument(help="name of the key")],
+    reason: Annotated[str, typer.Option(help="why (kept in the registry)")],
+) -> None:
+    """Revoke a key from now on (เพิกถอนกุญแจ)."""
+    from commands.keys import revoke_key
+
+    with _errors():
+        store = KeyStore(keys_dir())
+        key = revoke_key(_open_ledger(), load_key_set(store).admin, name, reason)
+    out.print(f"[green]✓[/] revoked {key.key_id}")
+
+
 @app.command()
 def demo(
     people: Annotated[int, typer.Option(min=1, help="people in the demo area")] = 200,
