@@ -37,10 +37,12 @@ __all__ = ["LedgerPostgresRecorder"]
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 _COPY_TRAILER = struct.pack(">h", -1)
 _FIELD_COUNT = struct.pack(">h", 6)
-_UUID_LEN = struct.pack(">i", 16)
 _INT8 = struct.Struct(">iq")
 _LEN = struct.Struct(">i").pack
-_HASH_LEN = struct.pack(">i", 32)
+# One row of the binary COPY: field count, the uuid, the version, the topic's length …
+_ROW_HEAD = struct.Struct(">hi16siqi")
+# … and after the state: the notification id and the hash's length.
+_ROW_TAIL = struct.Struct(">iqi")
 
 
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
@@ -208,25 +210,31 @@ class _CopyWriter:
         self.first_id = self.next_id = first_id
         self.text_ids = text_ids
         self.submission: Submission | None = None
+        self._topics: dict[str, bytes] = {}
         copy.write(_COPY_HEADER)
 
     def write(self, stored_events: Sequence[StoredEvent], hashes: Sequence[bytes]) -> None:
         parts: list[bytes] = []
         append = parts.append
-        int8 = _INT8.pack
+        topics = self._topics
+        row_head, row_tail, state_length = _ROW_HEAD.pack, _ROW_TAIL.pack, _LEN
         for notification_id, (s, digest) in enumerate(zip(stored_events, hashes, strict=True),
                                                      start=self.next_id):
+            topic = topics.get(s.topic)
+            if topic is None:
+                topic = topics[s.topic] = s.topic.encode()
             if self.text_ids:
                 oid = str(s.originator_id).encode()
-                append(_FIELD_COUNT + _LEN(len(oid)) + oid)
+                append(_FIELD_COUNT + _LEN(len(oid)) + oid + _INT8.pack(8, s.originator_version)
+                       + _LEN(len(topic)))
             else:
                 oid_uuid = s.originator_id
                 raw = oid_uuid.bytes if isinstance(oid_uuid, UUID) else UUID(oid_uuid).bytes
-                append(_FIELD_COUNT + _UUID_LEN + raw)
-            topic = s.topic.encode()
-            append(int8(8, s.originator_version) + _LEN(len(topic)) + topic
-                   + _LEN(len(s.state)))
+                append(row_head(6, 16, raw, 8, s.originator_version, len(topic)))
+            append(topic)
+            append(state_length(len(s.state)))
             append(s.state)
-            append(int8(8, notification_id) + _HASH_LEN + digest)
+            append(row_tail(8, notification_id, 32))
+            append(digest)
         self.copy.write(b"".join(parts))
         self.next_id += len(stored_events)
