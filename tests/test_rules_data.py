@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from ledger import rules
 from ledger.errors import InvalidInput
 from ledger.rules import (
     RANKS,
@@ -17,6 +16,7 @@ from ledger.rules import (
     AllowanceTable,
     RulesDataError,
     SalaryTable,
+    _loading,
     allowance_tables,
     rank_for_standing,
     salary_range,
@@ -189,8 +189,8 @@ def test_unknown_codes_are_refused_in_both_languages(call: Any) -> None:
 
 
 def load_salary_data_from(monkeypatch: pytest.MonkeyPatch, data: Any) -> Any:
-    monkeypatch.setattr(rules, "_read_json", lambda name: rules._Node(data, name))
-    return rules._salary_data.__wrapped__()  # the uncached loader
+    monkeypatch.setattr(_loading, "read_json", lambda name: _loading.Node(data, name))
+    return _loading.salary_data.__wrapped__()  # the uncached loader
 
 
 def test_the_shipped_file_loads_through_the_checks(monkeypatch: pytest.MonkeyPatch) -> None:
