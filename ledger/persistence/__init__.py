@@ -26,6 +26,7 @@ __all__ = [
     "SignedBatch",
     "SubmissionRow",
     "chain_from_store",
+    "insert_in_one_write",
 ]
 
 
@@ -117,3 +118,17 @@ def chain_from_store(
     for stored in stored_events:
         firsts.setdefault(stored.originator_id, stored.originator_version)
     return chain_hashes(stored_events, select_hashes([(k, v - 1) for k, v in firsts.items()]))
+
+
+def insert_in_one_write(recorder: LedgerRecorder, stored_events: Sequence[StoredEvent],
+                        batch: SignedBatch | None) -> list[int]:
+    """The library's ``insert_events`` on either backend: one locked write, with the signed
+    submission if there is one, returning the notification ids."""
+    if not stored_events:
+        return []
+    hashes = (batch.event_hashes if batch is not None
+              else chain_from_store(stored_events, recorder.select_hashes))
+    with recorder.bulk_writer() as writer:
+        writer.write(stored_events, hashes)
+        writer.submission = batch.submission if batch is not None else None
+    return list(range(writer.first_id, writer.next_id))

@@ -22,9 +22,8 @@ from ledger.persistence import (
     BulkWrite,
     CheckpointRow,
     LogRow,
-    SignedBatch,
     SubmissionRow,
-    chain_from_store,
+    insert_in_one_write,
 )
 
 __all__ = ["LedgerSQLiteRecorder"]
@@ -80,15 +79,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
 
     def insert_events(self, stored_events: Sequence[StoredEvent],
                       **kwargs: Any) -> Sequence[int] | None:
-        if not stored_events:
-            return []
-        batch: SignedBatch | None = kwargs.get("integrity")
-        hashes = (batch.event_hashes if batch is not None
-                  else chain_from_store(stored_events, self.select_hashes))
-        with self.bulk_writer() as writer:
-            writer.write(stored_events, hashes)
-            writer.submission = batch.submission if batch is not None else None
-        return list(range(writer.first_id, writer.next_id))
+        return insert_in_one_write(self, stored_events, kwargs.get("integrity"))
 
     @contextmanager
     def bulk_writer(self) -> Iterator[BulkWrite]:
