@@ -8,8 +8,8 @@ retires on 1 Oct 2552, born 2 Oct 2492 on 1 Oct 2553.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
