@@ -9,7 +9,9 @@ One pass over the log in notification order:
   root must equal the signed root;
 * every event must belong to exactly one signed submission, whose root over its events must
   equal the signed root, under a key that was registered before it, holds a role that may sign
-  it, and was inside its validity period and not revoked when it signed.
+  it, and was inside its validity period and not revoked when it signed;
+* with an evidence store, every evidence file an event refers to (an ``EvidenceRef`` in its
+  state) must be present with the hash and size the signed event gives (``audit.evidence``).
 
 Only signatures and the trust anchor (the admin key of the first submission, optionally pinned)
 are trusted; the stored hash column, submission ranges and checkpoint frontiers are not.
@@ -24,8 +26,10 @@ from uuid import UUID
 
 from eventsourcing.persistence import Mapper
 
+from audit.evidence import EvidenceAudit
 from ledger.checkpoints import checkpoint_time, log_origin
 from ledger.errors import IntegrityError, SignatureError
+from ledger.evidence import EvidenceStore
 from ledger.integrity import GENESIS_HASH, event_hash_of
 from ledger.keys import SigningKey
 from ledger.merkle import CompactRange, leaf_hash, root_of
@@ -78,9 +82,11 @@ class _OpenSubmission:
 
 class _Verifier:
     def __init__(self, store: LedgerRecorder, mapper: Mapper[UUID], trusted_root: str | None,
-                 progress: Callable[[int], None] | None) -> None:
+                 progress: Callable[[int], None] | None,
+                 evidence: EvidenceStore | None = None) -> None:
         self.store = store
         self.mapper = mapper
+        self.evidence = EvidenceAudit(evidence, mapper) if evidence is not None else None
         self.trusted_root = trusted_root
         self.progress = progress
         self.report = VerifyReport()
@@ -105,8 +111,12 @@ class _Verifier:
         sub_iter: Iterator[SubmissionRow] = iter(submissions)
         current: _OpenSubmission | None = None
         upcoming = next(sub_iter, None)
+        evidence = self.evidence  # a local: this loop runs once per event
         for row in self.store.iter_log():
             digest = self.check_event(row)
+            # Independent of the submission's standing: a file is intact or not either way.
+            if evidence is not None and evidence.wants(row):
+                self.check_evidence(row, evidence)
             self.frontier.append(leaf_hash(digest))
             while next_checkpoint is not None and next_checkpoint.tree_size == self.frontier.size:
                 self.check_checkpoint(next_checkpoint, self.frontier.root())
@@ -128,13 +138,20 @@ class _Verifier:
             self.progress(self.report.events % 10_000)
         if current is not None:
             self.close_submission(current)
-        for missing in ([upcoming] if upcoming else []) + list(sub_iter):
+        self.report_beyond_the_log(([upcoming] if upcoming else []) + list(sub_iter),
+                                   ([next_checkpoint] if next_checkpoint else [])
+                                   + list(pending_checkpoints))
+        return self.report
+
+    def report_beyond_the_log(self, submissions: list[SubmissionRow],
+                              checkpoints: list[CheckpointRow]) -> None:
+        """Submissions and checkpoints that the log's events never reached."""
+        for missing in submissions:
             self.fail("submission", f"submission {missing.submission.submission_id}",
                       "its events are missing from the log")
-        for cp in ([next_checkpoint] if next_checkpoint else []) + list(pending_checkpoints):
+        for cp in checkpoints:
             self.fail("checkpoint", f"checkpoint at size {cp.tree_size}",
                       f"the log has only {self.frontier.size} events: history was truncated")
-        return self.report
 
     @staticmethod
     def where(row: LogRow) -> str:
@@ -155,6 +172,10 @@ class _Verifier:
             self.fail("hash", self.where(row), "stored bytes do not match the event's hash")
         self.heads[row.originator_id] = (row.originator_version, digest)
         return digest
+
+    def check_evidence(self, row: LogRow, evidence: EvidenceAudit) -> None:
+        for problem in evidence.problems(row):
+            self.fail("evidence", self.where(row), problem)
 
     def learn_key_events(self, rows: list[LogRow]) -> dict[str, _KnownKey]:
         """Apply a verified submission's key events; return the keys they touched."""
@@ -278,6 +299,10 @@ class _Verifier:
 
 def verify_ledger(store: LedgerRecorder, mapper: Mapper[UUID], *,
                   trusted_root: str | None = None,
-                  progress: Callable[[int], None] | None = None) -> VerifyReport:
-    """Check everything; the report's findings are empty when the ledger is intact."""
-    return _Verifier(store, mapper, trusted_root, progress).run()
+                  progress: Callable[[int], None] | None = None,
+                  evidence: EvidenceStore | None = None) -> VerifyReport:
+    """Check everything; the report's findings are empty when the ledger is intact.
+
+    With ``evidence``, the files that events refer to are checked as well.
+    """
+    return _Verifier(store, mapper, trusted_root, progress, evidence).run()

@@ -4,7 +4,8 @@
 * ``sqlite:///path/to/file.db``
 * ``postgresql://user[:password]@host[:port]/dbname[?schema=name]``
 
-Keys live in ``TABIEN_KEYS_DIR`` (default ``./tabien-keys``).
+Keys live in ``TABIEN_KEYS_DIR`` (default ``./tabien-keys``); evidence files in
+``TABIEN_EVIDENCE_DIR`` (default ``./tabien-evidence``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from ledger.errors import InvalidInput
 
-__all__ = ["DEFAULT_DATABASE_URL", "database_env", "database_url", "keys_dir"]
+__all__ = ["DEFAULT_DATABASE_URL", "database_env", "database_url", "evidence_dir", "keys_dir"]
 
 DEFAULT_DATABASE_URL = "sqlite:///tabien.db"
 
@@ -26,6 +27,10 @@ def database_url() -> str:
 
 def keys_dir() -> Path:
     return Path(os.environ.get("TABIEN_KEYS_DIR") or "tabien-keys")
+
+
+def evidence_dir() -> Path:
+    return Path(os.environ.get("TABIEN_EVIDENCE_DIR") or "tabien-evidence")
 
 
 def database_env(url: str) -> dict[str, str]:

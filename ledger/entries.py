@@ -19,6 +19,7 @@ from functools import cache
 from typing import Any
 
 from ledger.errors import InvalidDate, InvalidInput
+from ledger.evidence import EvidenceRef
 from ledger.identity import normalise_national_id
 from ledger.record import EVENT_KINDS, PersonnelRecord
 from ledger.thaidate import parse_date
@@ -168,6 +169,27 @@ def _as_order(name: str, value: Any) -> OrderRef:
     )
 
 
+_EVIDENCE_FIELDS = ("sha256", "name", "media_type", "size")
+
+
+def _as_evidence(name: str, value: Any) -> EvidenceRef:
+    # The same object the ledger stores, so a reference printed by `tabien evidence put`
+    # can be pasted into an entry as it is.
+    fields = _as_mapping(name, value)
+    unknown = set(fields) - set(_EVIDENCE_FIELDS)
+    missing = [f for f in _EVIDENCE_FIELDS if f not in fields]
+    if unknown or missing:
+        raise InvalidInput(
+            f"field {name} must be an object with exactly {', '.join(_EVIDENCE_FIELDS)}"
+            f" (missing: {', '.join(missing) or '-'}; unknown: "
+            f"{', '.join(sorted(unknown)) or '-'})",
+            f"ช่อง {name} ต้องเป็นออบเจกต์ที่มี {', '.join(_EVIDENCE_FIELDS)} ครบและไม่มีช่องอื่น")
+    return EvidenceRef(sha256=_as_text(f"{name}.sha256", fields["sha256"]),
+                       name=_as_text(f"{name}.name", fields["name"]),
+                       media_type=_as_text(f"{name}.media_type", fields["media_type"]),
+                       size=_as_int(f"{name}.size", fields["size"]))
+
+
 def _as_mapping(name: str, value: Any) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise InvalidInput(f"field {name} must be an object", f"ช่อง {name} ต้องเป็นออบเจกต์")
@@ -176,7 +198,7 @@ def _as_mapping(name: str, value: Any) -> dict[str, Any]:
 
 _CONVERTERS: dict[Any, Any] = {
     str: _as_text, int: _as_int, bool: _as_bool, Decimal: _as_decimal, date: _as_date,
-    OrderRef: _as_order,
+    OrderRef: _as_order, EvidenceRef: _as_evidence,
 }
 
 

@@ -7,7 +7,8 @@ the recorded time. The aggregate keeps only the state its invariants need — th
 transfer periods) live as data in ``ledger.rules`` and are applied by ``commands``; the
 invariants here are the ones no order can override: a record opens once, nothing happens
 after the person has left service or before they were born, and a correction names an
-entry that exists.
+entry that exists. Evidence (a scanned order, a certificate) may be attached to an entry that
+exists, or to the record as a whole, at any time: evidence for history is still evidence.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from ledger.errors import RuleViolation
+from ledger.evidence import EvidenceRef
 from ledger.vocabulary import LEAVING_REASONS, OrderRef
 
 __all__ = ["EVENT_KINDS", "CareerEvent", "PersonnelRecord", "Position"]
@@ -234,6 +236,15 @@ class PersonnelRecord(Aggregate):
         revokes: int
         reason: str
 
+    class EvidenceAttached(Event):
+        """A file in the evidence store documents an entry (or, at 0, the whole record)."""
+
+        KIND = "evidence_attached"
+        LABEL_TH = "แนบเอกสารหลักฐาน"
+        attached_to: int
+        evidence: EvidenceRef
+        description: str
+
     # ------------------------------------------------------------------ state
 
     def __init__(
@@ -284,6 +295,10 @@ class PersonnelRecord(Aggregate):
                                 "เปิดทะเบียนประวัติได้ครั้งเดียว")
         if event_class in (PersonnelRecord.EntryCorrected, PersonnelRecord.EntryRevoked):
             self.check_can_amend(fields.get("corrects", fields.get("revokes", 0)))
+        elif event_class is PersonnelRecord.EvidenceAttached:
+            # No in-service check: documents for past entries arrive after people retire.
+            self.check_can_attach(fields["attached_to"])
+            self.check_not_before_birth(effective_date)
         else:
             self.check_not_before_birth(effective_date)
             self.check_in_service_on(effective_date)
@@ -325,6 +340,16 @@ class PersonnelRecord(Aggregate):
             raise RuleViolation("record.amend-revoked-entry",
                                 f"entry {version} has already been revoked",
                                 f"รายการลำดับที่ {version} ถูกยกเลิกไปแล้ว")
+
+    def check_can_attach(self, version: int) -> None:
+        if version == 0:
+            return  # the record as a whole
+        if version not in self.entries:
+            raise RuleViolation("record.evidence-unknown-entry",
+                                f"entry {version} does not exist in this record: evidence can "
+                                "be attached only to an existing entry, or to 0 (the record)",
+                                f"ไม่มีรายการลำดับที่ {version} ในทะเบียนประวัตินี้ "
+                                "แนบเอกสารหลักฐานได้เฉพาะรายการที่มีอยู่ หรือ 0 (ทั้งทะเบียน)")
 
     @property
     def in_service(self) -> bool:

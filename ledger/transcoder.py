@@ -5,7 +5,8 @@ keys are sorted and there is no whitespace. Dates, datetimes, UUIDs and frozen d
 written by orjson natively (ISO strings and objects) rather than through a Python callback per
 value: a 10,000-event order maps in a fraction of the time. Types come back on reading from the
 event class's own field annotations (``date``, ``datetime``, ``Decimal``, ``UUID``, registered
-value classes, and their ``| None`` forms), so the stored JSON stays plain for any reader.
+value classes, their ``| None`` forms, and lists of them), so the stored JSON stays plain for
+any reader.
 """
 
 from __future__ import annotations
@@ -81,6 +82,10 @@ def _optional(convert: Converter) -> Converter:
     return lambda value: None if value is None else convert(value)
 
 
+def _each(convert: Converter) -> Converter:
+    return lambda values: [convert(value) for value in values]
+
+
 def _value_class_converter(cls: type[Any]) -> Converter:
     def convert(value: Any) -> Any:
         fields = _converters_for(cls)
@@ -102,6 +107,10 @@ def _converter_for(annotation: Any) -> Converter | None:
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         inner = _converter_for(args[0]) if len(args) == 1 else None
         return _optional(inner) if inner is not None else None
+    if typing.get_origin(annotation) is list:
+        # e.g. list[EvidenceRef]: without this its items would come back as plain dicts.
+        inner = _converter_for(typing.get_args(annotation)[0])
+        return _each(inner) if inner is not None else None
     if annotation in _SCALARS:
         return _SCALARS[annotation]
     value_class = _VALUE_CLASSES.get(getattr(annotation, "__name__", ""))
