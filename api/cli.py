@@ -16,6 +16,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from api.cli_evidence import evidence_app
+from api.cli_import import import_legacy
 from commands.bootstrap import DEMO_AREA, initialise, load_key_set, trusted_root
 from ledger.application import Ledger
 from ledger.checkpoints import create_checkpoint
@@ -128,6 +130,8 @@ def verify() -> None:
     Exit 0 when the ledger is intact, 1 when anything is wrong.
     """
     from audit.verify import verify_ledger
+    from ledger.config import evidence_dir
+    from ledger.evidence import EvidenceStore
 
     with _errors():
         store = KeyStore(keys_dir())
@@ -135,7 +139,7 @@ def verify() -> None:
         total = ledger.store.count_events()
         with _progress("verifying", total) as advance:
             report = verify_ledger(ledger.store, ledger.mapper, trusted_root=trusted_root(store),
-                                   progress=advance)
+                                   progress=advance, evidence=EvidenceStore(evidence_dir()))
     summary = (f"{report.events} events, {report.submissions} signed submissions, "
                f"{report.checkpoints} checkpoints")
     if report.ok:
@@ -270,6 +274,12 @@ def bench(
     from bench.__main__ import run
 
     run(quick=quick)
+
+
+app.command("import")(import_legacy)
+
+
+app.add_typer(evidence_app, name="evidence")
 
 
 def main() -> None:
