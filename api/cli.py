@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from api.cli_evidence import evidence_app
 from api.cli_import import import_legacy
+from api.cli_orders import correct, order_app, renumber, round_app
 from commands.bootstrap import DEMO_AREA, initialise, load_key_set, trusted_root
 from ledger.application import Ledger
 from ledger.checkpoints import create_checkpoint
@@ -280,6 +281,12 @@ app.command("import")(import_legacy)
 
 
 app.add_typer(evidence_app, name="evidence")
+
+
+app.add_typer(order_app, name="order")
+app.add_typer(round_app, name="salary-round")
+app.command("renumber")(renumber)
+app.command("correct")(correct)
 
 
 def main() -> None:

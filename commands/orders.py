@@ -37,6 +37,7 @@ from ledger.errors import (
     SignatureError,
     TabienError,
 )
+from ledger.evidence import EvidenceRef
 from ledger.identity import record_id_for
 from ledger.keys import Signer
 from ledger.order import Order, order_id_for
@@ -142,7 +143,7 @@ class OrderDesk:
         return report
 
     def override(self, signer: Signer, order: Order, line: int, rule: str, reason: str,
-                 evidence: Sequence[str] = ()) -> None:
+                 evidence: Sequence[EvidenceRef] = ()) -> None:
         self._check_authority(signer, order)
         failed = {(r["line"], r["rule"]): r for r in order.failures()}
         if (line, rule) in failed and not failed[(line, rule)].get("overridable", True):

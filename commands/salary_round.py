@@ -24,7 +24,7 @@ from eventsourcing.utils import get_topic
 from commands.facts import RecordFacts
 from commands.orders import IssueResult, OrderDesk
 from ledger.application import Ledger
-from ledger.errors import InvalidInput, RuleViolation
+from ledger.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from ledger.identity import format_national_id, normalise_national_id
 from ledger.keys import Signer
 from ledger.record import PersonnelRecord
@@ -196,16 +196,30 @@ def round_lines(preview: RoundPreview, order: dict[str, Any]) -> list[dict[str, 
 def issue_round(desk: OrderDesk, preview: RoundPreview, *, registrar: Signer,
                 authority: Signer, order_number: str, order_date: date,
                 idempotency_key: str = "") -> IssueResult:
-    """Draft, check and issue a clean preview as one order."""
+    """Draft, check and issue a clean preview as one order.
+
+    Sent again (a retry after a lost answer), it finds its order by number: an issued one
+    returns the first result, a drafted one goes on to be checked and issued.
+    """
+    try:
+        existing = desk.order(preview.area, order_number)
+    except NotFound:
+        existing = None
+    if existing is not None and existing.issued is not None:
+        return desk.issue(authority, existing, idempotency_key=idempotency_key)
     if not preview.ok:
         raise RuleViolation("salary-round.violations",
                             f"the preview has {len(preview.violations)} violation(s)",
                             f"ผลการคำนวณมีข้อผิดพลาด {len(preview.violations)} รายการ")
     reference = {"authority": preview.area, "order_number": order_number,
                  "order_date": order_date.isoformat()}
-    order = desk.draft(registrar, authority=preview.area, area=preview.area,
-                       order_number=order_number, order_date=order_date,
-                       title=f"เลื่อนเงินเดือน ณ วันที่ {preview.round_date.isoformat()}",
-                       lines=round_lines(preview, reference))
+    lines = round_lines(preview, reference)
+    if existing is not None and existing.lines != lines:
+        raise Conflict(f"order number {order_number} is already used by another draft",
+                       f"เลขที่คำสั่ง {order_number} ถูกใช้กับร่างคำสั่งอื่นแล้ว")
+    order = existing or desk.draft(
+        registrar, authority=preview.area, area=preview.area, order_number=order_number,
+        order_date=order_date,
+        title=f"เลื่อนเงินเดือน ณ วันที่ {preview.round_date.isoformat()}", lines=lines)
     desk.check(registrar, order)
     return desk.issue(authority, order, idempotency_key=idempotency_key)

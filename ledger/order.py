@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from eventsourcing.domain import Aggregate
 
 from ledger.errors import Conflict, InvalidInput, RuleViolation
+from ledger.evidence import EvidenceRef
 
 __all__ = ["ORDER_STATUS_TH", "Order", "order_id_for"]
 
@@ -61,7 +62,7 @@ class Order(Aggregate):
         line: int
         rule: str
         reason: str
-        evidence: list[str]  # SHA-256 of evidence files in the content-addressed store
+        evidence: list[EvidenceRef]  # files in the content-addressed store; verify checks them
 
     class Issued(Aggregate.Event):
         ruleset_version: str
@@ -114,7 +115,8 @@ class Order(Aggregate):
         self.check_not_issued()
         self.trigger_event(self.Checked, ruleset_version=ruleset_version, results=results)
 
-    def override(self, line: int, rule: str, reason: str, evidence: list[str]) -> None:
+    def override(self, line: int, rule: str, reason: str,
+                 evidence: list[EvidenceRef]) -> None:
         """An authority accepts a failed check of one line, on the record, with a reason."""
         self.check_not_issued()
         if not reason.strip():
