@@ -105,11 +105,13 @@ def order_draft(
 @order_app.command("check")
 def order_check(number: str, area: AreaOption = DEMO_AREA) -> None:
     """Check every line against the rules and record the result (ตรวจสอบคำสั่ง)."""
-    from api.cli import _errors
+    from api.cli import _errors, _progress
 
     with _errors():
         desk, keys = _desk(area)
-        report = desk.check(keys.registrar, desk.order(area, number))
+        order = desk.order(area, number)
+        with _progress("checking / ตรวจสอบ", len(order.active_lines())) as advance:
+            report = desk.check(keys.registrar, order, progress=advance)
     _print_check(report)
 
 
@@ -166,12 +168,14 @@ def order_issue(
     area: AreaOption = DEMO_AREA,
 ) -> None:
     """Issue the order, signed by the area's authority (ออกคำสั่ง)."""
-    from api.cli import _errors, out
+    from api.cli import _errors, _progress, out
 
     with _errors():
         desk, keys = _desk(area)
-        result = desk.issue(keys.authority, desk.order(area, number),
-                            idempotency_key=idempotency_key)
+        order = desk.order(area, number)
+        with _progress("issuing / ออกคำสั่ง", len(order.active_lines())) as advance:
+            result = desk.issue(keys.authority, order, idempotency_key=idempotency_key,
+                                progress=advance)
     if result.already_issued:
         out.print(f"already issued / ออกคำสั่งไปแล้ว: {result.event_count} event(s); "
                   "nothing written")

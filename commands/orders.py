@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import reduce
@@ -135,8 +135,9 @@ class OrderDesk:
 
     # ------------------------------------------------------------------ check
 
-    def check(self, signer: Signer, order: Order) -> CheckReport:
-        report = self._simulate(order, overrides={})[1]
+    def check(self, signer: Signer, order: Order,
+              progress: Callable[[int], None] | None = None) -> CheckReport:
+        report = self._simulate(order, overrides={}, progress=progress)[1]
         order.record_check(report.ruleset_version, report.results())
         self.ledger.submit(signer, order, purpose=f"ตรวจสอบคำสั่ง {order.authority} ที่ "
                            f"{order.order_number} ({report.ruleset_version})")
@@ -154,12 +155,14 @@ class OrderDesk:
 
     # ------------------------------------------------------------------ issue
 
-    def issue(self, signer: Signer, order: Order, *, idempotency_key: str = "") -> IssueResult:
+    def issue(self, signer: Signer, order: Order, *, idempotency_key: str = "",
+              progress: Callable[[int], None] | None = None) -> IssueResult:
         key = idempotency_key or f"order:{order.id}"
         if order.issued is not None:
             return self._first_result(order, key)
         self._check_authority(signer, order)
-        simulation, report = self._simulate(order, overrides=order.overrides)
+        simulation, report = self._simulate(order, overrides=order.overrides,
+                                            progress=progress)
         if not report.passed:
             raise RuleViolation("order.failed-checks", *_first_open(report))
         version = report.ruleset_version
@@ -196,10 +199,13 @@ class OrderDesk:
 
     # -------------------------------------------------------------- simulation
 
-    def _simulate(self, order: Order, overrides: dict[tuple[int, str], str]
+    def _simulate(self, order: Order, overrides: dict[tuple[int, str], str],
+                  progress: Callable[[int], None] | None = None
                   ) -> tuple[_Simulation, CheckReport]:
         sim = _Simulation()
         for n, line in order.active_lines():
+            if progress is not None:
+                progress(1)
             entry = parse_entry(line)
             record_id = record_id_for(entry.national_id, self.secret)
             failures = self._check_and_apply(sim, order, n, entry, record_id, overrides)
