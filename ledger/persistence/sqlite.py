@@ -8,13 +8,22 @@ across processes sharing the file.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from threading import Thread
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    IntegrityError,
+    ListenNotifySubscription,
+    OperationalError,
+    StoredEvent,
+    Subscription,
+)
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
 from ledger.integrity import GENESIS_HASH, Submission
@@ -149,6 +158,11 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         except ValueError:
             return text
 
+    def subscribe(self, gt: int | None = None,
+                  topics: Sequence[str] = ()) -> Subscription[ApplicationRecorder]:
+        """SQLite has no LISTEN/NOTIFY: the subscription polls for new events."""
+        return SQLitePollingSubscription(self, gt=gt, topics=topics)
+
     def count_events(self) -> int:
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT COUNT(*) FROM {self.events_table_name}")
@@ -194,3 +208,21 @@ class _RowWriter:
         ]
         self.cursor.executemany(self.statement, rows)
         self.next_id += len(rows)
+
+
+class SQLitePollingSubscription(ListenNotifySubscription[LedgerSQLiteRecorder]):
+    """The library's listen/notify subscription, woken by a timer instead of a notification
+    (another process's commits cannot notify this one)."""
+
+    POLL_SECONDS = 0.1
+
+    def __init__(self, recorder: LedgerSQLiteRecorder, gt: int | None = None,
+                 topics: Sequence[str] = ()) -> None:
+        super().__init__(recorder=recorder, gt=gt, topics=topics)
+        self._timer = Thread(target=self._wake_periodically, daemon=True)
+        self._timer.start()
+
+    def _wake_periodically(self) -> None:
+        while not self._has_been_stopped:
+            time.sleep(self.POLL_SECONDS)
+            self._has_been_notified.set()

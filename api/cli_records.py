@@ -1,0 +1,109 @@
+"""``tabien record show``, ``tabien rebuild`` and ``tabien project``: the ก.ค.ศ.16 as people
+read it, and the projection that keeps it."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ledger.errors import InvalidInput
+from ledger.thaidate import parse_date
+
+record_app = typer.Typer(help="Records (ทะเบียนประวัติ ก.ค.ศ.16).", no_args_is_help=True)
+
+
+def _known_at(text: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        day = parse_date(text)
+        moment = datetime(day.year, day.month, day.day, 23, 59, 59)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@record_app.command("show")
+def record_show(
+    national_id: str,
+    as_of: Annotated[str, typer.Option(help="the record as it stood on this date")] = "",
+    known_at: Annotated[str, typer.Option(help="as it was known at this time")] = "",
+    html: Annotated[Path | None, typer.Option(help="also write an HTML page here")] = None,
+) -> None:
+    """Show a person's ก.ค.ศ.16, from the record view (แสดงทะเบียนประวัติ)."""
+    from api.cli import _errors, _open_ledger
+    from projections.reading import record_from_view
+    from projections.record_projection import open_view
+    from projections.render import to_html, to_text
+
+    with _errors():
+        ledger = _open_ledger()
+        view = open_view()
+        record = record_from_view(view, ledger.mapper, national_id,
+                                  as_of=parse_date(as_of) if as_of else None,
+                                  known_at=_known_at(known_at))
+        if html is not None:
+            html.write_text(to_html(record), encoding="utf-8")
+    typer.echo(to_text(record), nl=False)
+
+
+def rebuild(
+    view: Annotated[str, typer.Argument(help="the view to rebuild (kks16)")] = "kks16",
+) -> None:
+    """Rebuild a view from position zero (สร้างมุมมองข้อมูลใหม่ทั้งหมด)."""
+    from api.cli import _errors, _open_ledger, _progress, out
+    from projections.record_projection import RECORD_TOPICS, open_view
+    from projections.record_projection import rebuild as rebuild_view
+
+    with _errors():
+        if view != "kks16":
+            raise InvalidInput(f"unknown view {view!r}; views: kks16",
+                               f"ไม่รู้จักมุมมอง {view!r}")
+        ledger = _open_ledger()
+        total = sum(1 for _ in _count(ledger, RECORD_TOPICS))
+        started = time.perf_counter()
+        with _progress(f"rebuilding {view}", total) as advance:
+            done = rebuild_view(ledger, open_view(), progress=advance)
+    seconds = time.perf_counter() - started
+    out.print(f"[green]✓[/] {view}: {done:,} events in {seconds:.1f} s")
+
+
+def _count(ledger: object, topics: tuple[str, ...]) -> list[int]:
+    from ledger.application import Ledger
+
+    assert isinstance(ledger, Ledger)
+    ids: list[int] = []
+    start: int | None = None
+    while True:
+        page = ledger.recorder.select_notifications(start, 10_000, topics=list(topics),
+                                                    inclusive_of_start=False)
+        ids.extend(n.id for n in page)
+        if len(page) < 10_000:
+            return ids
+        start = page[-1].id
+
+
+def project(
+    once: Annotated[bool, typer.Option(help="catch up, print the lag and stop")] = False,
+) -> None:
+    """Keep the views up to date, showing each view's lag (ปรับปรุงมุมมองข้อมูลต่อเนื่อง)."""
+    from api.cli import _errors, _open_ledger, out
+    from projections.record_projection import record_runner
+
+    with _errors():
+        ledger = _open_ledger()
+        with record_runner() as runner:
+            while True:
+                head = ledger.recorder.max_notification_id() or 0
+                with contextlib.suppress(TimeoutError):
+                    runner.wait(head, timeout=30)
+                done = runner.view.max_tracking_id("Ledger") or 0
+                out.print(f"kks16: at {done:,} of {head:,} (lag {max(head - done, 0):,})")
+                if once:
+                    return
+                time.sleep(2)

@@ -1,0 +1,171 @@
+"""The record projection: the library's ``Projection`` and ``ProjectionRunner`` keeping the
+record view (``projections.store``) up to date, plus a batched rebuild from position zero.
+
+Each event's row and the view's tracking position are written in one transaction, so a
+runner killed at any moment resumes where its last transaction ended: nothing skipped,
+nothing applied twice (the primary key on (record, version) would refuse a second apply).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, cast
+from uuid import UUID
+
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    Mapper,
+    Notification,
+    StoredEvent,
+    Tracking,
+)
+from eventsourcing.projection import Projection, ProjectionRunner
+from eventsourcing.utils import Environment, get_topic, resolve_topic
+
+from ledger.application import Ledger
+from ledger.config import database_env, database_url
+from ledger.record import EVENT_KINDS, PersonnelRecord
+from projections.store import EntryRow, PersonRow, RecordView
+
+__all__ = [
+    "RECORD_TOPICS",
+    "RecordProjection",
+    "open_view",
+    "rebuild",
+    "record_runner",
+    "view_env",
+]
+
+RECORD_TOPICS = tuple(get_topic(cls) for cls in EVENT_KINDS.values())
+_AREA_KINDS = {"record_opened", "appointed", "transferred", "position_changed"}
+
+
+def view_env(url: str | None = None) -> dict[str, str]:
+    """The environment that puts the view beside the ledger, in the same database."""
+    env = database_env(url or database_url())
+    view_class = ("projections.store:PostgresRecordView" if "POSTGRES_DBNAME" in env
+                  else "projections.store:SQLiteRecordView")
+    env.pop("APPLICATION_RECORDER_TOPIC", None)
+    env["TRACKING_RECORDER_TOPIC"] = view_class
+    return env
+
+
+def rows_for(notification_id: int, originator_id: UUID, version: int, topic: str,
+             state: bytes, event: PersonnelRecord.Event) -> tuple[EntryRow, PersonRow | None]:
+    entry = EntryRow(originator_id, version, event.KIND, event.effective_date.isoformat(),
+                     event.timestamp.isoformat(), notification_id, state)
+    person = None
+    if event.KIND in _AREA_KINDS:
+        national_id = getattr(event, "national_id", None)
+        person = PersonRow(national_id or "", originator_id, getattr(event, "area", ""))
+    return entry, person
+
+
+class RecordProjection(Projection[RecordView]):
+    name = "kks16"
+    topics = RECORD_TOPICS
+
+    def __init__(self, view: RecordView) -> None:
+        super().__init__(view)
+        self.mapper: Mapper[UUID] | None = None
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        if not isinstance(domain_event, PersonnelRecord.Event):
+            return
+        mapper = self._mapper()
+        stored = mapper.to_stored_event(domain_event)
+        entry, person = rows_for(tracking.notification_id, domain_event.originator_id,
+                                 domain_event.originator_version, stored.topic, stored.state,
+                                 domain_event)
+        self.view.apply([entry], _people_needing_national_id(self.view, [person]), tracking)
+
+    def _mapper(self) -> Mapper[UUID]:
+        if self.mapper is None:
+            from ledger.transcoder import CanonicalTranscoder, LedgerMapper
+
+            self.mapper = LedgerMapper(CanonicalTranscoder())
+        return self.mapper
+
+
+def _people_needing_national_id(view: RecordView,
+                                people: Sequence[PersonRow | None]) -> list[PersonRow]:
+    """Area changes carry no national ID: find it from the person's row by record id."""
+    found: list[PersonRow] = []
+    for person in people:
+        if person is None:
+            continue
+        if person.national_id:
+            found.append(person)
+            continue
+        national_id = _national_id_of(view, person.record_id)
+        if national_id:
+            found.append(PersonRow(national_id, person.record_id, person.area))
+    return found
+
+
+def _national_id_of(view: RecordView, record_id: UUID) -> str | None:
+    for row in view.entries(record_id):
+        if row.kind == "record_opened":
+            import orjson
+
+            return str(orjson.loads(row.fields)["national_id"])
+    return None
+
+
+def open_view(url: str | None = None) -> RecordView:
+    """The view of the ledger at ``url`` (default: ``TABIEN_DATABASE_URL``), for reading and
+    rebuilding."""
+    env = view_env(url)
+    factory = InfrastructureFactory[RecordView].construct(
+        Environment(RecordProjection.name, env))
+    view = factory.tracking_recorder(resolve_topic(env["TRACKING_RECORDER_TOPIC"]))
+    view._factory = factory  # type: ignore[attr-defined]  # keeps its connections open
+    return view
+
+
+def record_runner(url: str | None = None) -> ProjectionRunner[Ledger, RecordView]:
+    """The library's runner, keeping the view up to date in a background thread."""
+    env = view_env(url)
+    view_class: type[RecordView] = resolve_topic(env["TRACKING_RECORDER_TOPIC"])
+    return ProjectionRunner(application_class=Ledger, projection_class=RecordProjection,
+                            view_class=view_class, env=env)
+
+
+def rebuild(ledger: Ledger, view: RecordView, *, batch: int = 5_000,
+            progress: Callable[[int], None] | None = None) -> int:
+    """Empty the view and fill it again from position zero, a page per transaction."""
+    view.clear()
+    start: int | None = None
+    done = 0
+    while True:
+        page = ledger.recorder.select_notifications(start, batch, topics=list(RECORD_TOPICS),
+                                                    inclusive_of_start=False)
+        if not page:
+            return done
+        _apply_page(ledger.mapper, view, page)
+        done += len(page)
+        if progress is not None:
+            progress(len(page))
+        start = page[-1].id
+
+
+def _apply_page(mapper: Mapper[UUID], view: RecordView, page: Sequence[Notification]) -> None:
+    entries, people = [], []
+    pending_people: dict[UUID, PersonRow] = {}
+    national_ids: dict[UUID, str] = {}
+    for n in page:
+        event = cast(PersonnelRecord.Event, mapper.to_domain_event(
+            StoredEvent(n.originator_id, n.originator_version, n.topic, n.state)))
+        entry, person = rows_for(n.id, cast(UUID, n.originator_id), n.originator_version,
+                                 n.topic, n.state, event)
+        entries.append(entry)
+        if event.KIND == "record_opened":
+            national_ids[entry.record_id] = event.national_id  # type: ignore[attr-defined]
+        if person is not None:
+            pending_people[entry.record_id] = person
+    for record_id, person in pending_people.items():
+        national_id = person.national_id or national_ids.get(record_id) \
+            or _national_id_of(view, record_id)
+        if national_id:
+            people.append(PersonRow(national_id, record_id, person.area))
+    view.apply(entries, people, Tracking("Ledger", page[-1].id))

@@ -1,0 +1,211 @@
+"""The record view's tables, on SQLite and PostgreSQL, written with their tracking position in
+one transaction (DESIGN decision 10).
+
+The view keeps every career entry of every record as a row: which record and version, its
+kind, the date it takes effect, when and at which position it was recorded, and its fields as
+JSON. The ก.ค.ศ.16 is then a pure function of those rows (``projections.kks16``) in both time
+axes — as of an effective date, as known at a recorded time — so reading a record never
+replays the ledger.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
+from psycopg.rows import tuple_row
+from psycopg.sql import SQL, Identifier
+
+__all__ = ["EntryRow", "PersonRow", "PostgresRecordView", "RecordView", "SQLiteRecordView"]
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    record_id: UUID
+    version: int
+    kind: str
+    effective_date: str  # ISO
+    recorded_at: str  # ISO datetime of the event
+    position: int  # notification id
+    fields: bytes  # canonical JSON
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    national_id: str
+    record_id: UUID
+    area: str
+
+
+class RecordView(TrackingRecorder, ABC):
+    """What the projection writes and the readers ask, whatever the backend."""
+
+    @abstractmethod
+    def apply(self, entries: Sequence[EntryRow], people: Sequence[PersonRow],
+              tracking: Tracking) -> None:
+        """Write rows and the tracking position in one transaction."""
+
+    @abstractmethod
+    def entries(self, record_id: UUID) -> list[EntryRow]: ...
+
+    @abstractmethod
+    def record_id(self, national_id: str) -> UUID | None: ...
+
+    @abstractmethod
+    def people_of_area(self, area: str) -> list[PersonRow]: ...
+
+    @abstractmethod
+    def clear(self) -> None: ...
+
+    @abstractmethod
+    def counts(self) -> tuple[int, int]: ...
+
+
+_ENTRY_COLUMNS = "record_id, version, kind, effective_date, recorded_at, position, fields"
+
+
+class SQLiteRecordView(SQLiteTrackingRecorder, RecordView):
+    """The view on SQLite; its tracking table is its own (``kks16_tracking``)."""
+
+    def __init__(self, datastore: SQLiteDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.create_table_statements = [
+            s.replace("EXISTS tracking", "EXISTS kks16_tracking")
+            for s in self.create_table_statements
+        ] + [
+            "CREATE TABLE IF NOT EXISTS kks16_entries (record_id TEXT, version INTEGER, "
+            "kind TEXT, effective_date TEXT, recorded_at TEXT, position INTEGER, fields BLOB, "
+            "PRIMARY KEY (record_id, version))",
+            "CREATE TABLE IF NOT EXISTS kks16_people (national_id TEXT PRIMARY KEY, "
+            "record_id TEXT, area TEXT)",
+            "CREATE INDEX IF NOT EXISTS kks16_people_area ON kks16_people (area)",
+        ]
+        # The library's tracking table is shared by every view of a database, keyed by the
+        # application's name; each view here tracks in a table of its own.
+        for name in ("insert_tracking_statement", "select_max_tracking_id_statement"):
+            setattr(self, name, getattr(self, name).replace("tracking", "kks16_tracking")
+                    .replace("kks16_kks16_tracking", "kks16_tracking"))
+
+    def apply(self, entries: Sequence[EntryRow], people: Sequence[PersonRow],
+              tracking: Tracking) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            self._write(c, entries, people)
+            self._insert_tracking(c, tracking)
+
+    @staticmethod
+    def _write(c: SQLiteCursor, entries: Sequence[EntryRow],
+               people: Sequence[PersonRow]) -> None:
+        c.executemany(
+            f"INSERT INTO kks16_entries ({_ENTRY_COLUMNS}) VALUES (?,?,?,?,?,?,?)",
+            [(e.record_id.hex, e.version, e.kind, e.effective_date, e.recorded_at,
+              e.position, e.fields) for e in entries])
+        c.executemany(
+            "INSERT INTO kks16_people VALUES (?,?,?) ON CONFLICT (national_id) "
+            "DO UPDATE SET record_id = excluded.record_id, area = excluded.area",
+            [(p.national_id, p.record_id.hex, p.area) for p in people])
+
+    def entries(self, record_id: UUID) -> list[EntryRow]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT {_ENTRY_COLUMNS} FROM kks16_entries WHERE record_id = ? "
+                      "ORDER BY version", (record_id.hex,))
+            return [EntryRow(UUID(r[0]), r[1], r[2], r[3], r[4], r[5], bytes(r[6]))
+                    for r in c.fetchall()]
+
+    def record_id(self, national_id: str) -> UUID | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT record_id FROM kks16_people WHERE national_id = ?",
+                      (national_id,))
+            row = c.fetchone()
+            return UUID(row[0]) if row else None
+
+    def people_of_area(self, area: str) -> list[PersonRow]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT national_id, record_id, area FROM kks16_people WHERE area = ? "
+                      "ORDER BY national_id", (area,))
+            return [PersonRow(r[0], UUID(r[1]), r[2]) for r in c.fetchall()]
+
+    def clear(self) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            for table in ("kks16_entries", "kks16_people", "kks16_tracking"):
+                c.execute(f"DELETE FROM {table}")
+            self._insert_tracking(c, Tracking(self.table_migration_identifier, 1))
+
+    def counts(self) -> tuple[int, int]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT (SELECT COUNT(*) FROM kks16_entries), "
+                      "(SELECT COUNT(*) FROM kks16_people)")
+            row = c.fetchone()
+            return int(row[0]), int(row[1])
+
+
+class PostgresRecordView(PostgresTrackingRecorder, RecordView):
+    """The view on PostgreSQL (its tracking table is named after the projection)."""
+
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        schema = Identifier(self.datastore.schema)
+        self.sql_create_statements.extend([
+            SQL("CREATE TABLE IF NOT EXISTS {}.kks16_entries (record_id uuid, version bigint, "
+                "kind text, effective_date text, recorded_at text, position bigint, "
+                "fields bytea, PRIMARY KEY (record_id, version))").format(schema),
+            SQL("CREATE TABLE IF NOT EXISTS {}.kks16_people (national_id text PRIMARY KEY, "
+                "record_id uuid, area text)").format(schema),
+            SQL("CREATE INDEX IF NOT EXISTS kks16_people_area ON {}.kks16_people (area)"
+                ).format(schema),
+        ])
+        self._schema = schema
+
+    def apply(self, entries: Sequence[EntryRow], people: Sequence[PersonRow],
+              tracking: Tracking) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            if entries:
+                with curs.copy(SQL("COPY {}.kks16_entries ({}) FROM STDIN").format(
+                        self._schema, SQL(_ENTRY_COLUMNS))) as copy:
+                    for e in entries:
+                        copy.write_row((e.record_id, e.version, e.kind, e.effective_date,
+                                        e.recorded_at, e.position, e.fields))
+            if people:
+                curs.executemany(SQL(
+                    "INSERT INTO {}.kks16_people VALUES (%s, %s, %s) ON CONFLICT (national_id) "
+                    "DO UPDATE SET record_id = excluded.record_id, area = excluded.area"
+                ).format(self._schema), [(p.national_id, p.record_id, p.area) for p in people])
+            self._insert_tracking(curs, tracking)
+
+    def _rows(self, query: SQL, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        with self.datastore.get_connection() as conn, \
+                conn.cursor(row_factory=tuple_row) as curs:
+            return curs.execute(query.format(self._schema), params).fetchall()
+
+    def entries(self, record_id: UUID) -> list[EntryRow]:
+        rows = self._rows(SQL(f"SELECT {_ENTRY_COLUMNS} FROM {{}}.kks16_entries "
+                              "WHERE record_id = %s ORDER BY version"), (record_id,))
+        return [EntryRow(r[0], r[1], r[2], r[3], r[4], r[5], bytes(r[6])) for r in rows]
+
+    def record_id(self, national_id: str) -> UUID | None:
+        rows = self._rows(SQL("SELECT record_id FROM {}.kks16_people WHERE national_id = %s"),
+                          (national_id,))
+        return rows[0][0] if rows else None
+
+    def people_of_area(self, area: str) -> list[PersonRow]:
+        rows = self._rows(SQL("SELECT national_id, record_id, area FROM {}.kks16_people "
+                              "WHERE area = %s ORDER BY national_id"), (area,))
+        return [PersonRow(r[0], r[1], r[2]) for r in rows]
+
+    def clear(self) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            for table in ("kks16_entries", "kks16_people"):
+                curs.execute(SQL("DELETE FROM {}.{}").format(self._schema, Identifier(table)))
+            curs.execute(SQL("DELETE FROM {}.{} WHERE application_name <> %s").format(
+                self._schema, Identifier(self.tracking_table_name)),
+                (self.table_migration_identifier,))
+
+    def counts(self) -> tuple[int, int]:
+        rows = self._rows(SQL("SELECT (SELECT COUNT(*) FROM {0}.kks16_entries), "
+                              "(SELECT COUNT(*) FROM {0}.kks16_people)"), ())
+        return int(rows[0][0]), int(rows[0][1])
