@@ -302,3 +302,7 @@ def main() -> None:
         sys.exit(130)
 
 
+
+
+if __name__ == "__main__":
+    main()

@@ -104,6 +104,6 @@ def project(
                     runner.wait(head, timeout=30)
                 done = runner.view.max_tracking_id("Ledger") or 0
                 out.print(f"kks16: at {done:,} of {head:,} (lag {max(head - done, 0):,})")
-                if once:
+                if once and done >= head:
                     return
                 time.sleep(2)

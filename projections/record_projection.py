@@ -45,7 +45,6 @@ def view_env(url: str | None = None) -> dict[str, str]:
     env = database_env(url or database_url())
     view_class = ("projections.store:PostgresRecordView" if "POSTGRES_DBNAME" in env
                   else "projections.store:SQLiteRecordView")
-    env.pop("APPLICATION_RECORDER_TOPIC", None)
     env["TRACKING_RECORDER_TOPIC"] = view_class
     return env
 
