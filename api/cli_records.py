@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -107,3 +108,73 @@ def project(
                 if once and done >= head:
                     return
                 time.sleep(2)
+
+
+report_app = typer.Typer(help="Area and node reports (รายงานเขตพื้นที่และกลุ่ม NODE).",
+                         no_args_is_help=True)
+
+
+def _print_area(report: object) -> None:
+    from rich.table import Table
+
+    from api.cli import out
+    from projections.reports import AreaReport
+
+    assert isinstance(report, AreaReport)
+    out.print(f"[bold]{report.area}[/]: {report.in_service:,} in service / รับราชการ; "
+              f"records complete / ข้อมูลครบ {report.complete:,}", soft_wrap=True)
+    from ledger.rules import rank_by_code, standing_by_code
+
+    def rank_label(code: str) -> str:
+        return f"{rank_by_code(code).label_th} ({code})"
+
+    def standing_label(code: str) -> str:
+        return "-" if code == "none" else f"{standing_by_code(code).label_th} ({code})"
+
+    labels: dict[str, Callable[[str], str]] = {"rank": rank_label,
+                                               "standing": standing_label}
+    for title, counts, label in (("ตำแหน่ง position", report.by_position, None),
+                                 ("อันดับ rank", report.by_rank, labels["rank"]),
+                                 ("วิทยฐานะ standing", report.by_standing, labels["standing"]),
+                                 ("หมวดที่ยังว่าง empty sections", report.empty_sections, None)):
+        if counts:
+            table = Table(title, "จำนวน count")
+            for key, n in counts.most_common():
+                table.add_row(label(key) if label and key else key or "-", f"{n:,}")
+            out.print(table)
+
+
+@report_app.command("area")
+def report_area(
+    area: Annotated[str, typer.Option(help="education area")] = "สพม.16",
+    as_of: Annotated[str, typer.Option(help="as of this date")] = "",
+) -> None:
+    """Head counts and record completeness of an area (รายงานเขตพื้นที่)."""
+    from api.cli import _errors, _open_ledger
+    from projections.record_projection import open_view
+    from projections.reports import area_report
+
+    with _errors():
+        report = area_report(open_view(), _open_ledger().mapper, area,
+                             parse_date(as_of) if as_of else None)
+    _print_area(report)
+
+
+@report_app.command("node")
+def report_node(
+    node: Annotated[str, typer.Argument(help="node id")] = "node-3",
+    as_of: Annotated[str, typer.Option(help="as of this date")] = "",
+) -> None:
+    """A NODE LEADER's roll-up of its areas (รายงานกลุ่ม NODE)."""
+    from api.cli import _errors, _open_ledger, out
+    from projections.record_projection import open_view
+    from projections.reports import node_report
+
+    with _errors():
+        report = node_report(open_view(), _open_ledger().mapper, node,
+                             parse_date(as_of) if as_of else None)
+    out.print(f"[bold]{report.label_th}[/] (NODE LEADER {report.leader}): "
+              f"{report.in_service:,} in service in {len(report.areas)} areas", soft_wrap=True)
+    for area in report.areas:
+        out.print(f"  {area.area}: {area.in_service:,} in service, {area.complete:,} complete",
+                  soft_wrap=True)
