@@ -66,6 +66,14 @@ class RecordView(TrackingRecorder, ABC):
     @abstractmethod
     def counts(self) -> tuple[int, int]: ...
 
+    @abstractmethod
+    def save_feed(self, area: str, month: str, exported_at: str, payload: bytes) -> None:
+        """Keep what a payroll feed said, so the next one knows what was already paid."""
+
+    @abstractmethod
+    def last_feed_before(self, area: str, month: str) -> tuple[str, str, bytes] | None:
+        """(month, exported_at, payload) of the latest feed of an earlier month."""
+
 
 _ENTRY_COLUMNS = "record_id, version, kind, effective_date, recorded_at, position, fields"
 
@@ -85,6 +93,8 @@ class SQLiteRecordView(SQLiteTrackingRecorder, RecordView):
             "CREATE TABLE IF NOT EXISTS kks16_people (national_id TEXT PRIMARY KEY, "
             "record_id TEXT, area TEXT)",
             "CREATE INDEX IF NOT EXISTS kks16_people_area ON kks16_people (area)",
+            "CREATE TABLE IF NOT EXISTS payroll_feeds (area TEXT, month TEXT, exported_at TEXT, "
+            "payload BLOB, PRIMARY KEY (area, month, exported_at))",
         ]
         # The library's tracking table is shared by every view of a database, keyed by the
         # application's name; each view here tracks in a table of its own.
@@ -136,6 +146,19 @@ class SQLiteRecordView(SQLiteTrackingRecorder, RecordView):
                 c.execute(f"DELETE FROM {table}")
             self._insert_tracking(c, Tracking(self.table_migration_identifier, 1))
 
+    def save_feed(self, area: str, month: str, exported_at: str, payload: bytes) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("INSERT INTO payroll_feeds VALUES (?,?,?,?)",
+                      (area, month, exported_at, payload))
+
+    def last_feed_before(self, area: str, month: str) -> tuple[str, str, bytes] | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT month, exported_at, payload FROM payroll_feeds WHERE area = ? "
+                      "AND month < ? ORDER BY month DESC, exported_at DESC LIMIT 1",
+                      (area, month))
+            row = c.fetchone()
+            return (row[0], row[1], bytes(row[2])) if row else None
+
     def counts(self) -> tuple[int, int]:
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT (SELECT COUNT(*) FROM kks16_entries), "
@@ -157,6 +180,9 @@ class PostgresRecordView(PostgresTrackingRecorder, RecordView):
             SQL("CREATE TABLE IF NOT EXISTS {}.kks16_people (national_id text PRIMARY KEY, "
                 "record_id uuid, area text)").format(schema),
             SQL("CREATE INDEX IF NOT EXISTS kks16_people_area ON {}.kks16_people (area)"
+                ).format(schema),
+            SQL("CREATE TABLE IF NOT EXISTS {}.payroll_feeds (area text, month text, "
+                "exported_at text, payload bytea, PRIMARY KEY (area, month, exported_at))"
                 ).format(schema),
         ])
         self._schema = schema
@@ -204,6 +230,17 @@ class PostgresRecordView(PostgresTrackingRecorder, RecordView):
             curs.execute(SQL("DELETE FROM {}.{} WHERE application_name <> %s").format(
                 self._schema, Identifier(self.tracking_table_name)),
                 (self.table_migration_identifier,))
+
+    def save_feed(self, area: str, month: str, exported_at: str, payload: bytes) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("INSERT INTO {}.payroll_feeds VALUES (%s, %s, %s, %s)").format(
+                self._schema), (area, month, exported_at, payload))
+
+    def last_feed_before(self, area: str, month: str) -> tuple[str, str, bytes] | None:
+        rows = self._rows(SQL("SELECT month, exported_at, payload FROM {}.payroll_feeds "
+                              "WHERE area = %s AND month < %s "
+                              "ORDER BY month DESC, exported_at DESC LIMIT 1"), (area, month))
+        return (rows[0][0], rows[0][1], bytes(rows[0][2])) if rows else None
 
     def counts(self) -> tuple[int, int]:
         rows = self._rows(SQL("SELECT (SELECT COUNT(*) FROM {0}.kks16_entries), "
