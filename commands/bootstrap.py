@@ -18,6 +18,7 @@ from ledger.keys import KeyStore, Signer, SigningKey
 __all__ = [
     "DEMO_AREA",
     "KeySet",
+    "add_area",
     "initialise",
     "load_key_set",
     "register_keys",
@@ -45,9 +46,14 @@ def _names(area_code: str) -> dict[str, str]:
     }
 
 
+# Province names in area names have no ASCII letters; the key files of the demo's areas need
+# distinct names, so the provinces of Node 3 get short Latin codes.
+_PROVINCES = {"พัทลุง": "ptl", "นครศรีธรรมราช": "nst"}
+
+
 def area_code(area: str) -> str:
-    """A file-name-safe code for an area name (สพม.16 → spm16)."""
-    table = {"สพม.": "spm", "สพป.": "spp"}
+    """A file-name-safe code for an area name (สพม.16 → spm16, สพป.พัทลุง เขต 1 → sppptl1)."""
+    table = {"สพม.": "spm", "สพป.": "spp", **_PROVINCES}
     code = area
     for thai, latin in table.items():
         code = code.replace(thai, latin)
@@ -86,6 +92,21 @@ def register_keys(ledger: Ledger, keys: KeySet, area: str) -> None:
                             now),
     ]
     ledger.submit(keys.admin, *others, purpose="register the area's keys")
+
+
+def add_area(ledger: Ledger, store: KeyStore, admin: Signer, area: str) -> KeySet:
+    """Keys for another area's registrar and authority, registered by the admin."""
+    names = _names(area_code(area))
+    now = datetime.now(UTC).replace(microsecond=0)
+    keys = []
+    for role in ("registrar", "authority"):
+        if not store.path_for(names[role]).exists():
+            store.generate(names[role])
+            signer = store.signer(names[role])
+            keys.append(SigningKey.register(signer.name, role, area, signer.public_key, now))
+    if keys:
+        ledger.submit(admin, *keys, purpose=f"register the keys of {area}")
+    return load_key_set(store, area)
 
 
 def load_key_set(store: KeyStore, area: str = DEMO_AREA) -> KeySet:
