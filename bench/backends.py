@@ -109,6 +109,7 @@ class RawCopyTable:
 class Stores:
     ledger: Ledger
     plain: PlainApp
+    url: str  # the ledger's database URL, for whatever opens it again (views, runners)
     raw: RawCopyTable | None = None
 
 
@@ -124,10 +125,11 @@ class SQLiteBackend:
         self._opened += 1
         folder = self._directory / f"sqlite-{self._opened}"
         folder.mkdir()
-        ledger = Ledger(url=f"sqlite:///{folder}/ledger.db")
+        url = f"sqlite:///{folder}/ledger.db"
+        ledger = Ledger(url=url)
         plain = PlainApp(_plain_env(f"sqlite:///{folder}/plain.db"))
         try:
-            yield Stores(ledger, plain)
+            yield Stores(ledger, plain, url)
         finally:
             ledger.close()
             plain.close()
@@ -148,7 +150,7 @@ class PostgresBackend:
             raw = RawCopyTable(self._server_url, schema)
             try:
                 assert isinstance(ledger.recorder, LedgerPostgresRecorder)
-                yield Stores(ledger, plain, raw)
+                yield Stores(ledger, plain, url, raw)
             finally:
                 raw.close()
                 ledger.close()

@@ -28,7 +28,7 @@ from .plain import PlainApp, read_every_event
 from .report import Goal, Row
 from .timing import Best, timed
 
-__all__ = ["LEGEND", "SCENARIOS", "Backend", "Context", "Sizes"]
+__all__ = ["LEGEND", "SCENARIOS", "Backend", "Context", "Sizes", "build_history"]
 
 _PURPOSE = "คำสั่ง เลื่อนเงินเดือน (bench)"
 _PLAIN_SAVE = "plain save(*records)"
@@ -60,22 +60,32 @@ class Sizes:
     verify_people: int
     verify_events_per_person: int
     verify_order_events: int
+    rebuild_sqlite: int
+    rebuild_postgres: int
     rounds: int = 3
 
     @classmethod
     def full(cls) -> Sizes:
         return cls(single=1_000, order=10_000, verify_people=5_000,
-                   verify_events_per_person=20, verify_order_events=5_000)
+                   verify_events_per_person=20, verify_order_events=5_000,
+                   rebuild_sqlite=100_000, rebuild_postgres=200_000)
 
     @classmethod
     def quick(cls) -> Sizes:
         return cls(single=100, order=1_000, verify_people=500,
-                   verify_events_per_person=20, verify_order_events=500)
+                   verify_events_per_person=20, verify_order_events=500,
+                   rebuild_sqlite=10_000, rebuild_postgres=10_000)
+
+    def rebuild_events(self, backend: str) -> int:
+        """Record events in the rebuild scenario's ledger on this backend."""
+        return self.rebuild_postgres if backend == "PostgreSQL" else self.rebuild_sqlite
 
     def describe(self) -> str:
         return (f"sizes: single submissions N={self.single:,}; one order N={self.order:,}; "
                 f"verify {self.verify_people:,} people × {self.verify_events_per_person} "
-                f"events in orders of ~{self.verify_order_events:,} events")
+                f"events in orders of ~{self.verify_order_events:,} events; rebuild "
+                f"{self.rebuild_sqlite:,} record events on SQLite, "
+                f"{self.rebuild_postgres:,} on PostgreSQL (built the same way)")
 
 
 class Backend(Protocol):
@@ -195,16 +205,17 @@ def one_order(backend: Backend, ctx: Context) -> list[Row]:
 # ---------------------------------------------------------------- 3. verify
 
 
-def _build_history(ledger: Ledger, ctx: Context) -> None:
-    """People × events-per-person events in bulk orders of about ``verify_order_events``."""
-    sizes, signer = ctx.sizes, ctx.keys.registrar
-    records = People().open(sizes.verify_people)
+def build_history(ledger: Ledger, signer: Signer, people: int, events_per_person: int,
+                  order_events: int) -> None:
+    """``people`` × ``events_per_person`` record events in bulk orders of about
+    ``order_events`` events (the keys must be registered already)."""
+    records = People().open(people)
     # Opening is two events per person, so half as many people per opening order.
-    for chunk in _chunks(records, max(1, sizes.verify_order_events // 2)):
+    for chunk in _chunks(records, max(1, order_events // 2)):
         ledger.submit(signer, *chunk, purpose="คำสั่ง บรรจุและแต่งตั้ง (bench)")
-    for round_number in range(sizes.verify_events_per_person - 2):
+    for round_number in range(events_per_person - 2):
         raise_salaries(records, round_number)
-        for chunk in _chunks(records, sizes.verify_order_events):
+        for chunk in _chunks(records, order_events):
             ledger.submit(signer, *chunk, purpose=_PURPOSE)
 
 
@@ -224,7 +235,9 @@ def verify(backend: Backend, ctx: Context) -> list[Row]:
     with backend.stores() as stores:
         ledger = stores.ledger
         register_keys(ledger, ctx.keys, AREA)
-        _build_history(ledger, ctx)
+        sizes = ctx.sizes
+        build_history(ledger, ctx.keys.registrar, sizes.verify_people,
+                      sizes.verify_events_per_person, sizes.verify_order_events)
         create_checkpoint(ledger.store, ctx.keys.checkpoint)
         events = ledger.store.count_events()
         ctx.progress(backend.name, f"  verify: built {events:,} events (not timed)")
