@@ -20,6 +20,7 @@ from api.cli_evidence import evidence_app
 from api.cli_import import import_legacy
 from api.cli_orders import correct, order_app, renumber, round_app
 from api.cli_payroll import payroll_app
+from api.cli_positions import positions_app
 from api.cli_records import project, rebuild, record_app, report_app
 from commands.bootstrap import DEMO_AREA, initialise, load_key_set, trusted_root
 from ledger.application import Ledger
@@ -317,6 +318,7 @@ app.add_typer(record_app, name="record")
 app.command("rebuild")(rebuild)
 app.command("project")(project)
 app.add_typer(report_app, name="report")
+app.add_typer(positions_app, name="positions")
 app.add_typer(payroll_app, name="payroll")
 
 
