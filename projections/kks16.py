@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from ledger.record import PersonnelRecord
@@ -90,8 +91,13 @@ class Kks16:
 
 def _reference(event: PersonnelRecord.Event) -> str:
     order = event.order
-    return (f"คำสั่ง {order.authority} ที่ {order.order_number} "
-            f"ลว. {format_thai_date(order.order_date, abbreviated=True)}")
+    return f"คำสั่ง {order.authority} ที่ {order.order_number} ลว. {_short_date(order.order_date)}"
+
+
+@lru_cache(maxsize=65_536)
+def _short_date(day: date) -> str:
+    # Order dates repeat across thousands of people; formatting Thai dates is not cheap.
+    return format_thai_date(day, abbreviated=True)
 
 
 def build_record(events: Iterable[PersonnelRecord.Event], *, as_of: date | None = None,

@@ -138,8 +138,8 @@ def build_feed(view: RecordView, mapper: Mapper[UUID], area: str, month_text: st
         feed.previous = (date.fromisoformat(previous[0]), prev_time,
                          sum(prev_lines.values()))
     seen: set[str] = set()
-    for person in view.people_of_area(area):
-        events = events_from_rows(view.entries(person.record_id), mapper)
+    for rows in view.entries_of_area(area).values():
+        events = events_from_rows(rows, mapper)
         record = build_record(events, as_of=month)
         pay = _pay(record, month) if record.area == area else None
         arrears = _arrears(events, month, previous, prev_time)

@@ -61,6 +61,10 @@ class RecordView(TrackingRecorder, ABC):
     def people_of_area(self, area: str) -> list[PersonRow]: ...
 
     @abstractmethod
+    def entries_of_area(self, area: str) -> dict[UUID, list[EntryRow]]:
+        """Every entry of every person now listed in the area, in one read."""
+
+    @abstractmethod
     def clear(self) -> None: ...
 
     @abstractmethod
@@ -76,6 +80,17 @@ class RecordView(TrackingRecorder, ABC):
 
 
 _ENTRY_COLUMNS = "record_id, version, kind, effective_date, recorded_at, position, fields"
+
+
+def _qualified(alias: str) -> str:
+    return ", ".join(f"{alias}.{c.strip()}" for c in _ENTRY_COLUMNS.split(","))
+
+
+def _grouped(rows: list[EntryRow]) -> dict[UUID, list[EntryRow]]:
+    grouped: dict[UUID, list[EntryRow]] = {}
+    for row in rows:
+        grouped.setdefault(row.record_id, []).append(row)
+    return grouped
 
 
 class SQLiteRecordView(SQLiteTrackingRecorder, RecordView):
@@ -139,6 +154,14 @@ class SQLiteRecordView(SQLiteTrackingRecorder, RecordView):
             c.execute("SELECT national_id, record_id, area FROM kks16_people WHERE area = ? "
                       "ORDER BY national_id", (area,))
             return [PersonRow(r[0], UUID(r[1]), r[2]) for r in c.fetchall()]
+
+    def entries_of_area(self, area: str) -> dict[UUID, list[EntryRow]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT {_qualified('e')} FROM kks16_entries e JOIN kks16_people p "
+                      "ON p.record_id = e.record_id WHERE p.area = ? "
+                      "ORDER BY e.record_id, e.version", (area,))
+            return _grouped([EntryRow(UUID(r[0]), r[1], r[2], r[3], r[4], r[5], bytes(r[6]))
+                             for r in c.fetchall()])
 
     def clear(self) -> None:
         with self.datastore.transaction(commit=True) as c:
@@ -222,6 +245,13 @@ class PostgresRecordView(PostgresTrackingRecorder, RecordView):
         rows = self._rows(SQL("SELECT national_id, record_id, area FROM {}.kks16_people "
                               "WHERE area = %s ORDER BY national_id"), (area,))
         return [PersonRow(r[0], r[1], r[2]) for r in rows]
+
+    def entries_of_area(self, area: str) -> dict[UUID, list[EntryRow]]:
+        rows = self._rows(SQL(f"SELECT {_qualified('e')} FROM {{0}}.kks16_entries e "
+                              "JOIN {0}.kks16_people p ON p.record_id = e.record_id "
+                              "WHERE p.area = %s ORDER BY e.record_id, e.version"), (area,))
+        return _grouped([EntryRow(r[0], r[1], r[2], r[3], r[4], r[5], bytes(r[6]))
+                         for r in rows])
 
     def clear(self) -> None:
         with self.datastore.transaction(commit=True) as curs:
