@@ -18,7 +18,7 @@ from pathlib import Path
 from commands.bootstrap import KeySet, load_key_set
 from ledger.keys import KeyStore
 
-from . import rebuild, scenarios
+from . import payroll, rebuild, scenarios
 from .backends import (
     PostgresBackend,
     SQLiteBackend,
@@ -32,8 +32,9 @@ from .timing import Progress
 
 __all__ = ["main", "run"]
 
-SCENARIOS = {**scenarios.SCENARIOS, "rebuild": rebuild.rebuild_view}
-LEGEND = (*scenarios.LEGEND, *rebuild.LEGEND)
+SCENARIOS = {**scenarios.SCENARIOS, "rebuild": rebuild.rebuild_view,
+             "payroll": payroll.payroll_feed}
+LEGEND = (*scenarios.LEGEND, *rebuild.LEGEND, *payroll.LEGEND)
 BACKENDS = ("sqlite", "postgres")
 NAMES = (*SCENARIOS, *BACKENDS)
 _KEY_NAMES = ("tabien-admin", "tabien-checkpoint", "registrar-spm16", "authority-spm16")

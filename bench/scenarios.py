@@ -63,6 +63,7 @@ class Sizes:
     rebuild_sqlite: int
     rebuild_postgres: int
     rounds: int = 3
+    payroll_people: int = 50_000
 
     @classmethod
     def full(cls) -> Sizes:
@@ -74,7 +75,7 @@ class Sizes:
     def quick(cls) -> Sizes:
         return cls(single=100, order=1_000, verify_people=500,
                    verify_events_per_person=20, verify_order_events=500,
-                   rebuild_sqlite=10_000, rebuild_postgres=10_000)
+                   rebuild_sqlite=10_000, rebuild_postgres=10_000, payroll_people=5_000)
 
     def rebuild_events(self, backend: str) -> int:
         """Record events in the rebuild scenario's ledger on this backend."""
