@@ -80,6 +80,7 @@ class Kks16:
     evidence: list[Row] = field(default_factory=list)
     as_of: date | None = None
     known_at: datetime | None = None
+    with_rows: bool = True  # False: only the current state (payroll needs no section rows)
 
     def sections_empty(self) -> list[str]:
         """Names of the form's sections with nothing in them (for completeness reports)."""
@@ -101,14 +102,14 @@ def _short_date(day: date) -> str:
 
 
 def build_record(events: Iterable[PersonnelRecord.Event], *, as_of: date | None = None,
-                 known_at: datetime | None = None) -> Kks16:
+                 known_at: datetime | None = None, with_rows: bool = True) -> Kks16:
     known = [e for e in events if known_at is None or e.timestamp <= known_at]
     revoked = {e.revokes for e in known if isinstance(e, PersonnelRecord.EntryRevoked)}
     changes: dict[int, dict[str, Any]] = defaultdict(dict)
     for e in known:
         if isinstance(e, PersonnelRecord.EntryCorrected):
             changes[e.corrects].update(e.changes)
-    record = Kks16(as_of=as_of, known_at=known_at)
+    record = Kks16(as_of=as_of, known_at=known_at, with_rows=with_rows)
     ordered = sorted((e for e in known if not isinstance(
         e, PersonnelRecord.EntryCorrected | PersonnelRecord.EntryRevoked)),
         key=lambda e: (_effective(e, changes), e.originator_version))
@@ -164,12 +165,14 @@ def _apply(record: Kks16, event: PersonnelRecord.Event, f: dict[str, Any], corre
         return
     handler = _SECTIONS.get(kind)
     if handler is not None:
-        handler(record, event, f, corrected, revoked)
+        if record.with_rows or kind == "name_changed":
+            handler(record, event, f, corrected, revoked)
         return
     if kind in _POSITION_TEXT:
         if not revoked:
             _move(record, kind, f)
-        _position(record, event, f, _POSITION_TEXT[kind](f), corrected, revoked)
+        if record.with_rows:
+            _position(record, event, f, _POSITION_TEXT[kind](f), corrected, revoked)
 
 
 def _opened(record: Kks16, f: dict[str, Any]) -> None:

@@ -140,7 +140,7 @@ def build_feed(view: RecordView, mapper: Mapper[UUID], area: str, month_text: st
     seen: set[str] = set()
     for rows in view.entries_of_area(area).values():
         events = events_from_rows(rows, mapper)
-        record = build_record(events, as_of=month)
+        record = build_record(events, as_of=month, with_rows=False)
         pay = _pay(record, month) if record.area == area else None
         arrears = _arrears(events, month, previous, prev_time)
         if pay is None and arrears == 0:
@@ -172,8 +172,8 @@ def _arrears(events: list[Any], month: date, previous: tuple[str, str, bytes] | 
     paid_until = date.fromisoformat(previous[0])
     total = 0
     for m in _months_between(earliest, paid_until):
-        now_pay = _pay(build_record(events, as_of=m), m)
-        then_pay = _pay(build_record(events, as_of=m, known_at=prev_time), m)
+        now_pay = _pay(build_record(events, as_of=m, with_rows=False), m)
+        then_pay = _pay(build_record(events, as_of=m, known_at=prev_time, with_rows=False), m)
         total += sum(now_pay or (0, 0, 0)) - sum(then_pay or (0, 0, 0))
     return total
 
