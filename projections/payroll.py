@@ -13,6 +13,7 @@ total plus this month's changes equals this month's total.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
@@ -138,7 +139,26 @@ def build_feed(view: RecordView, mapper: Mapper[UUID], area: str, month_text: st
         feed.previous = (date.fromisoformat(previous[0]), prev_time,
                          sum(prev_lines.values()))
     seen: set[str] = set()
-    for rows in view.entries_of_area(area).values():
+    # Tens of thousands of records' events are decoded here: short-lived, acyclic objects, on
+    # which the cyclic collector's repeated passes over a large heap would cost more than the
+    # work itself (as when appending a large order).
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        _fill(feed, view.entries_of_area(area), mapper, area, month, previous, prev_time,
+              prev_lines, seen)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    feed.changes.extend((nid, before, 0) for nid, before in prev_lines.items()
+                        if nid not in seen and before)
+    return feed
+
+
+def _fill(feed: PayrollFeed, by_record: dict[UUID, list[Any]], mapper: Mapper[UUID],
+          area: str, month: date, previous: tuple[str, str, bytes] | None,
+          prev_time: datetime | None, prev_lines: dict[str, int], seen: set[str]) -> None:
+    for rows in by_record.values():
         events = events_from_rows(rows, mapper)
         record = build_record(events, as_of=month, with_rows=False)
         pay = _pay(record, month) if record.area == area else None
@@ -154,9 +174,6 @@ def build_feed(view: RecordView, mapper: Mapper[UUID], area: str, month_text: st
         before = prev_lines.get(record.national_id, 0)
         if before != total:  # on the first feed, everyone joins
             feed.changes.append((record.national_id, before, total))
-    feed.changes.extend((nid, before, 0) for nid, before in prev_lines.items()
-                        if nid not in seen and before)
-    return feed
 
 
 def _arrears(events: list[Any], month: date, previous: tuple[str, str, bytes] | None,
