@@ -312,7 +312,8 @@ def renumber(
     out.print(f"[green]✓[/] {len(plan.lines)} position(s) renumbered ({result.event_count} "
               "events)")
     for old, new in plan.vacant:
-        out.print(f"  vacant / ว่าง: {old} → {new} (no holder; kept by the position registry)")
+        out.print(f"  vacant / ว่าง: {old} → {new} (no holder, so no record carries it; "
+                  "the registry keeps the old number)")
 
 
 def correct(

@@ -2,8 +2,8 @@
 
 Input: old → new position numbers. Each number held by someone becomes a
 ``position_renumbered`` line of that person's record, so their history keeps both numbers.
-Numbers held by nobody are reported back: vacant positions have no record to carry them (the
-position registry of the projections will).
+Numbers held by nobody are reported back: a vacant position has no record to carry its new
+number, so the position registry keeps its old number until someone is placed in it.
 """
 
 from __future__ import annotations

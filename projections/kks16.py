@@ -23,7 +23,15 @@ from ledger.rules import rank_by_code, standing_by_code
 from ledger.thaidate import format_thai_date, retirement_date, to_be_year
 from ledger.vocabulary import LEAVING_REASONS
 
-__all__ = ["Kks16", "PositionRow", "Row", "build_record"]
+__all__ = [
+    "Kks16",
+    "PositionRow",
+    "Row",
+    "build_record",
+    "effective_date_of",
+    "order_reference",
+    "typed_changes",
+]
 
 
 @dataclass(frozen=True)
@@ -90,7 +98,7 @@ class Kks16:
         return [name for name, rows in sections.items() if not rows]
 
 
-def _reference(event: PersonnelRecord.Event) -> str:
+def order_reference(event: PersonnelRecord.Event) -> str:
     order = event.order
     return f"คำสั่ง {order.authority} ที่ {order.order_number} ลว. {_short_date(order.order_date)}"
 
@@ -112,22 +120,22 @@ def build_record(events: Iterable[PersonnelRecord.Event], *, as_of: date | None 
     record = Kks16(as_of=as_of, known_at=known_at, with_rows=with_rows)
     ordered = sorted((e for e in known if not isinstance(
         e, PersonnelRecord.EntryCorrected | PersonnelRecord.EntryRevoked)),
-        key=lambda e: (_effective(e, changes), e.originator_version))
+        key=lambda e: (effective_date_of(e, changes), e.originator_version))
     for event in ordered:
-        if as_of is not None and _effective(event, changes) > as_of:
+        if as_of is not None and effective_date_of(event, changes) > as_of:
             continue
-        fields = {**event.__dict__, **_typed(changes.get(event.originator_version, {}))}
+        fields = {**event.__dict__, **typed_changes(changes.get(event.originator_version, {}))}
         _apply(record, event, fields, event.originator_version in changes,
                event.originator_version in revoked)
     return record
 
 
-def _effective(event: PersonnelRecord.Event, changes: dict[int, dict[str, Any]]) -> date:
+def effective_date_of(event: PersonnelRecord.Event, changes: dict[int, dict[str, Any]]) -> date:
     value = changes.get(event.originator_version, {}).get("effective_date")
     return date.fromisoformat(value) if isinstance(value, str) else event.effective_date
 
 
-def _typed(changes: dict[str, Any]) -> dict[str, Any]:
+def typed_changes(changes: dict[str, Any]) -> dict[str, Any]:
     typed = dict(changes)
     if isinstance(typed.get("effective_date"), str):
         typed["effective_date"] = date.fromisoformat(typed["effective_date"])
@@ -136,14 +144,14 @@ def _typed(changes: dict[str, Any]) -> dict[str, Any]:
 
 def _row(event: PersonnelRecord.Event, f: dict[str, Any], text: str, corrected: bool,
          revoked: bool) -> Row:
-    return Row(f["effective_date"], text, _reference(event), event.originator_version,
+    return Row(f["effective_date"], text, order_reference(event), event.originator_version,
                corrected, revoked)
 
 
 def _position(record: Kks16, event: PersonnelRecord.Event, f: dict[str, Any], text: str,
               corrected: bool, revoked: bool) -> None:
     record.positions.append(PositionRow(
-        f["effective_date"], text, _reference(event), event.originator_version, corrected,
+        f["effective_date"], text, order_reference(event), event.originator_version, corrected,
         revoked, title=record.position_title, number=record.position_number,
         rank=_rank_label(record.rank), salary=record.salary or None))
 

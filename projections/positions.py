@@ -35,7 +35,7 @@ from uuid import UUID
 from eventsourcing.persistence import Mapper
 
 from ledger.record import PersonnelRecord
-from projections.kks16 import _effective, _reference, _typed
+from projections.kks16 import effective_date_of, order_reference, typed_changes
 from projections.reading import events_from_rows
 from projections.store import RecordView
 
@@ -173,12 +173,12 @@ def _position_facts(events: list[PersonnelRecord.Event], national_id: str, *,
             changes[e.corrects].update(e.changes)
     for event in known:
         version = event.originator_version
-        on = _effective(event, changes)
+        on = effective_date_of(event, changes)
         if event.KIND not in _FACT_KINDS or version in revoked \
                 or (as_of is not None and on > as_of):
             continue
-        fields = {**event.__dict__, **_typed(changes.get(version, {}))}
-        yield _Fact(on, national_id, version, event.KIND, fields, _reference(event))
+        fields = {**event.__dict__, **typed_changes(changes.get(version, {}))}
+        yield _Fact(on, national_id, version, event.KIND, fields, order_reference(event))
 
 
 def _name(events: list[PersonnelRecord.Event], facts: list[_Fact]) -> str:
