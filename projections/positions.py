@@ -17,9 +17,9 @@ its own helpers — the same known-at cut, corrections merged into the entry the
 is the number on their ก.ค.ศ.16. Acting and temporary assignments (``assignment_*``) carry
 no position number and neither fill nor vacate one.
 
-Limits, each following from what the view holds: a person whose latest area is another one
-is listed by the view under that area only, so a post they left in this area shows its
-later holders but not them; a vacant post renumbered by an order has no record to carry the
+Everyone who was ever placed in the area is read (the view keeps area membership over time),
+so a post's history includes the people who have since moved away. One limit follows from
+what the ledger holds: a vacant post renumbered by an order has no record to carry the
 renumbering (``commands.renumber`` reports those back), so it keeps its old number here.
 """
 
@@ -149,11 +149,12 @@ def position_registry(view: RecordView, mapper: Mapper[UUID], area: str, *,
     """The registry of ``area`` as of an effective date, as known at a recorded time."""
     facts: list[_Fact] = []
     names: dict[str, str] = {}
-    for person in view.people_of_area(area):
-        events = events_from_rows(view.entries(person.record_id), mapper)
-        own = list(_position_facts(events, person.national_id, as_of=as_of,
-                                   known_at=known_at))
-        names[person.national_id] = _name(events, own)
+    for record_id in view.records_ever_in(area):
+        events = events_from_rows(view.entries(record_id), mapper)
+        national_id = next((str(getattr(e, "national_id", "")) for e in events
+                            if e.KIND == "record_opened"), "")
+        own = list(_position_facts(events, national_id, as_of=as_of, known_at=known_at))
+        names[national_id] = _name(events, own)
         facts.extend(own)
     replay = _Replay(PositionRegistry(area, as_of, known_at, names=names), names)
     for day, todays in _by_day(facts):

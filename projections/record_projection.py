@@ -154,7 +154,7 @@ def _apply_page(mapper: Mapper[UUID], view: RecordView, page: Sequence[Notificat
     # The stored state is canonical JSON: the few fields a row needs are read from it directly,
     # without building a typed event per row (a rebuild reads millions of them).
     entries: list[EntryRow] = []
-    areas: dict[UUID, str] = {}
+    areas: list[tuple[UUID, str]] = []  # every placement, in order: the last one is current
     national_ids: dict[UUID, str] = {}
     for n in page:
         record_id = cast(UUID, n.originator_id)
@@ -165,11 +165,12 @@ def _apply_page(mapper: Mapper[UUID], view: RecordView, page: Sequence[Notificat
         if kind == "record_opened":
             national_ids[record_id] = state["national_id"]
         if kind in _AREA_KINDS:
-            areas[record_id] = state["area"]
+            areas.append((record_id, state["area"]))
     people = []
-    for record_id, area in areas.items():
+    for record_id, area in areas:
         national_id = national_ids.get(record_id) or _national_id_of(view, record_id)
         if national_id:
+            national_ids[record_id] = national_id
             people.append(PersonRow(national_id, record_id, area))
     view.apply(entries, people, Tracking("Ledger", page[-1].id))
 
@@ -177,7 +178,7 @@ def _apply_page(mapper: Mapper[UUID], view: RecordView, page: Sequence[Notificat
 def _apply_page_decoded(mapper: Mapper[UUID], view: RecordView,
                         page: Sequence[Notification]) -> None:
     entries, people = [], []
-    pending_people: dict[UUID, PersonRow] = {}
+    pending_people: list[PersonRow] = []
     national_ids: dict[UUID, str] = {}
     for n in page:
         event = cast(PersonnelRecord.Event, mapper.to_domain_event(
@@ -188,12 +189,12 @@ def _apply_page_decoded(mapper: Mapper[UUID], view: RecordView,
         if event.KIND == "record_opened":
             national_ids[entry.record_id] = event.national_id  # type: ignore[attr-defined]
         if person is not None:
-            pending_people[entry.record_id] = person
-    for record_id, person in pending_people.items():
-        national_id = person.national_id or national_ids.get(record_id) \
-            or _national_id_of(view, record_id)
+            pending_people.append(person)
+    for person in pending_people:
+        national_id = person.national_id or national_ids.get(person.record_id) \
+            or _national_id_of(view, person.record_id)
         if national_id:
-            people.append(PersonRow(national_id, record_id, person.area))
+            people.append(PersonRow(national_id, person.record_id, person.area))
     view.apply(entries, people, Tracking("Ledger", page[-1].id))
 
 

@@ -61,6 +61,11 @@ class RecordView(TrackingRecorder, ABC):
     def people_of_area(self, area: str) -> list[PersonRow]: ...
 
     @abstractmethod
+    def records_ever_in(self, area: str) -> list[UUID]:
+        """Every record that was ever placed in the area (the position registry needs the
+        people who have since moved away)."""
+
+    @abstractmethod
     def entries_of_area(self, area: str) -> dict[UUID, list[EntryRow]]:
         """Every entry of every person now listed in the area, in one read."""
 
@@ -108,6 +113,8 @@ class SQLiteRecordView(SQLiteTrackingRecorder, RecordView):
             "CREATE TABLE IF NOT EXISTS kks16_people (national_id TEXT PRIMARY KEY, "
             "record_id TEXT, area TEXT)",
             "CREATE INDEX IF NOT EXISTS kks16_people_area ON kks16_people (area)",
+            "CREATE TABLE IF NOT EXISTS kks16_areas (area TEXT, record_id TEXT, "
+            "PRIMARY KEY (area, record_id))",
             "CREATE TABLE IF NOT EXISTS payroll_feeds (area TEXT, month TEXT, exported_at TEXT, "
             "payload BLOB, PRIMARY KEY (area, month, exported_at))",
         ]
@@ -134,6 +141,8 @@ class SQLiteRecordView(SQLiteTrackingRecorder, RecordView):
             "INSERT INTO kks16_people VALUES (?,?,?) ON CONFLICT (national_id) "
             "DO UPDATE SET record_id = excluded.record_id, area = excluded.area",
             [(p.national_id, p.record_id.hex, p.area) for p in people])
+        c.executemany("INSERT OR IGNORE INTO kks16_areas VALUES (?, ?)",
+                      [(p.area, p.record_id.hex) for p in people])
 
     def entries(self, record_id: UUID) -> list[EntryRow]:
         with self.datastore.transaction(commit=False) as c:
@@ -155,6 +164,12 @@ class SQLiteRecordView(SQLiteTrackingRecorder, RecordView):
                       "ORDER BY national_id", (area,))
             return [PersonRow(r[0], UUID(r[1]), r[2]) for r in c.fetchall()]
 
+    def records_ever_in(self, area: str) -> list[UUID]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT record_id FROM kks16_areas WHERE area = ? ORDER BY record_id",
+                      (area,))
+            return [UUID(r[0]) for r in c.fetchall()]
+
     def entries_of_area(self, area: str) -> dict[UUID, list[EntryRow]]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT {_qualified('e')} FROM kks16_entries e JOIN kks16_people p "
@@ -165,7 +180,7 @@ class SQLiteRecordView(SQLiteTrackingRecorder, RecordView):
 
     def clear(self) -> None:
         with self.datastore.transaction(commit=True) as c:
-            for table in ("kks16_entries", "kks16_people", "kks16_tracking"):
+            for table in ("kks16_entries", "kks16_people", "kks16_areas", "kks16_tracking"):
                 c.execute(f"DELETE FROM {table}")
             self._insert_tracking(c, Tracking(self.table_migration_identifier, 1))
 
@@ -204,6 +219,8 @@ class PostgresRecordView(PostgresTrackingRecorder, RecordView):
                 "record_id uuid, area text)").format(schema),
             SQL("CREATE INDEX IF NOT EXISTS kks16_people_area ON {}.kks16_people (area)"
                 ).format(schema),
+            SQL("CREATE TABLE IF NOT EXISTS {}.kks16_areas (area text, record_id uuid, "
+                "PRIMARY KEY (area, record_id))").format(schema),
             SQL("CREATE TABLE IF NOT EXISTS {}.payroll_feeds (area text, month text, "
                 "exported_at text, payload bytea, PRIMARY KEY (area, month, exported_at))"
                 ).format(schema),
@@ -224,6 +241,9 @@ class PostgresRecordView(PostgresTrackingRecorder, RecordView):
                     "INSERT INTO {}.kks16_people VALUES (%s, %s, %s) ON CONFLICT (national_id) "
                     "DO UPDATE SET record_id = excluded.record_id, area = excluded.area"
                 ).format(self._schema), [(p.national_id, p.record_id, p.area) for p in people])
+                curs.executemany(SQL("INSERT INTO {}.kks16_areas VALUES (%s, %s) "
+                                     "ON CONFLICT DO NOTHING").format(self._schema),
+                                 [(p.area, p.record_id) for p in people])
             self._insert_tracking(curs, tracking)
 
     def _rows(self, query: SQL, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
@@ -246,6 +266,11 @@ class PostgresRecordView(PostgresTrackingRecorder, RecordView):
                               "WHERE area = %s ORDER BY national_id"), (area,))
         return [PersonRow(r[0], r[1], r[2]) for r in rows]
 
+    def records_ever_in(self, area: str) -> list[UUID]:
+        rows = self._rows(SQL("SELECT record_id FROM {}.kks16_areas WHERE area = %s "
+                              "ORDER BY record_id"), (area,))
+        return [r[0] for r in rows]
+
     def entries_of_area(self, area: str) -> dict[UUID, list[EntryRow]]:
         rows = self._rows(SQL(f"SELECT {_qualified('e')} FROM {{0}}.kks16_entries e "
                               "JOIN {0}.kks16_people p ON p.record_id = e.record_id "
@@ -255,7 +280,7 @@ class PostgresRecordView(PostgresTrackingRecorder, RecordView):
 
     def clear(self) -> None:
         with self.datastore.transaction(commit=True) as curs:
-            for table in ("kks16_entries", "kks16_people"):
+            for table in ("kks16_entries", "kks16_people", "kks16_areas"):
                 curs.execute(SQL("DELETE FROM {}.{}").format(self._schema, Identifier(table)))
             curs.execute(SQL("DELETE FROM {}.{} WHERE application_name <> %s").format(
                 self._schema, Identifier(self.tracking_table_name)),

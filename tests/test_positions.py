@@ -162,6 +162,11 @@ def test_vacancies_moves_revocations_and_other_areas(ledger_env: LedgerEnv) -> N
     assert "9001" not in registry.positions
     other = position_registry(open_view(ledger_env.url), ledger_env.ledger.mapper, OTHER_AREA)
     assert set(other.positions) == {"9001"}
+    # The post 12 left behind keeps 12 in its history, though 12 now belongs elsewhere.
+    left_behind = registry.positions["1012"]
+    assert left_behind.vacant
+    assert [t.national_id for t in left_behind.history] == [national_id(12)]
+    assert left_behind.history[0].end == date(2018, 5, 1)
     assert_holders_match(registry, replayed_records(ledger_env))
 
 
