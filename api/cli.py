@@ -10,12 +10,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from api.cli_audit import audit_app
 from api.cli_evidence import evidence_app
 from api.cli_import import import_legacy
 from api.cli_orders import correct, order_app, renumber, round_app
@@ -42,6 +44,11 @@ out = Console()
 err = Console(stderr=True)
 
 T = TypeVar("T")
+
+
+def console_out(text: str) -> None:
+    """Plain output, never wrapped: paths and keys must stay whole."""
+    out.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 def _fail(error: TabienError, code: int = 2) -> typer.Exit:
@@ -128,22 +135,29 @@ def checkpoint() -> None:
 
 
 @app.command()
-def verify() -> None:
+def verify(
+    against: Annotated[Path | None, typer.Option(
+        exists=True, dir_okay=False,
+        help="checkpoints kept outside the database (tabien audit checkpoints export)")] = None,
+) -> None:
     """Verify every event, chain, signature and checkpoint (ตรวจสอบความถูกต้อง).
 
     Exit 0 when the ledger is intact, 1 when anything is wrong.
     """
+    from audit.proofs import read_checkpoints
     from audit.verify import verify_ledger
     from ledger.config import evidence_dir
     from ledger.evidence import EvidenceStore
 
     with _errors():
+        external = read_checkpoints(against.read_bytes()) if against is not None else []
         store = KeyStore(keys_dir())
         ledger = _open_ledger()
         total = ledger.store.count_events()
         with _progress("verifying", total) as advance:
             report = verify_ledger(ledger.store, ledger.mapper, trusted_root=trusted_root(store),
-                                   progress=advance, evidence=EvidenceStore(evidence_dir()))
+                                   progress=advance, evidence=EvidenceStore(evidence_dir()),
+                                   external=external)
     summary = (f"{report.events} events, {report.submissions} signed submissions, "
                f"{report.checkpoints} checkpoints")
     if report.ok:
@@ -320,6 +334,7 @@ app.command("project")(project)
 app.add_typer(report_app, name="report")
 app.add_typer(positions_app, name="positions")
 app.add_typer(payroll_app, name="payroll")
+app.add_typer(audit_app, name="audit")
 
 
 def main() -> None:

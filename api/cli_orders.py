@@ -69,7 +69,8 @@ def _print_check(report: CheckReport) -> None:
 
 @order_app.command("draft")
 def order_draft(
-    file: Annotated[Path, typer.Argument(help=".json (header + lines) or a .csv/.xlsx list")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
+                                         help=".json (header + lines) or a .csv/.xlsx list")],
     number: Annotated[str, typer.Option(help="order number, e.g. 15/2567")] = "",
     order_date: Annotated[str, typer.Option("--date", help="order date")] = "",
     title: Annotated[str, typer.Option(help="title of the order")] = "",
@@ -145,7 +146,8 @@ def order_override(
     rule: Annotated[str, typer.Option(help="the rule that failed")],
     reason: Annotated[str, typer.Option(help="the authority's reason, kept on the record")],
     evidence: Annotated[list[Path] | None,
-                        typer.Option(help="a file supporting the override (repeatable)")] = None,
+                        typer.Option(exists=True, dir_okay=False,
+                                     help="a file supporting the override (repeatable)")] = None,
     area: AreaOption = DEMO_AREA,
 ) -> None:
     """Accept a failed check, as the order's authority, with a reason (ยกเว้นผลการตรวจสอบ)."""
@@ -228,8 +230,9 @@ def _appraisals(path: Path) -> list[Any]:
 
 @round_app.command("preview")
 def round_preview(
-    appraisals: Annotated[Path, typer.Argument(help="CSV: national_id, appraisal, percent, "
-                                                     "calculation_base")],
+    appraisals: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
+                                               help="CSV: national_id, appraisal, percent, "
+                                                    "calculation_base")],
     round_date: Annotated[str, typer.Option("--date", help="1 April or 1 October")],
     area: AreaOption = DEMO_AREA,
 ) -> None:
@@ -258,7 +261,7 @@ def round_preview(
 
 @round_app.command("issue")
 def round_issue(
-    appraisals: Path,
+    appraisals: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
     round_date: Annotated[str, typer.Option("--date", help="1 April or 1 October")],
     number: Annotated[str, typer.Option(help="order number")],
     order_date: Annotated[str, typer.Option(help="order date")],
@@ -284,7 +287,8 @@ def round_issue(
 
 
 def renumber(
-    mapping: Annotated[Path, typer.Argument(help="CSV: old_number, new_number")],
+    mapping: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
+                                            help="CSV: old_number, new_number")],
     effective: Annotated[str, typer.Option("--date", help="effective date")],
     number: Annotated[str, typer.Option(help="order number")],
     order_date: Annotated[str, typer.Option(help="order date")],

@@ -19,7 +19,7 @@ are trusted; the stored hash column, submission ranges and checkpoint frontiers 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
@@ -36,7 +36,7 @@ from ledger.merkle import CompactRange, leaf_hash, root_of
 from ledger.note import CheckpointBody, open_note
 from ledger.persistence import CheckpointRow, LedgerRecorder, LogRow, SubmissionRow
 
-__all__ = ["Finding", "VerifyReport", "verify_ledger"]
+__all__ = ["WITNESSED", "Finding", "VerifyReport", "verify_ledger"]
 
 _KEY_TOPIC_PREFIX = "ledger.keys:SigningKey"
 
@@ -83,8 +83,10 @@ class _OpenSubmission:
 class _Verifier:
     def __init__(self, store: LedgerRecorder, mapper: Mapper[UUID], trusted_root: str | None,
                  progress: Callable[[int], None] | None,
-                 evidence: EvidenceStore | None = None) -> None:
+                 evidence: EvidenceStore | None = None,
+                 external: Sequence[CheckpointRow] = ()) -> None:
         self.store = store
+        self.external = list(external)
         self.mapper = mapper
         self.evidence = EvidenceAudit(evidence, mapper) if evidence is not None else None
         self.trusted_root = trusted_root
@@ -103,7 +105,10 @@ class _Verifier:
 
     def run(self) -> VerifyReport:
         submissions = self.store.submissions()
-        checkpoints = self.store.checkpoints()
+        # Checkpoints kept by witnesses outside the database are checked exactly like the
+        # stored ones: a history rolled back and rewritten cannot match them.
+        checkpoints = sorted([*self.store.checkpoints(), *self.external],
+                             key=lambda c: c.tree_size)
         self.report.submissions = len(submissions)
         self.report.checkpoints = len(checkpoints)
         pending_checkpoints = iter(checkpoints)
@@ -150,7 +155,9 @@ class _Verifier:
             self.fail("submission", f"submission {missing.submission.submission_id}",
                       "its events are missing from the log")
         for cp in checkpoints:
-            self.fail("checkpoint", f"checkpoint at size {cp.tree_size}",
+            label = "witnessed checkpoint" if cp.last_notification_id == WITNESSED \
+                else "checkpoint"
+            self.fail("checkpoint", f"{label} at size {cp.tree_size}",
                       f"the log has only {self.frontier.size} events: history was truncated")
 
     @staticmethod
@@ -272,6 +279,8 @@ class _Verifier:
 
     def check_checkpoint(self, cp: CheckpointRow, root: bytes) -> None:
         where = f"checkpoint at size {cp.tree_size}"
+        if cp.last_notification_id == WITNESSED:
+            where = f"witnessed checkpoint at size {cp.tree_size}"
         verifiers = {k.key.name: k.key.public_key for k in self.keys.values()
                      if k.key.role == "checkpoint"}
         try:
@@ -300,9 +309,15 @@ class _Verifier:
 def verify_ledger(store: LedgerRecorder, mapper: Mapper[UUID], *,
                   trusted_root: str | None = None,
                   progress: Callable[[int], None] | None = None,
-                  evidence: EvidenceStore | None = None) -> VerifyReport:
+                  evidence: EvidenceStore | None = None,
+                  external: Sequence[CheckpointRow] = ()) -> VerifyReport:
     """Check everything; the report's findings are empty when the ledger is intact.
 
-    With ``evidence``, the files that events refer to are checked as well.
+    With ``evidence``, the files that events refer to are checked as well; ``external`` are
+    checkpoints kept outside the database (``WITNESSED`` as their notification id).
     """
-    return _Verifier(store, mapper, trusted_root, progress, evidence).run()
+    return _Verifier(store, mapper, trusted_root, progress, evidence, external).run()
+
+
+WITNESSED = -1
+"""The notification id given to a checkpoint that comes from a witness, not the database."""
