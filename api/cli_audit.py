@@ -73,3 +73,79 @@ def checkpoints_export(
         for key in keys:
             out.with_suffix(".vkey").write_text(key + "\n", encoding="utf-8")
     console_out(f"✓ checkpoints written to {out} (verifier key: {out.with_suffix('.vkey')})")
+
+
+def _record_id(national_id: str) -> object:
+    from ledger.config import keys_dir
+    from ledger.identity import normalise_national_id, record_id_for
+    from ledger.keys import KeyStore
+
+    return record_id_for(normalise_national_id(national_id),
+                         KeyStore(keys_dir()).identity_secret())
+
+
+@audit_app.command("timeline")
+def audit_timeline(national_id: str) -> None:
+    """Every event of a record: dates, position, order, signer and key (ลำดับเหตุการณ์)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from api.cli import _errors, _open_ledger, out
+    from audit.timeline import timeline
+    from ledger.errors import NotFound
+    from ledger.thaidate import format_thai_date, format_thai_datetime
+
+    with _errors():
+        ledger = _open_ledger()
+        entries = timeline(ledger.store, ledger.mapper, _record_id(national_id))  # type: ignore[arg-type]
+        if not entries:
+            raise NotFound("no record for this national ID",
+                           "ไม่พบทะเบียนประวัติของเลขประจำตัวประชาชนนี้")
+    table = Table("v", "รายการ", "มีผล", "บันทึกเมื่อ", "ตำแหน่งในสมุด", "คำสั่ง",
+                  "ผู้ลงนาม (key)", "แก้ไข/ยกเลิก")
+    for e in entries:
+        links = (f"แก้ไขรายการที่ {e.amends}" if e.amends else "") + \
+            (f"ถูกแก้ไขโดย {', '.join(map(str, e.amended_by))}" if e.amended_by else "")
+        table.add_row(str(e.version), e.label_th, format_thai_date(e.effective_date),
+                      format_thai_datetime(e.recorded_at), str(e.position), e.order, e.key_id,
+                      links or "-")
+    Console(width=max(out.width, 200)).print(table)
+
+
+@audit_app.command("diff")
+def audit_diff(
+    national_id: str,
+    from_: Annotated[str, typer.Option("--from", help="first point (date or ISO time)")],
+    to: Annotated[str, typer.Option(help="second point")],
+    axis: Annotated[str, typer.Option(help="effective (as of) or known (as known at)")]
+    = "effective",
+) -> None:
+    """What changed in a record between two points, in either time axis (เปรียบเทียบ)."""
+    from typing import cast
+    from uuid import UUID
+
+    from api.cli import _errors, _open_ledger, out
+    from api.cli_records import _known_at
+    from ledger.errors import InvalidInput
+    from ledger.record import PersonnelRecord
+    from ledger.thaidate import parse_date
+    from projections.diff import diff_records
+    from projections.kks16 import build_record
+
+    with _errors():
+        if axis not in ("effective", "known"):
+            raise InvalidInput("--axis is effective or known", "--axis ต้องเป็น effective หรือ known")
+        ledger = _open_ledger()
+        record_id = cast(UUID, _record_id(national_id))
+        events = cast(list[PersonnelRecord.Event], list(ledger.events.get(record_id)))
+        if axis == "effective":
+            before = build_record(events, as_of=parse_date(from_))
+            after = build_record(events, as_of=parse_date(to))
+        else:
+            before = build_record(events, known_at=_known_at(from_))
+            after = build_record(events, known_at=_known_at(to))
+    changes = diff_records(before, after)
+    if not changes:
+        out.print("no difference / ไม่มีความแตกต่าง")
+    for name, old, new in changes:
+        out.print(f"{name}: {old} → {new}", markup=False, soft_wrap=True)

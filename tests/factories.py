@@ -26,10 +26,10 @@ def order(number: str, on: date) -> OrderRef:
 
 
 def open_person(n: int, *, birth: date = date(1985, 5, 1),
-                appointed: date = date(2010, 5, 16)) -> PersonnelRecord:
+                appointed: date = date(2010, 5, 16), secret: bytes = SECRET) -> PersonnelRecord:
     nid = national_id(n)
     record = PersonnelRecord.open(
-        record_id_for(nid, SECRET), effective_date=appointed,
+        record_id_for(nid, secret), effective_date=appointed,
         order=order(f"{n}/2553", appointed), national_id=nid, prefix="นางสาว",
         first_name=f"ครู{n}", last_name="ใจดี", birth_date=birth, area=AREA)
     record.record(PersonnelRecord.Appointed, effective_date=appointed,

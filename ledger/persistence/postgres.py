@@ -158,6 +158,16 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 return
             after = rows[-1][0]
 
+    def record_log(self, originator_id: UUID) -> list[LogRow]:
+        """One record's events with their positions and stored hashes, in version order."""
+        with self.datastore.get_connection() as conn, \
+                conn.cursor(row_factory=tuple_row) as curs:
+            rows = curs.execute(self._sql(
+                "SELECT notification_id, originator_id, originator_version, topic, state, "
+                "event_hash FROM {events} WHERE originator_id = %s ORDER BY originator_version"),
+                (originator_id,)).fetchall()
+        return [LogRow(r[0], r[1], r[2], r[3], bytes(r[4]), bytes(r[5])) for r in rows]
+
     def count_events(self) -> int:
         with self.datastore.get_connection() as conn:
             row = conn.execute(self._sql("SELECT COUNT(*) AS n FROM {events}")).fetchone()

@@ -163,6 +163,15 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         """SQLite has no LISTEN/NOTIFY: the subscription polls for new events."""
         return SQLitePollingSubscription(self, gt=gt, topics=topics)
 
+    def record_log(self, originator_id: UUID) -> list[LogRow]:
+        """One record's events with their positions and stored hashes, in version order."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT rowid, originator_id, originator_version, topic, state, event_hash "
+                      f"FROM {self.events_table_name} WHERE originator_id = ? "
+                      "ORDER BY originator_version", (_key(originator_id),))
+            return [LogRow(r[0], self._lenient_id(r[1]), r[2], _text(r[3]), _blob(r[4]),
+                           _blob(r[5])) for r in c.fetchall()]
+
     def count_events(self) -> int:
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT COUNT(*) FROM {self.events_table_name}")
