@@ -51,6 +51,18 @@ def console_out(text: str) -> None:
     out.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
+def log_access(ledger: Ledger, record_id: object, purpose: str, channel: str = "cli") -> None:
+    """Every read of a personal record is written to the access log (PDPA), signed by the
+    operator's registrar key."""
+    from uuid import UUID
+
+    from commands.access import log_read
+
+    assert isinstance(record_id, UUID)
+    log_read(ledger, load_key_set(KeyStore(keys_dir())).registrar, record_id,
+             purpose=purpose, channel=channel)
+
+
 def _fail(error: TabienError, code: int = 2) -> typer.Exit:
     err.print(f"[bold red]ผิดพลาด / error:[/] {error.message_th}", soft_wrap=True)
     err.print(f"  {error.message}", markup=False, highlight=False, soft_wrap=True)

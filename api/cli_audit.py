@@ -84,23 +84,32 @@ def _record_id(national_id: str) -> object:
                          KeyStore(keys_dir()).identity_secret())
 
 
+_PURPOSE = "การตรวจสอบของผู้ตรวจสอบ (audit)"
+
+
 @audit_app.command("timeline")
-def audit_timeline(national_id: str) -> None:
+def audit_timeline(
+    national_id: str,
+    purpose: Annotated[str, typer.Option(help="why it is read (kept in the access log)")]
+    = _PURPOSE,
+) -> None:
     """Every event of a record: dates, position, order, signer and key (ลำดับเหตุการณ์)."""
     from rich.console import Console
     from rich.table import Table
 
-    from api.cli import _errors, _open_ledger, out
+    from api.cli import _errors, _open_ledger, log_access, out
     from audit.timeline import timeline
     from ledger.errors import NotFound
     from ledger.thaidate import format_thai_date, format_thai_datetime
 
     with _errors():
         ledger = _open_ledger()
-        entries = timeline(ledger.store, ledger.mapper, _record_id(national_id))  # type: ignore[arg-type]
+        record_id = _record_id(national_id)
+        entries = timeline(ledger.store, ledger.mapper, record_id)  # type: ignore[arg-type]
         if not entries:
             raise NotFound("no record for this national ID",
                            "ไม่พบทะเบียนประวัติของเลขประจำตัวประชาชนนี้")
+        log_access(ledger, record_id, purpose)
     table = Table("v", "รายการ", "มีผล", "บันทึกเมื่อ", "ตำแหน่งในสมุด", "คำสั่ง",
                   "ผู้ลงนาม (key)", "แก้ไข/ยกเลิก")
     for e in entries:
@@ -119,14 +128,16 @@ def audit_diff(
     to: Annotated[str, typer.Option(help="second point")],
     axis: Annotated[str, typer.Option(help="effective (as of) or known (as known at)")]
     = "effective",
+    purpose: Annotated[str, typer.Option(help="why it is read (kept in the access log)")]
+    = _PURPOSE,
 ) -> None:
     """What changed in a record between two points, in either time axis (เปรียบเทียบ)."""
     from typing import cast
     from uuid import UUID
 
-    from api.cli import _errors, _open_ledger, out
+    from api.cli import _errors, _open_ledger, log_access, out
     from api.cli_records import _known_at
-    from ledger.errors import InvalidInput
+    from ledger.errors import InvalidInput, NotFound
     from ledger.record import PersonnelRecord
     from ledger.thaidate import parse_date
     from projections.diff import diff_records
@@ -138,6 +149,10 @@ def audit_diff(
         ledger = _open_ledger()
         record_id = cast(UUID, _record_id(national_id))
         events = cast(list[PersonnelRecord.Event], list(ledger.events.get(record_id)))
+        if not events:
+            raise NotFound("no record for this national ID",
+                           "ไม่พบทะเบียนประวัติของเลขประจำตัวประชาชนนี้")
+        log_access(ledger, record_id, purpose)
         if axis == "effective":
             before = build_record(events, as_of=parse_date(from_))
             after = build_record(events, as_of=parse_date(to))
@@ -149,3 +164,23 @@ def audit_diff(
         out.print("no difference / ไม่มีความแตกต่าง")
     for name, old, new in changes:
         out.print(f"{name}: {old} → {new}", markup=False, soft_wrap=True)
+
+
+@audit_app.command("access")
+def audit_access(national_id: str) -> None:
+    """Who read a record, when, through what, for what purpose (บันทึกการเข้าถึงข้อมูล)."""
+    from typing import cast
+    from uuid import UUID
+
+    from api.cli import _errors, _open_ledger, out
+    from commands.access import accesses_of
+    from ledger.thaidate import format_thai_datetime
+
+    with _errors():
+        ledger = _open_ledger()
+        entries = accesses_of(ledger, cast(UUID, _record_id(national_id)))
+    if not entries:
+        out.print("no reads recorded / ยังไม่มีการเข้าถึง")
+    for e in entries:
+        out.print(f"{format_thai_datetime(e.read_at)} | {e.reader} | {e.channel} | {e.purpose}",
+                  markup=False, soft_wrap=True)

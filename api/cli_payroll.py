@@ -19,10 +19,16 @@ def payroll_export(
     area: Annotated[str, typer.Option(help="education area")] = "สพม.16",
     out_dir: Annotated[Path, typer.Option("--out", help="folder for the files")] = Path("."),
     formats: Annotated[str, typer.Option(help="csv,xlsx,txt")] = "csv,xlsx,txt",
+    purpose: Annotated[str, typer.Option(help="why (kept in the access log)")]
+    = "ส่งข้อมูลจ่ายตรงเงินเดือน",
 ) -> None:
     """Export a month's payroll feed with arrears (ส่งออกข้อมูลจ่ายตรง พร้อมตกเบิก)."""
     from api.cli import _errors, _open_ledger, out
+    from commands.access import log_area_export
+    from commands.bootstrap import load_key_set
+    from ledger.config import keys_dir
     from ledger.errors import InvalidInput
+    from ledger.keys import KeyStore
     from ledger.thaidate import format_thai_date
     from projections import payroll
     from projections.record_projection import open_view
@@ -34,7 +40,8 @@ def payroll_export(
             raise InvalidInput(f"unknown format(s): {', '.join(unknown)}; use csv,xlsx,txt",
                                f"ไม่รู้จักรูปแบบไฟล์: {', '.join(unknown)}")
         view = open_view()
-        feed = payroll.build_feed(view, _open_ledger().mapper, area, month)
+        ledger = _open_ledger()
+        feed = payroll.build_feed(view, ledger.mapper, area, month)
         out_dir.mkdir(parents=True, exist_ok=True)
         written = []
         for name in wanted:
@@ -42,6 +49,9 @@ def payroll_export(
             path.write_bytes(getattr(payroll, _WRITERS[name])(feed))
             written.append(path)
         payroll.save(view, feed)
+        log_area_export(ledger, load_key_set(KeyStore(keys_dir())).registrar, area,
+                        purpose=purpose, records=len(feed.lines),
+                        detail=f"payroll {area} {month}")
     out.print(f"[green]✓[/] {area} {format_thai_date(feed.month)[2:]}: {len(feed.lines):,} "
               f"people, total {feed.total:,} baht, arrears {feed.arrears:,} baht", soft_wrap=True)
     for path in written:

@@ -35,9 +35,11 @@ def record_show(
     as_of: Annotated[str, typer.Option(help="the record as it stood on this date")] = "",
     known_at: Annotated[str, typer.Option(help="as it was known at this time")] = "",
     html: Annotated[Path | None, typer.Option(help="also write an HTML page here")] = None,
+    purpose: Annotated[str, typer.Option(help="why it is read (kept in the access log)")]
+    = "ตรวจสอบทะเบียนประวัติ",
 ) -> None:
     """Show a person's ก.ค.ศ.16, from the record view (แสดงทะเบียนประวัติ)."""
-    from api.cli import _errors, _open_ledger
+    from api.cli import _errors, _open_ledger, log_access
     from projections.reading import record_from_view
     from projections.record_projection import open_view
     from projections.render import to_html, to_text
@@ -48,6 +50,7 @@ def record_show(
         record = record_from_view(view, ledger.mapper, national_id,
                                   as_of=parse_date(as_of) if as_of else None,
                                   known_at=_known_at(known_at))
+        log_access(ledger, view.record_id(record.national_id), purpose)
         if html is not None:
             html.write_text(to_html(record), encoding="utf-8")
     typer.echo(to_text(record), nl=False)

@@ -1,0 +1,72 @@
+"""Writing and reading the access log (``ledger.access``) for the read paths."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import cast
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from ledger.access import AreaAccess, RecordAccess, access_id_for, area_access_id_for
+from ledger.application import Ledger
+from ledger.errors import Conflict
+from ledger.keys import Signer
+
+__all__ = ["AccessEntry", "accesses_of", "current_reader", "log_area_export", "log_read"]
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    reader: str
+    channel: str
+    purpose: str
+    read_at: datetime
+    position_version: int
+
+
+def current_reader() -> str:
+    """Who is reading, as this process knows it (``TABIEN_USER``, else the OS user)."""
+    return os.environ.get("TABIEN_USER") or getpass.getuser()
+
+
+def log_read(ledger: Ledger, signer: Signer, record_id: UUID, *, purpose: str,
+             channel: str = "cli", reader: str | None = None) -> None:
+    """Append one read of a record; two readers at once both land (one retries)."""
+    for attempt in range(3):
+        try:
+            access = cast(RecordAccess, ledger.repository.get(access_id_for(record_id)))
+        except AggregateNotFoundError:
+            access = RecordAccess.for_record(record_id)
+        access.read(reader or current_reader(), channel, purpose, datetime.now(UTC))
+        try:
+            ledger.submit(signer, access, purpose=f"access: {purpose}")
+            return
+        except Conflict:
+            if attempt == 2:
+                raise
+
+
+def log_area_export(ledger: Ledger, signer: Signer, area: str, *, purpose: str, records: int,
+                    detail: str, channel: str = "cli") -> None:
+    for attempt in range(3):
+        try:
+            access = cast(AreaAccess, ledger.repository.get(area_access_id_for(area)))
+        except AggregateNotFoundError:
+            access = AreaAccess.for_area(area)
+        access.exported(current_reader(), channel, purpose, datetime.now(UTC), records, detail)
+        try:
+            ledger.submit(signer, access, purpose=f"export: {detail}")
+            return
+        except Conflict:
+            if attempt == 2:
+                raise
+
+
+def accesses_of(ledger: Ledger, record_id: UUID) -> list[AccessEntry]:
+    return [AccessEntry(e.reader, e.channel, e.purpose, e.read_at, e.originator_version)
+            for e in ledger.events.get(access_id_for(record_id))
+            if isinstance(e, RecordAccess.Read)]
