@@ -280,8 +280,10 @@ class PostgresRecordView(PostgresTrackingRecorder, RecordView):
 
     def clear(self) -> None:
         with self.datastore.transaction(commit=True) as curs:
-            for table in ("kks16_entries", "kks16_people", "kks16_areas"):
-                curs.execute(SQL("DELETE FROM {}.{}").format(self._schema, Identifier(table)))
+            # TRUNCATE, not DELETE: a rebuild refills at once, and dead rows left by DELETE
+            # would slow every insert of the refill.
+            curs.execute(SQL("TRUNCATE {0}.kks16_entries, {0}.kks16_people, {0}.kks16_areas"
+                             ).format(self._schema))
             curs.execute(SQL("DELETE FROM {}.{} WHERE application_name <> %s").format(
                 self._schema, Identifier(self.tracking_table_name)),
                 (self.table_migration_identifier,))
