@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -31,6 +31,9 @@ from ledger.config import database_url, keys_dir
 from ledger.errors import TabienError
 from ledger.keys import KeyStore
 from ledger.thaidate import format_thai_date
+
+if TYPE_CHECKING:
+    from audit.verify import VerifyReport
 
 __all__ = ["app", "main"]
 
@@ -151,6 +154,8 @@ def verify(
     against: Annotated[Path | None, typer.Option(
         exists=True, dir_okay=False,
         help="checkpoints kept outside the database (tabien audit checkpoints export)")] = None,
+    since: Annotated[bool, typer.Option(
+        "--since", help="only what was appended since the latest checkpoint")] = False,
 ) -> None:
     """Verify every event, chain, signature and checkpoint (ตรวจสอบความถูกต้อง).
 
@@ -165,11 +170,22 @@ def verify(
         external = read_checkpoints(against.read_bytes()) if against is not None else []
         store = KeyStore(keys_dir())
         ledger = _open_ledger()
+        if since:
+            from audit.incremental import verify_since
+
+            report = verify_since(ledger.store, ledger.key,
+                                  load_key_set(store).checkpoint.key_id)
+            _report_verification(report)
+            return
         total = ledger.store.count_events()
         with _progress("verifying", total) as advance:
             report = verify_ledger(ledger.store, ledger.mapper, trusted_root=trusted_root(store),
                                    progress=advance, evidence=EvidenceStore(evidence_dir()),
                                    external=external)
+    _report_verification(report)
+
+
+def _report_verification(report: VerifyReport) -> None:
     summary = (f"{report.events} events, {report.submissions} signed submissions, "
                f"{report.checkpoints} checkpoints")
     if report.ok:

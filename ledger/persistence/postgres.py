@@ -168,9 +168,12 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 (originator_id,)).fetchall()
         return [LogRow(r[0], r[1], r[2], r[3], bytes(r[4]), bytes(r[5])) for r in rows]
 
-    def count_events(self) -> int:
+    def count_events(self, upto: int | None = None) -> int:
+        """How many events, or how many at or before position ``upto``."""
         with self.datastore.get_connection() as conn:
-            row = conn.execute(self._sql("SELECT COUNT(*) AS n FROM {events}")).fetchone()
+            row = conn.execute(self._sql(
+                "SELECT COUNT(*) AS n FROM {events} WHERE notification_id <= %s"),
+                (upto if upto is not None else 2**62,)).fetchone()
         assert row is not None
         return int(row["n"])
 

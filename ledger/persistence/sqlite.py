@@ -172,9 +172,11 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             return [LogRow(r[0], self._lenient_id(r[1]), r[2], _text(r[3]), _blob(r[4]),
                            _blob(r[5])) for r in c.fetchall()]
 
-    def count_events(self) -> int:
+    def count_events(self, upto: int | None = None) -> int:
+        """How many events, or how many at or before position ``upto``."""
         with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT COUNT(*) FROM {self.events_table_name}")
+            c.execute(f"SELECT COUNT(*) FROM {self.events_table_name} WHERE rowid <= ?",
+                      (upto if upto is not None else 2**62,))
             return int(c.fetchone()[0])
 
     def submissions(self) -> list[SubmissionRow]:
