@@ -72,7 +72,8 @@ def _backends(names: Sequence[str], directory: Path, progress: Progress,
             progress("PostgreSQL", f"skipped: {reason}")
 
 
-def run(quick: bool = False, only: Sequence[str] = (), rebuild_events: int | None = None) -> None:
+def run(quick: bool = False, only: Sequence[str] = (), rebuild_events: int | None = None,
+        verify_events: int | None = None) -> None:
     unknown = sorted(set(only) - set(NAMES))
     if unknown:
         raise ValueError(f"unknown benchmark name(s) {unknown}; known: {', '.join(NAMES)}")
@@ -82,6 +83,11 @@ def run(quick: bool = False, only: Sequence[str] = (), rebuild_events: int | Non
             raise ValueError(f"--rebuild-events must be at least 1, not {rebuild_events}")
         sizes = dataclasses.replace(sizes, rebuild_sqlite=rebuild_events,
                                     rebuild_postgres=rebuild_events)
+    if verify_events is not None:
+        if verify_events < sizes.verify_events_per_person:
+            raise ValueError(f"--verify-events must be at least {sizes.verify_events_per_person}")
+        sizes = dataclasses.replace(
+            sizes, verify_people=verify_events // sizes.verify_events_per_person)
     progress = Progress()
     rows: list[Row] = []
     notes: list[str] = []
@@ -105,8 +111,12 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="record events in the rebuild scenario's ledger, on every backend "
                              "(default 100,000 on SQLite, 200,000 on PostgreSQL; --quick "
                              "10,000; the issue's size is 1,000,000)")
+    parser.add_argument("--verify-events", type=int, metavar="N",
+                        help="events in the verify scenario's ledger (default 100,000; the "
+                             "issue's size is 1,000,000)")
     args = parser.parse_args(argv)
-    run(quick=args.quick, only=args.only, rebuild_events=args.rebuild_events)
+    run(quick=args.quick, only=args.only, rebuild_events=args.rebuild_events,
+        verify_events=args.verify_events)
 
 
 if __name__ == "__main__":

@@ -38,8 +38,8 @@ def _order(number: str, on: date) -> OrderRef:
 class People:
     """Opens records for people numbered in sequence, so no national ID repeats in a run."""
 
-    def __init__(self) -> None:
-        self._numbers = itertools.count(1)
+    def __init__(self, first: int = 1) -> None:
+        self._numbers = itertools.count(first)
 
     def open(self, count: int) -> list[PersonnelRecord]:
         """``count`` new records, each with two pending events (opened, appointed)."""
