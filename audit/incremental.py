@@ -76,11 +76,14 @@ def _fail(report: VerifyReport, check: str, where: str, message: str) -> None:
 def _signed_body(cp: CheckpointRow, key: Callable[[str], SigningKey], name: str,
                  report: VerifyReport) -> CheckpointBody | None:
     where = f"checkpoint at size {cp.tree_size}"
+    signer = _key_named(key, name)
+    if signer is None:
+        _fail(report, "checkpoint", where, f"the checkpoint key {name} is not registered")
+        return None
     try:
-        signer = next(k for k in (_key_named(key, name),) if k is not None)
         body = CheckpointBody.parse(open_note(cp.note, {signer.name: signer.public_key}).text)
-    except (StopIteration, SignatureError, IntegrityError) as e:
-        _fail(report, "checkpoint", where, getattr(e, "message", "no checkpoint key"))
+    except (SignatureError, IntegrityError) as e:
+        _fail(report, "checkpoint", where, e.message)
         return None
     if body.origin != log_origin() or body.size != cp.tree_size:
         _fail(report, "checkpoint", where, "origin or size differs from the signed note")
