@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from commands.bootstrap import DEMO_AREA, KeySet, load_key_set
-from commands.orders import CheckReport, OrderDesk
+from commands.orders import CheckReport, IssueResult, OrderDesk
 from ledger.errors import InvalidInput
 from ledger.keys import KeyStore
 from ledger.thaidate import format_thai_date, parse_date
@@ -286,6 +286,19 @@ def round_issue(
 # ---------------------------------------------------------- renumber, correct
 
 
+def _draft_check_issue(desk: OrderDesk, keys: KeySet, area: str, number: str, on: date,
+                       title: str, lines: list[dict[str, Any]]) -> IssueResult:
+    """A one-step order: the registrar drafts and checks, the authority issues; a failed
+    check is printed and nothing is issued."""
+    order = desk.draft(keys.registrar, authority=area, area=area, order_number=number,
+                       order_date=on, title=title, lines=lines)
+    report = desk.check(keys.registrar, order)
+    if not report.passed:
+        _print_check(report)
+        raise typer.Exit(1)
+    return desk.issue(keys.authority, desk.order(area, number))
+
+
 def renumber(
     mapping: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
                                             help="CSV: old_number, new_number")],
@@ -306,13 +319,8 @@ def renumber(
         on = _date(order_date)
         ref = {"authority": area, "order_number": number, "order_date": on.isoformat()}
         plan = plan_renumbering(desk.ledger, area, pairs, _date(effective), ref)
-        order = desk.draft(keys.registrar, authority=area, area=area, order_number=number,
-                           order_date=on, title="เปลี่ยนเลขที่ตำแหน่ง", lines=plan.lines)
-        report = desk.check(keys.registrar, order)
-        if not report.passed:
-            _print_check(report)
-            raise typer.Exit(1)
-        result = desk.issue(keys.authority, desk.order(area, number))
+        result = _draft_check_issue(desk, keys, area, number, on, "เปลี่ยนเลขที่ตำแหน่ง",
+                                    plan.lines)
     out.print(f"[green]✓[/] {len(plan.lines)} position(s) renumbered ({result.event_count} "
               "events)")
     for old, new in plan.vacant:
@@ -350,12 +358,6 @@ def correct(
                 raise InvalidInput(f"--changes is not JSON: {e}", "--changes ไม่ใช่ JSON") from e
             line.update(kind="entry_corrected", corrects=version, changes=parsed)
         desk, keys = _desk(area)
-        order = desk.draft(keys.registrar, authority=area, area=area, order_number=number,
-                           order_date=on, title="แก้ไขรายการ", lines=[line])
-        report = desk.check(keys.registrar, order)
-        if not report.passed:
-            _print_check(report)
-            raise typer.Exit(1)
-        desk.issue(keys.authority, desk.order(area, number))
+        _draft_check_issue(desk, keys, area, number, on, "แก้ไขรายการ", [line])
     out.print(f"[green]✓[/] entry {version} {'revoked' if revoke else 'corrected'}; the "
               "original stays in the history")

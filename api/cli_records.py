@@ -61,7 +61,7 @@ def rebuild(
 ) -> None:
     """Rebuild a view from position zero (สร้างมุมมองข้อมูลใหม่ทั้งหมด)."""
     from api.cli import _errors, _open_ledger, _progress, out
-    from projections.record_projection import RECORD_TOPICS, open_view
+    from projections.record_projection import open_view
     from projections.record_projection import rebuild as rebuild_view
 
     with _errors():
@@ -69,27 +69,12 @@ def rebuild(
             raise InvalidInput(f"unknown view {view!r}; views: kks16",
                                f"ไม่รู้จักมุมมอง {view!r}")
         ledger = _open_ledger()
-        total = sum(1 for _ in _count(ledger, RECORD_TOPICS))
+        head = ledger.recorder.max_notification_id() or 0
         started = time.perf_counter()
-        with _progress(f"rebuilding {view}", total) as advance:
+        with _progress(f"rebuilding {view} (log position)", head) as advance:
             done = rebuild_view(ledger, open_view(), progress=advance)
     seconds = time.perf_counter() - started
     out.print(f"[green]✓[/] {view}: {done:,} events in {seconds:.1f} s")
-
-
-def _count(ledger: object, topics: tuple[str, ...]) -> list[int]:
-    from ledger.application import Ledger
-
-    assert isinstance(ledger, Ledger)
-    ids: list[int] = []
-    start: int | None = None
-    while True:
-        page = ledger.recorder.select_notifications(start, 10_000, topics=list(topics),
-                                                    inclusive_of_start=False)
-        ids.extend(n.id for n in page)
-        if len(page) < 10_000:
-            return ids
-        start = page[-1].id
 
 
 def project(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import cast
+from typing import TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -17,6 +18,8 @@ from ledger.errors import Conflict
 from ledger.keys import Signer
 
 __all__ = ["AccessEntry", "accesses_of", "current_reader", "log_area_export", "log_read"]
+
+A = TypeVar("A", RecordAccess, AreaAccess)
 
 
 @dataclass(frozen=True)
@@ -35,31 +38,43 @@ def current_reader() -> str:
 
 def log_read(ledger: Ledger, signer: Signer, record_id: UUID, *, purpose: str,
              channel: str = "cli", reader: str | None = None) -> None:
-    """Append one read of a record; two readers at once both land (one retries)."""
-    for attempt in range(3):
+    """Append one read of a record."""
+    who = reader or current_reader()
+
+    def load() -> RecordAccess:
         try:
-            access = cast(RecordAccess, ledger.repository.get(access_id_for(record_id)))
+            return cast(RecordAccess, ledger.repository.get(access_id_for(record_id)))
         except AggregateNotFoundError:
-            access = RecordAccess.for_record(record_id)
-        access.read(reader or current_reader(), channel, purpose, datetime.now(UTC))
-        try:
-            ledger.submit(signer, access, purpose=f"access: {purpose}")
-            return
-        except Conflict:
-            if attempt == 2:
-                raise
+            return RecordAccess.for_record(record_id)
+
+    _append(ledger, signer, load,
+            lambda a: a.read(who, channel, purpose, datetime.now(UTC)), f"access: {purpose}")
 
 
 def log_area_export(ledger: Ledger, signer: Signer, area: str, *, purpose: str, records: int,
                     detail: str, channel: str = "cli") -> None:
-    for attempt in range(3):
+    """Append one export of an area's records."""
+    who = current_reader()
+
+    def load() -> AreaAccess:
         try:
-            access = cast(AreaAccess, ledger.repository.get(area_access_id_for(area)))
+            return cast(AreaAccess, ledger.repository.get(area_access_id_for(area)))
         except AggregateNotFoundError:
-            access = AreaAccess.for_area(area)
-        access.exported(current_reader(), channel, purpose, datetime.now(UTC), records, detail)
+            return AreaAccess.for_area(area)
+
+    _append(ledger, signer, load,
+            lambda a: a.exported(who, channel, purpose, datetime.now(UTC), records, detail),
+            f"export: {detail}")
+
+
+def _append(ledger: Ledger, signer: Signer, load: Callable[[], A],
+            record: Callable[[A], None], purpose: str) -> None:
+    """Two readers of one record at once both land: the loser reloads and appends again."""
+    for attempt in range(3):
+        access = load()
+        record(access)
         try:
-            ledger.submit(signer, access, purpose=f"export: {detail}")
+            ledger.submit(signer, access, purpose=purpose)
             return
         except Conflict:
             if attempt == 2:

@@ -153,7 +153,10 @@ class Ledger(Application[UUID]):
 
     def prepare(self, *aggregates: Aggregate) -> Draft:
         """Collect pending events and hash them onto their records' chains."""
-        events = _collect(aggregates)
+        return self._draft(_collect(aggregates), aggregates)
+
+    def _draft(self, events: list[CanMutateAggregate[UUID]],
+               aggregates: Sequence[Aggregate]) -> Draft:
         with _paused_gc(len(events)):
             stored = [self.mapper.to_stored_event(e) for e in events]
             hashes = tuple(chain_hashes(stored, self._heads_for(stored)))
@@ -210,11 +213,7 @@ class Ledger(Application[UUID]):
         """
         events = _collect(aggregates)
         if len(events) < _STREAM_FROM:
-            with _paused_gc(len(events)):
-                stored = [self.mapper.to_stored_event(e) for e in events]
-                hashes = tuple(chain_hashes(stored, self._heads_for(stored)))
-            draft = Draft(tuple(events), tuple(stored), hashes, submission_root(hashes),
-                          {a.id: a for a in aggregates})
+            draft = self._draft(events, aggregates)
             return self.append(draft, draft.sign(signer, purpose))
         return self._stream(signer, events, aggregates, purpose)
 

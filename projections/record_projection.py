@@ -131,7 +131,10 @@ def record_runner(url: str | None = None) -> ProjectionRunner[Ledger, RecordView
 
 def rebuild(ledger: Ledger, view: RecordView, *, batch: int = 5_000,
             progress: Callable[[int], None] | None = None) -> int:
-    """Empty the view and fill it again from position zero, a page per transaction."""
+    """Empty the view and fill it again from position zero, a page per transaction.
+
+    ``progress`` is told how far along the log each page moved (positions, not events: the
+    log also holds keys and orders, and a position total needs no count of its own)."""
     view.clear()
     start: int | None = None
     done = 0
@@ -143,7 +146,7 @@ def rebuild(ledger: Ledger, view: RecordView, *, batch: int = 5_000,
         _apply_page(ledger.mapper, view, page)
         done += len(page)
         if progress is not None:
-            progress(len(page))
+            progress(page[-1].id - (start or 0))
         start = page[-1].id
 
 
