@@ -156,11 +156,15 @@ def verify(
         help="checkpoints kept outside the database (tabien audit checkpoints export)")] = None,
     since: Annotated[bool, typer.Option(
         "--since", help="only what was appended since the latest checkpoint")] = False,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="processes to read the log with (default: one per core for 200,000 "
+        "events or more, else 1)")] = None,
 ) -> None:
     """Verify every event, chain, signature and checkpoint (ตรวจสอบความถูกต้อง).
 
     Exit 0 when the ledger is intact, 1 when anything is wrong.
     """
+    from audit.parallel import Parallel, auto_workers
     from audit.proofs import read_checkpoints
     from audit.verify import verify_ledger
     from ledger.config import evidence_dir
@@ -178,10 +182,12 @@ def verify(
             _report_verification(report)
             return
         total = ledger.store.count_events()
+        processes = workers if workers is not None else auto_workers(total)
+        parallel = Parallel(database_url(), processes) if processes > 1 else None
         with _progress("verifying", total) as advance:
             report = verify_ledger(ledger.store, ledger.mapper, trusted_root=trusted_root(store),
                                    progress=advance, evidence=EvidenceStore(evidence_dir()),
-                                   external=external)
+                                   external=external, parallel=parallel)
     _report_verification(report)
 
 

@@ -82,15 +82,14 @@ class EvidenceAudit:
         self.topics: dict[str, int] = {}
         self.checked: dict[tuple[str, int], str | None] = {}
 
-    def wants(self, row: LogRow) -> bool:
-        """Whether a row may refer to a file (cheap: called for every event)."""
-        topic = row.topic
+    def wants(self, topic: str, state: bytes) -> bool:
+        """Whether an event may refer to a file (cheap: called for every event)."""
         decision = self.topics.get(topic)
         if decision is None:
             decision = self.topics[topic] = _decide(topic)
         if not decision:
             return False
-        return not self.by_bytes or _MARK in row.state
+        return not self.by_bytes or _MARK in state
 
     def problems(self, row: LogRow) -> list[str]:
         """What is wrong with the files one row refers to (empty when they are intact)."""

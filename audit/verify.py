@@ -1,6 +1,7 @@
 """Verify a whole ledger from its stored bytes, trusting nothing the database says about itself.
 
-One pass over the log in notification order:
+Every event is read once, in notification order (``audit.chunks``, in this process or split
+between several):
 
 * every event's hash is recomputed from its stored bytes and its record's previous event, so a
   changed byte names its record and version even if the attacker left the hash column alone,
@@ -15,54 +16,45 @@ One pass over the log in notification order:
 
 Only signatures and the trust anchor (the admin key of the first submission, optionally pinned)
 are trusted; the stored hash column, submission ranges and checkpoint frontiers are not.
+
+In parallel (``Parallel``) the log is cut into chunks at submission boundaries and each chunk
+is read by a worker process; the chunks' results are folded together here in log order. The
+parallel pass decides only whether the ledger is intact: if it finds anything, the ledger is
+verified again in one pass, whose report names the first cause of each problem rather than
+what it knocked on across chunk boundaries.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.persistence import Mapper
 
+from audit.chunks import (
+    Chunk,
+    ChunkResult,
+    ChunkVerifier,
+    Finding,
+    Heads,
+    SubmissionCheck,
+    VerifyReport,
+    where,
+)
 from audit.evidence import EvidenceAudit
+from audit.parallel import Parallel, plan_chunks, run_chunks
 from ledger.checkpoints import checkpoint_time, log_origin
 from ledger.errors import IntegrityError, SignatureError
 from ledger.evidence import EvidenceStore
-from ledger.integrity import GENESIS_HASH, event_hash_of
-from ledger.keys import SigningKey
-from ledger.merkle import CompactRange, leaf_hash, root_of
+from ledger.keys import SigningKey, raw_public_key
+from ledger.merkle import CompactRange
 from ledger.note import CheckpointBody, open_note
-from ledger.persistence import CheckpointRow, LedgerRecorder, LogRow, SubmissionRow
+from ledger.persistence import CheckpointRow, LedgerRecorder, LogRow
 
-__all__ = ["WITNESSED", "Finding", "VerifyReport", "verify_ledger"]
-
-_KEY_TOPIC_PREFIX = "ledger.keys:SigningKey"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing that is wrong, said so that an auditor can find it."""
-
-    check: str
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"[{self.check}] {self.where}: {self.message}"
-
-
-@dataclass
-class VerifyReport:
-    events: int = 0
-    submissions: int = 0
-    checkpoints: int = 0
-    findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.findings
+__all__ = ["WITNESSED", "Finding", "Parallel", "VerifyReport", "verify_in_chunks", "verify_ledger"]
 
 
 @dataclass
@@ -72,117 +64,95 @@ class _KnownKey:
     revoked_from: int | None = None  # notification id of its revocation
 
 
-@dataclass
-class _OpenSubmission:
-    row: SubmissionRow
-    leaves: list[bytes] = field(default_factory=list)
-    key_rows: list[LogRow] = field(default_factory=list)
-    career: bool = False
-
-
 class _Verifier:
+    """The ledger-wide checks, fed with chunk results in log order."""
+
     def __init__(self, store: LedgerRecorder, mapper: Mapper[UUID], trusted_root: str | None,
-                 progress: Callable[[int], None] | None,
-                 evidence: EvidenceStore | None = None,
                  external: Sequence[CheckpointRow] = ()) -> None:
         self.store = store
-        self.external = list(external)
         self.mapper = mapper
-        self.evidence = EvidenceAudit(evidence, mapper) if evidence is not None else None
         self.trusted_root = trusted_root
-        self.progress = progress
         self.report = VerifyReport()
         self.keys: dict[str, _KnownKey] = {}
         self.key_aggregates: dict[UUID, SigningKey] = {}
-        self.heads: dict[UUID | str, tuple[int, bytes]] = {}
+        self.heads: Heads = {}
         self.frontier = CompactRange()
         self.applied_key_events: set[int] = set()
+        self.submissions = store.submissions()
+        # Checkpoints kept by witnesses outside the database are checked exactly like the
+        # stored ones: a history rolled back and rewritten cannot match them.
+        self.pending_checkpoints = deque(sorted([*store.checkpoints(), *external],
+                                                key=lambda c: c.tree_size))
+        self.report.submissions = len(self.submissions)
+        self.report.checkpoints = len(self.pending_checkpoints)
 
     def fail(self, check: str, where: str, message: str) -> None:
         self.report.findings.append(Finding(check, where, message))
 
-    # ---------------------------------------------------------------- the pass
+    def whole_log(self) -> Chunk:
+        """The log as one chunk: nothing about it is taken from the submissions table."""
+        sizes = sorted({cp.tree_size for cp in self.pending_checkpoints if cp.tree_size > 0})
+        return Chunk(0, None, 0, None, tuple(self.submissions), tuple(sizes))
 
-    def run(self) -> VerifyReport:
-        submissions = self.store.submissions()
-        # Checkpoints kept by witnesses outside the database are checked exactly like the
-        # stored ones: a history rolled back and rewritten cannot match them.
-        checkpoints = sorted([*self.store.checkpoints(), *self.external],
-                             key=lambda c: c.tree_size)
-        self.report.submissions = len(submissions)
-        self.report.checkpoints = len(checkpoints)
-        pending_checkpoints = iter(checkpoints)
-        next_checkpoint = next(pending_checkpoints, None)
-        sub_iter: Iterator[SubmissionRow] = iter(submissions)
-        current: _OpenSubmission | None = None
-        upcoming = next(sub_iter, None)
-        evidence = self.evidence  # a local: this loop runs once per event
-        for row in self.store.iter_log():
-            digest = self.check_event(row)
-            # Independent of the submission's standing: a file is intact or not either way.
-            if evidence is not None and evidence.wants(row):
-                self.check_evidence(row, evidence)
-            self.frontier.append(leaf_hash(digest))
-            while next_checkpoint is not None and next_checkpoint.tree_size == self.frontier.size:
-                self.check_checkpoint(next_checkpoint, self.frontier.root())
-                next_checkpoint = next(pending_checkpoints, None)
-            if current is None and upcoming is not None \
-                    and upcoming.first_notification_id <= row.notification_id:
-                current, upcoming = _OpenSubmission(upcoming), next(sub_iter, None)
-            if current is None or row.notification_id < current.row.first_notification_id:
-                self.fail("unsigned", self.where(row), "event belongs to no signed submission")
-            else:
-                self.collect(current, row, digest)
-                if row.notification_id >= current.row.last_notification_id:
-                    self.close_submission(current)
-                    current = None
-            self.report.events += 1
-            if self.progress is not None and self.report.events % 10_000 == 0:
-                self.progress(10_000)
-        if self.progress is not None:
-            self.progress(self.report.events % 10_000)
-        if current is not None:
-            self.close_submission(current)
-        self.report_beyond_the_log(([upcoming] if upcoming else []) + list(sub_iter),
-                                   ([next_checkpoint] if next_checkpoint else [])
-                                   + list(pending_checkpoints))
-        return self.report
+    # ---------------------------------------------------------------- folding
 
-    def report_beyond_the_log(self, submissions: list[SubmissionRow],
-                              checkpoints: list[CheckpointRow]) -> None:
-        """Submissions and checkpoints that the log's events never reached."""
-        for missing in submissions:
+    def fold(self, chunk: Chunk, result: ChunkResult) -> None:
+        """Take in the next chunk's result; chunks must come in log order."""
+        self.report.events += result.count
+        self.report.findings.extend(result.findings)
+        span = f"positions {chunk.after + 1}-{chunk.upto if chunk.upto is not None else 'end'}"
+        if chunk.expected is not None and result.count != chunk.expected:
+            self.fail("log", span, f"{result.count} events where the signed submissions "
+                      f"account for {chunk.expected}")
+        self.check_claims(result.claims, span)
+        self.heads.update(result.heads)
+        if self.frontier.size != chunk.offset:
+            return  # the count above is already wrong: the tree cannot be put together
+        checks = deque(result.checks)
+        for end, subtrees in result.runs:
+            for level, root in subtrees:
+                self.frontier.push_subtree(root, level)
+            # As the events came: a checkpoint is checked at its last event, before the
+            # submission that ends there is closed (its key events count only after).
+            while checks and checks[0].end < end:
+                self.close_submission(checks.popleft())
+            self.checkpoints_at(end)
+        while checks:
+            self.close_submission(checks.popleft())
+        for missing in result.unreached:
             self.fail("submission", f"submission {missing.submission.submission_id}",
                       "its events are missing from the log")
-        for cp in checkpoints:
+
+    def check_claims(self, claims: Heads, span: str) -> None:
+        """A chunk took these previous hashes from the database; the chunks before it know."""
+        for originator, claim in claims.items():
+            if self.heads.get(originator) != claim:
+                record = self.store.originator_from_bytes(originator)
+                self.fail("chain", f"record {record} version {claim[0] + 1} ({span})",
+                          "the stored hash of its previous event is not the recomputed one: "
+                          "an event is missing, moved, swapped or altered")
+
+    def checkpoints_at(self, size: int) -> None:
+        pending = self.pending_checkpoints
+        while pending and pending[0].tree_size <= size:
+            cp = pending.popleft()
+            if cp.tree_size == size:
+                self.check_checkpoint(cp, self.frontier.root())
+            else:
+                self.fail("checkpoint", f"checkpoint at size {cp.tree_size}",
+                          "no tree of that size was passed through")
+
+    def finish(self) -> VerifyReport:
+        """Checkpoints that the log's events never reached."""
+        for cp in self.pending_checkpoints:
             label = "witnessed checkpoint" if cp.last_notification_id == WITNESSED \
                 else "checkpoint"
             self.fail("checkpoint", f"{label} at size {cp.tree_size}",
                       f"the log has only {self.frontier.size} events: history was truncated")
+        self.pending_checkpoints.clear()
+        return self.report
 
-    @staticmethod
-    def where(row: LogRow) -> str:
-        return (f"record {row.originator_id} version {row.originator_version} "
-                f"(position {row.notification_id})")
-
-    # ---------------------------------------------------------------- events
-
-    def check_event(self, row: LogRow) -> bytes:
-        previous_version, previous = self.heads.get(row.originator_id, (0, GENESIS_HASH))
-        if row.originator_version != previous_version + 1:
-            self.fail("chain", self.where(row),
-                      f"follows version {previous_version} of its record: an event is "
-                      "missing, moved or swapped")
-        digest = event_hash_of(previous, row.originator_id, row.originator_version, row.topic,
-                               row.state)
-        if digest != row.event_hash:
-            self.fail("hash", self.where(row), "stored bytes do not match the event's hash")
-        self.heads[row.originator_id] = (row.originator_version, digest)
-        return digest
-
-    def check_evidence(self, row: LogRow, evidence: EvidenceAudit) -> None:
-        for problem in evidence.problems(row):
-            self.fail("evidence", self.where(row), problem)
+    # ---------------------------------------------------------------- keys
 
     def learn_key_events(self, rows: list[LogRow]) -> dict[str, _KnownKey]:
         """Apply a verified submission's key events; return the keys they touched."""
@@ -196,7 +166,7 @@ class _Verifier:
                 aggregate = self.key_aggregates.get(row.originator_id)  # type: ignore[arg-type]
                 mutated = event.mutate(aggregate)  # type: ignore[attr-defined]
             except Exception as e:
-                self.fail("key-registry", self.where(row), f"key event does not apply: {e}")
+                self.fail("key-registry", where(row), f"key event does not apply: {e}")
                 continue
             assert isinstance(mutated, SigningKey)
             self.key_aggregates[mutated.id] = mutated
@@ -210,29 +180,21 @@ class _Verifier:
 
     # ----------------------------------------------------------- submissions
 
-    @staticmethod
-    def collect(current: _OpenSubmission, row: LogRow, digest: bytes) -> None:
-        current.leaves.append(leaf_hash(digest))
-        if row.topic.startswith(_KEY_TOPIC_PREFIX):
-            current.key_rows.append(row)
-        else:
-            current.career = True
-
-    def close_submission(self, current: _OpenSubmission) -> None:
-        submission = current.row.submission
+    def close_submission(self, check: SubmissionCheck) -> None:
+        submission = check.row.submission
         where = (f"submission {submission.submission_id} (positions "
-                 f"{current.row.first_notification_id}-{current.row.last_notification_id})")
-        if len(current.leaves) != submission.event_count:
+                 f"{check.row.first_notification_id}-{check.row.last_notification_id})")
+        if check.count != submission.event_count:
             self.fail("submission", where, f"signed {submission.event_count} events but "
-                      f"{len(current.leaves)} are in the log")
-        elif root_of(current.leaves) != submission.root:
+                      f"{check.count} are in the log")
+        elif check.root != submission.root:
             self.fail("submission", where, "the events do not match the signed Merkle root")
         # Key events change what later signatures may rely on: they count only once the
         # submission carrying them is intact and properly signed.
-        elif self.check_submission_key(current, where) and current.key_rows:
-            self.learn_key_events(current.key_rows)
+        elif self.check_submission_key(check, where) and check.key_rows:
+            self.learn_key_events(check.key_rows)
 
-    def check_submission_key(self, current: _OpenSubmission, where: str) -> bool:
+    def check_submission_key(self, current: SubmissionCheck, where: str) -> bool:
         submission = current.row.submission
         first_id = current.row.first_notification_id
         known = self.keys.get(submission.key_id)
@@ -244,7 +206,9 @@ class _Verifier:
             self.fail("signature", where, f"key {submission.key_id} is not registered")
             return False
         try:
-            submission.verify_signature(known.key.public_key)
+            # A signature already found to hold under this very key need not be checked again.
+            if current.holds_under != raw_public_key(known.key.public_key):
+                submission.verify_signature(known.key.public_key)
             self.check_key_valid(known, submission.signed_at, first_id)
         except SignatureError as e:
             self.fail("signature", where, e.message)
@@ -310,13 +274,65 @@ def verify_ledger(store: LedgerRecorder, mapper: Mapper[UUID], *,
                   trusted_root: str | None = None,
                   progress: Callable[[int], None] | None = None,
                   evidence: EvidenceStore | None = None,
-                  external: Sequence[CheckpointRow] = ()) -> VerifyReport:
+                  external: Sequence[CheckpointRow] = (),
+                  parallel: Parallel | None = None) -> VerifyReport:
     """Check everything; the report's findings are empty when the ledger is intact.
 
     With ``evidence``, the files that events refer to are checked as well; ``external`` are
-    checkpoints kept outside the database (``WITNESSED`` as their notification id).
+    checkpoints kept outside the database (``WITNESSED`` as their notification id);
+    ``parallel`` splits the reading between worker processes.
     """
-    return _Verifier(store, mapper, trusted_root, progress, evidence, external).run()
+    audit = EvidenceAudit(evidence, mapper) if evidence is not None else None
+    if parallel is not None:
+        shown = _Shown(progress)
+        report = verify_in_chunks(store, mapper, parallel, trusted_root=trusted_root,
+                                  external=external, evidence=evidence, progress=shown)
+        if report is not None and report.ok:
+            return report
+        shown.rewind()  # the bar starts again with the single pass
+    verifier = _Verifier(store, mapper, trusted_root, external)
+    chunk = verifier.whole_log()
+    verifier.fold(chunk, ChunkVerifier(store, audit).verify(chunk, progress))
+    return verifier.finish()
+
+
+class _Shown:
+    """A progress callback that remembers how far it went, to go back to the start."""
+
+    def __init__(self, progress: Callable[[int], None] | None) -> None:
+        self.progress = progress
+        self.total = 0
+
+    def __call__(self, events: int) -> None:
+        self.total += events
+        if self.progress is not None:
+            self.progress(events)
+
+    def rewind(self) -> None:
+        self(-self.total)
+
+
+def verify_in_chunks(store: LedgerRecorder, mapper: Mapper[UUID], parallel: Parallel, *,
+                     trusted_root: str | None = None, external: Sequence[CheckpointRow] = (),
+                     evidence: EvidenceStore | None = None,
+                     progress: Callable[[int], None] | None = None) -> VerifyReport | None:
+    """The parallel pass alone, stopped at its first finding: ``ok`` only if the ledger is
+    intact. None when the submissions table does not describe a log that can be split."""
+    audit = EvidenceAudit(evidence, mapper) if evidence is not None else None
+    verifier = _Verifier(store, mapper, trusted_root, external)
+    chunks = plan_chunks(verifier.submissions, verifier.pending_checkpoints,
+                         parallel.chunk_events(verifier.submissions))
+    if chunks is None:
+        return None
+    results = run_chunks(parallel, chunks, ChunkVerifier(store, audit), evidence, progress)
+    try:
+        for chunk, result in zip(chunks, results, strict=True):
+            verifier.fold(chunk, result)
+            if verifier.report.findings:
+                return verifier.report
+    finally:
+        results.close()
+    return verifier.finish()
 
 
 WITNESSED = -1

@@ -41,6 +41,7 @@ __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
     "CompactRange",
+    "aligned_subtrees",
     "consistency_proof",
     "inclusion_proof",
     "leaf_hash",
@@ -107,12 +108,22 @@ class CompactRange:
         """Append many leaf hashes, in order, at the cost of ``root_of`` on them."""
         batch = leaf_hashes if isinstance(leaf_hashes, list | tuple) else list(leaf_hashes)
         _require_leaf_hashes(batch, len(batch))
-        start, end = 0, len(batch)
-        while start < end:
-            # Whole perfect subtrees hash much faster level by level than leaf by leaf.
-            chunk = _aligned_chunk(self._size, end - start)
-            self._push(_subtree_root(batch, start, start + chunk), chunk.bit_length() - 1)
-            start += chunk
+        for level, subtree_root in aligned_subtrees(self._size, batch):
+            self._push(subtree_root, level)
+
+    def push_subtree(self, subtree_root: bytes, level: int) -> None:
+        """Append a perfect subtree of ``2**level`` leaves, already hashed to its root.
+
+        Only a subtree that starts where a tree of that size may (``size`` a multiple of
+        ``2**level``) fits; ``aligned_subtrees`` cuts a run of leaves into such pieces.
+        """
+        _require_hash_input(subtree_root, "subtree root", "รากของต้นไม้ย่อย")
+        if level < 0 or self._size % (1 << level):
+            raise InvalidInput(
+                f"a subtree of 2**{level} leaves cannot start at leaf {self._size}",
+                f"ต้นไม้ย่อยขนาด 2**{level} ใบเริ่มที่ใบ {self._size} ไม่ได้",
+            )
+        self._push(subtree_root, level)
 
     def root(self) -> bytes:
         """The Merkle Tree Hash of every leaf appended so far."""
@@ -306,6 +317,24 @@ def _subtree_root(leaf_hashes: Sequence[bytes], start: int, end: int) -> bytes:
     while len(level) > 1:
         level = _hash_pairs(level)
     return level[0]
+
+
+def aligned_subtrees(offset: int, leaf_hashes: Sequence[bytes]) -> list[tuple[int, bytes]]:
+    """The leaves ``[offset, offset + len)`` of some larger tree as perfect subtrees.
+
+    Each piece is ``(level, root)`` of ``2**level`` leaves starting at a multiple of
+    ``2**level``, left to right, so that a ``CompactRange`` of size ``offset`` takes them in
+    order with ``push_subtree``. Whoever holds a run of leaves can hash it without the leaves
+    before it: this is how verification splits the log between processes.
+    """
+    pieces: list[tuple[int, bytes]] = []
+    start, end = 0, len(leaf_hashes)
+    while start < end:
+        # Whole perfect subtrees hash much faster level by level than leaf by leaf.
+        chunk = _aligned_chunk(offset + start, end - start)
+        pieces.append((chunk.bit_length() - 1, _subtree_root(leaf_hashes, start, start + chunk)))
+        start += chunk
+    return pieces
 
 
 def _largest_power_of_two_below(count: int) -> int:

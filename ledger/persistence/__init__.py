@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -23,10 +23,12 @@ __all__ = [
     "CheckpointRow",
     "LedgerRecorder",
     "LogRow",
+    "RawLogRow",
     "SignedBatch",
     "SubmissionRow",
     "chain_from_store",
     "insert_in_one_write",
+    "pages",
 ]
 
 
@@ -51,6 +53,39 @@ class LogRow(NamedTuple):
 
     def stored_event(self) -> StoredEvent:
         return StoredEvent(self.originator_id, self.originator_version, self.topic, self.state)
+
+
+RawLogRow = tuple[int, bytes, int, str, bytes, bytes]
+"""A ``LogRow`` as the auditor's hot loop reads millions of them: a plain tuple, the record id
+as the bytes that its event hashes frame (a UUID's 16 bytes, a text id's UTF-8), turned back
+into an id by ``originator_from_bytes`` only where one is reported."""
+
+
+def pages(fetch: Callable[[int, int], list[Any]], after: int, upto: int | None,
+          batch_size: int) -> Iterator[list[Any]]:
+    """Rows after position ``after`` up to ``upto`` (None: the end), page by page, where
+    ``fetch(after, limit)`` reads at most ``limit`` rows after a position, in order (the
+    position first in each row).
+
+    The query has one bound only: with an upper bound too, a freshly filled table (no
+    statistics yet) gets a bitmap scan and a sort of everything after ``after``, once per
+    page. Positions are unique integers, so the limit keeps a page from reading far past
+    ``upto``, and the rows past it (behind a gap in the positions) are dropped here.
+    """
+    last = _END_OF_LOG if upto is None else upto
+    while after < last:
+        limit = min(batch_size, last - after)
+        rows = fetch(after, limit)
+        if rows and rows[-1][0] > last:
+            rows = [r for r in rows if r[0] <= last]
+        if rows:
+            yield rows
+        if len(rows) < limit:  # the end of the log, or of the range
+            return
+        after = rows[-1][0]
+
+
+_END_OF_LOG = 2**62  # beyond any position
 
 
 @dataclass(frozen=True)
@@ -94,7 +129,13 @@ class LedgerRecorder(Protocol):
         self, keys: Sequence[tuple[UUID | str, int]]
     ) -> dict[UUID | str, bytes]: ...
 
-    def iter_log(self, after: int = 0, batch_size: int = 20_000) -> Iterator[LogRow]: ...
+    def iter_log(self, after: int = 0, batch_size: int = 20_000,
+                 upto: int | None = None) -> Iterator[LogRow]: ...
+
+    def log_batches(self, after: int = 0, upto: int | None = None,
+                    batch_size: int = 20_000) -> Iterator[list[RawLogRow]]: ...
+
+    def originator_from_bytes(self, raw: bytes) -> UUID | str: ...
 
     def count_events(self, upto: int | None = None) -> int: ...
 

@@ -27,8 +27,10 @@ from ledger.persistence import (
     BulkWrite,
     CheckpointRow,
     LogRow,
+    RawLogRow,
     SubmissionRow,
     insert_in_one_write,
+    pages,
 )
 
 __all__ = ["LedgerPostgresRecorder"]
@@ -42,6 +44,7 @@ _LEN = struct.Struct(">i").pack
 _ROW_HEAD = struct.Struct(">hi16siqi")
 # … and after the state: the notification id and the hash's length.
 _ROW_TAIL = struct.Struct(">iqi")
+_LAST_POSITION = 2**62  # beyond any notification id: "to the end of the log"
 
 
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
@@ -143,20 +146,40 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             tuples.close()
         return {k: found.get(k, GENESIS_HASH) for k, _ in keys}
 
-    def iter_log(self, after: int = 0, batch_size: int = 20_000) -> Iterator[LogRow]:
-        """Every event with its stored hash, in notification order, streamed in batches."""
+    def iter_log(self, after: int = 0, batch_size: int = 20_000,
+                 upto: int | None = None) -> Iterator[LogRow]:
+        """Every event after position ``after`` (up to ``upto``) with its stored hash, in
+        notification order, streamed in batches."""
+        for rows in self._log_pages("originator_id", after, upto, batch_size):
+            yield from (LogRow(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows)
+
+    def log_batches(self, after: int = 0, upto: int | None = None,
+                    batch_size: int = 20_000) -> Iterator[list[RawLogRow]]:
+        """``iter_log`` as plain tuples, the record id as the bytes its hashes frame."""
+        as_bytes = "uuid_send(originator_id)" if self._uuid_ids \
+            else "convert_to(originator_id, 'UTF8')"
+        return self._log_pages(as_bytes, after, upto, batch_size)
+
+    def originator_from_bytes(self, raw: bytes) -> UUID | str:
+        return UUID(bytes=raw) if self._uuid_ids else raw.decode()
+
+    @property
+    def _uuid_ids(self) -> bool:
+        return self.datastore.originator_id_type == "uuid"
+
+    def _log_pages(self, originator: str, after: int, upto: int | None,
+                   batch_size: int) -> Iterator[list[Any]]:
         statement = self._sql(
-            "SELECT notification_id, originator_id, originator_version, topic, state, "
+            f"SELECT notification_id, {originator}, originator_version, topic, state, "
             "event_hash FROM {events} WHERE notification_id > %s "
             "ORDER BY notification_id LIMIT %s")
-        while True:
+
+        def fetch(position: int, limit: int) -> list[Any]:
             with self.datastore.get_connection() as conn, \
                     conn.cursor(row_factory=tuple_row) as curs:
-                rows = curs.execute(statement, (after, batch_size), binary=True).fetchall()
-            yield from (LogRow(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows)
-            if len(rows) < batch_size:
-                return
-            after = rows[-1][0]
+                return curs.execute(statement, (position, limit), binary=True).fetchall()
+
+        return pages(fetch, after, upto, batch_size)
 
     def record_log(self, originator_id: UUID) -> list[LogRow]:
         """One record's events with their positions and stored hashes, in version order."""
@@ -173,7 +196,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn:
             row = conn.execute(self._sql(
                 "SELECT COUNT(*) AS n FROM {events} WHERE notification_id <= %s"),
-                (upto if upto is not None else 2**62,)).fetchone()
+                (upto if upto is not None else _LAST_POSITION,)).fetchone()
         assert row is not None
         return int(row["n"])
 

@@ -31,11 +31,19 @@ from ledger.persistence import (
     BulkWrite,
     CheckpointRow,
     LogRow,
+    RawLogRow,
     SubmissionRow,
     insert_in_one_write,
+    pages,
 )
 
 __all__ = ["LedgerSQLiteRecorder"]
+
+_LAST_POSITION = 2**62  # beyond any rowid: "to the end of the log"
+
+
+def _framed(originator: UUID | str) -> bytes:
+    return originator.bytes if isinstance(originator, UUID) else originator.encode()
 
 
 def _text(value: object) -> str:
@@ -135,20 +143,35 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             result[originator_id] = bytes(row[0]) if row else GENESIS_HASH
         return result
 
-    def iter_log(self, after: int = 0, batch_size: int = 20_000) -> Iterator[LogRow]:
-        statement = (
-            "SELECT rowid, originator_id, originator_version, topic, state, event_hash "
-            f"FROM {self.events_table_name} WHERE rowid > ? ORDER BY rowid LIMIT ?")
-        while True:
-            with self.datastore.transaction(commit=False) as c:
-                c.execute(statement, (after, batch_size))
-                rows = c.fetchall()
+    def iter_log(self, after: int = 0, batch_size: int = 20_000,
+                 upto: int | None = None) -> Iterator[LogRow]:
+        for rows in self._log_pages(after, upto, batch_size):
             for r in rows:
                 yield LogRow(r[0], self._lenient_id(r[1]), r[2], _text(r[3]), _blob(r[4]),
                              _blob(r[5]))
-            if len(rows) < batch_size:
-                return
-            after = rows[-1][0]
+
+    def log_batches(self, after: int = 0, upto: int | None = None,
+                    batch_size: int = 20_000) -> Iterator[list[RawLogRow]]:
+        """``iter_log`` as plain tuples, the record id as the bytes its hashes frame."""
+        for rows in self._log_pages(after, upto, batch_size):
+            yield [(r[0], _framed(self._lenient_id(r[1])), r[2], _text(r[3]), _blob(r[4]),
+                    _blob(r[5])) for r in rows]
+
+    def originator_from_bytes(self, raw: bytes) -> UUID | str:
+        return UUID(bytes=raw) if len(raw) == 16 else raw.decode(errors="replace")
+
+    def _log_pages(self, after: int, upto: int | None,
+                   batch_size: int) -> Iterator[list[Any]]:
+        statement = (
+            "SELECT rowid, originator_id, originator_version, topic, state, event_hash "
+            f"FROM {self.events_table_name} WHERE rowid > ? ORDER BY rowid LIMIT ?")
+
+        def fetch(position: int, limit: int) -> list[Any]:
+            with self.datastore.transaction(commit=False) as c:
+                c.execute(statement, (position, limit))
+                return list(c.fetchall())
+
+        return pages(fetch, after, upto, batch_size)
 
     def _lenient_id(self, value: object) -> UUID | str:
         # The auditor reads whatever is stored: a damaged id must become a finding, not a crash.
@@ -176,7 +199,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         """How many events, or how many at or before position ``upto``."""
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT COUNT(*) FROM {self.events_table_name} WHERE rowid <= ?",
-                      (upto if upto is not None else 2**62,))
+                      (upto if upto is not None else _LAST_POSITION,))
             return int(c.fetchone()[0])
 
     def submissions(self) -> list[SubmissionRow]:

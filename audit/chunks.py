@@ -1,0 +1,328 @@
+"""One pass over a run of the log: the part of verification that reads every event.
+
+``verify_ledger`` cuts the log into chunks at submission boundaries; a chunk is checked on its
+own, in this process or another, and its result is folded into the ledger-wide checks (keys,
+submission signatures, checkpoints, the record chains across chunks) in log order
+(``audit.verify``). For every event of its run a chunk
+
+* recomputes the event's hash from its stored bytes, chained to its record's previous event,
+  and checks the evidence files the event refers to;
+* groups the events into their signed submissions and computes each submission's Merkle root;
+* hashes its leaves into the fewest perfect subtrees, cut wherever a checkpoint wants the
+  log's root, so that the whole tree needs no second pass.
+
+A chunk that does not start the log cannot know its records' previous hashes. It takes each
+from the database (the stored hash of the version before) and returns it as a **claim**; the
+chunk before it computed the real one, and the fold compares the two. Nothing stored is
+trusted: a wrong claim is a finding, as a wrong hash is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from audit.evidence import EvidenceAudit
+from ledger.errors import SignatureError, TabienError
+from ledger.integrity import GENESIS_HASH, EventHasher
+from ledger.keys import raw_public_key
+from ledger.merkle import aligned_subtrees, leaf_hash, node_hash, root_of
+from ledger.persistence import LedgerRecorder, LogRow, RawLogRow, SubmissionRow
+
+__all__ = [
+    "Chunk",
+    "ChunkResult",
+    "ChunkVerifier",
+    "EventChecker",
+    "Finding",
+    "SubmissionCheck",
+    "VerifyReport",
+    "where",
+]
+
+KEY_TOPIC_PREFIX = "ledger.keys:SigningKey"
+_BATCH = 20_000
+
+Heads = dict[bytes, tuple[int, bytes]]
+"""Each record's last version and its recomputed hash, by the record id's bytes."""
+
+Subtrees = list[tuple[int, bytes]]
+"""Perfect subtrees ``(level, root)``, left to right (``ledger.merkle.aligned_subtrees``)."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing that is wrong, said so that an auditor can find it."""
+
+    check: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"[{self.check}] {self.where}: {self.message}"
+
+
+@dataclass
+class VerifyReport:
+    events: int = 0
+    submissions: int = 0
+    checkpoints: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def where(row: LogRow) -> str:
+    return (f"record {row.originator_id} version {row.originator_version} "
+            f"(position {row.notification_id})")
+
+
+@dataclass
+class SubmissionCheck:
+    """What the pass over a submission's events found: the input to its own checks."""
+
+    row: SubmissionRow
+    count: int  # its events found in the log
+    root: bytes  # the Merkle root over their recomputed hashes
+    key_rows: list[LogRow]
+    career: bool  # whether it holds any event that is not a key event
+    end: int  # the tree size just after its last event
+    holds_under: bytes | None = None  # a raw public key its signature was found to hold under
+
+
+@dataclass
+class _OpenSubmission:
+    row: SubmissionRow
+    leaves: list[bytes] = field(default_factory=list)
+    key_rows: list[LogRow] = field(default_factory=list)
+    career: bool = False
+
+    def collect(self, row: RawLogRow, leaf: bytes, events: EventChecker) -> None:
+        self.leaves.append(leaf)
+        if row[3].startswith(KEY_TOPIC_PREFIX):
+            self.key_rows.append(events.log_row(row))
+        else:
+            self.career = True
+
+    def checked(self, end: int) -> SubmissionCheck:
+        return SubmissionCheck(self.row, len(self.leaves), root_of(self.leaves), self.key_rows,
+                               self.career, end)
+
+
+class EventChecker:
+    """The per-event checks: the hash from the stored bytes, chained to the record's previous
+    event, and the evidence files the event refers to."""
+
+    def __init__(self, store: LedgerRecorder, fail: Callable[[str, str, str], None],
+                 evidence: EvidenceAudit | None) -> None:
+        self.store = store
+        self.fail = fail
+        self.evidence = evidence
+        self.heads: Heads = {}
+        self.hash = EventHasher()
+
+    def check(self, row: RawLogRow) -> bytes:
+        """The event's recomputed hash; what is wrong with it goes to ``fail``."""
+        _position, originator, version, topic, state, stored_hash = row
+        previous_version, previous = self.heads.get(originator, _NO_EVENT)
+        if version != previous_version + 1:
+            self.fail("chain", self.where(row),
+                      f"follows version {previous_version} of its record: an event is "
+                      "missing, moved or swapped")
+        digest = self.hash(previous, originator, version, topic, state)
+        if digest != stored_hash:
+            self.fail("hash", self.where(row), "stored bytes do not match the event's hash")
+        self.heads[originator] = (version, digest)
+        # Independent of the submission's standing: a file is intact or not either way.
+        evidence = self.evidence
+        if evidence is not None and evidence.wants(topic, state):
+            for problem in evidence.problems(self.log_row(row)):
+                self.fail("evidence", self.where(row), problem)
+        return digest
+
+    def log_row(self, row: RawLogRow) -> LogRow:
+        position, originator, version, topic, state, stored_hash = row
+        return LogRow(position, self.store.originator_from_bytes(originator), version, topic,
+                      state, stored_hash)
+
+    def where(self, row: RawLogRow) -> str:
+        return where(self.log_row(row))
+
+
+_NO_EVENT = (0, GENESIS_HASH)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A run of the log: the events after position ``after`` up to ``upto`` (None: the end).
+
+    ``offset`` is the number of events before it and ``expected`` the number in it, as the
+    submissions table has them (None: not known, for a chunk that is the whole log); ``cuts``
+    are the tree sizes inside it at which a checkpoint wants the log's root.
+    """
+
+    after: int
+    upto: int | None
+    offset: int
+    expected: int | None
+    submissions: tuple[SubmissionRow, ...]
+    cuts: tuple[int, ...]
+
+
+@dataclass
+class ChunkResult:
+    count: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    claims: Heads = field(default_factory=dict)  # previous hashes taken from the database
+    heads: Heads = field(default_factory=dict)  # each record's head at the chunk's end
+    runs: list[tuple[int, Subtrees]] = field(default_factory=list)  # (tree size at end, …)
+    checks: list[SubmissionCheck] = field(default_factory=list)
+    unreached: list[SubmissionRow] = field(default_factory=list)  # none of its events seen
+
+
+class AlignedRun:
+    """Leaves ``[begin, end)`` of a larger tree as the fewest perfect subtrees."""
+
+    def __init__(self, begin: int) -> None:
+        self.end = begin
+        self.subtrees: Subtrees = []
+
+    def extend(self, leaf_hashes: list[bytes]) -> None:
+        for level, root in aligned_subtrees(self.end, leaf_hashes):
+            self._push(level, root)
+
+    def _push(self, level: int, root: bytes) -> None:
+        start = self.end
+        self.end += 1 << level
+        subtrees = self.subtrees
+        # Two neighbours of one size merge when together they start on their joint size.
+        while subtrees and subtrees[-1][0] == level and (start - (1 << level)) % (2 << level) == 0:
+            root = node_hash(subtrees.pop()[1], root)
+            start -= 1 << level
+            level += 1
+        subtrees.append((level, root))
+
+
+class ChunkVerifier:
+    """Checks chunks of one ledger; ``public_key`` (optional) lets it check signatures too.
+
+    A signature is checked here under the key the database holds for its key id, and the
+    result says which key that was: the fold accepts it only if the key registry, as verified
+    from the log itself, has that very key.
+    """
+
+    def __init__(self, store: LedgerRecorder, evidence: EvidenceAudit | None,
+                 public_key: Callable[[str], Ed25519PublicKey] | None = None) -> None:
+        self.store = store
+        self.evidence = evidence
+        self.public_key = public_key
+
+    def verify(self, chunk: Chunk, progress: Callable[[int], None] | None = None) -> ChunkResult:
+        return _ChunkPass(self, chunk, progress).run()
+
+    def signature_holds_under(self, row: SubmissionRow) -> bytes | None:
+        if self.public_key is None:
+            return None
+        try:
+            key = self.public_key(row.submission.key_id)
+            row.submission.verify_signature(key)
+        except (TabienError, SignatureError, ValueError):
+            return None
+        return raw_public_key(key)
+
+
+class _ChunkPass:
+    def __init__(self, owner: ChunkVerifier, chunk: Chunk,
+                 progress: Callable[[int], None] | None) -> None:
+        self.owner = owner
+        self.chunk = chunk
+        self.progress = progress
+        self.result = ChunkResult()
+        self.events = EventChecker(owner.store, self.fail, owner.evidence)
+        self.position = chunk.offset  # the tree size so far
+        self.run_of_leaves = AlignedRun(chunk.offset)
+        self.pending: list[bytes] = []
+        self.cuts = iter(chunk.cuts)
+        self.next_cut = next(self.cuts, None)
+
+    def fail(self, check: str, at: str, message: str) -> None:
+        self.result.findings.append(Finding(check, at, message))
+
+    def run(self) -> ChunkResult:
+        chunk, result, events = self.chunk, self.result, self.events
+        submissions = iter(chunk.submissions)
+        current: _OpenSubmission | None = None
+        upcoming = next(submissions, None)
+        check_event = events.check  # a local: this loop runs once per event
+        for batch in self.batches():
+            for row in batch:
+                leaf = leaf_hash(check_event(row))
+                self.pending.append(leaf)
+                self.position += 1
+                if self.position == self.next_cut:
+                    self.cut()
+                position = row[0]
+                if current is None and upcoming is not None \
+                        and upcoming.first_notification_id <= position:
+                    current, upcoming = _OpenSubmission(upcoming), next(submissions, None)
+                if current is None or position < current.row.first_notification_id:
+                    self.fail("unsigned", events.where(row),
+                              "event belongs to no signed submission")
+                else:
+                    current.collect(row, leaf, events)
+                    if position >= current.row.last_notification_id:
+                        self.close(current)
+                        current = None
+            result.count += len(batch)
+            if self.progress is not None:
+                self.progress(len(batch))
+        if current is not None:
+            self.close(current)
+        self.cut()
+        result.unreached = ([upcoming] if upcoming else []) + list(submissions)
+        result.heads = events.heads
+        return result
+
+    def batches(self) -> Iterator[list[RawLogRow]]:
+        for batch in self.owner.store.log_batches(self.chunk.after, self.chunk.upto, _BATCH):
+            if self.chunk.after > 0:
+                self.claim_previous_hashes(batch)
+            yield batch
+
+    def claim_previous_hashes(self, batch: list[RawLogRow]) -> None:
+        """Take from the database the previous hash of each record new to this chunk."""
+        heads = self.events.heads
+        wanted: dict[bytes, int] = {}
+        for row in [row for row in batch if row[1] not in heads]:
+            # Only a record's first event here needs a claim: the rest follow from it.
+            wanted.setdefault(row[1], row[2] - 1)
+        wanted = {k: v for k, v in wanted.items() if v > 0}
+        if not wanted:
+            return
+        store = self.owner.store
+        ids = {raw: store.originator_from_bytes(raw) for raw in wanted}
+        stored = store.select_hashes([(ids[raw], version) for raw, version in wanted.items()])
+        for raw, version in wanted.items():
+            heads[raw] = self.result.claims[raw] = (version, stored[ids[raw]])
+
+    def cut(self) -> None:
+        """End the current run of leaves here: a checkpoint wants the root at this size."""
+        self.run_of_leaves.extend(self.pending)
+        self.pending = []
+        if self.run_of_leaves.subtrees or not self.result.runs:
+            self.result.runs.append((self.position, self.run_of_leaves.subtrees))
+        self.run_of_leaves = AlignedRun(self.position)
+        self.next_cut = next(self.cuts, None)
+        while self.next_cut is not None and self.next_cut < self.position:
+            self.next_cut = next(self.cuts, None)
+
+    def close(self, current: _OpenSubmission) -> None:
+        check = current.checked(self.position)
+        if check.count == check.row.submission.event_count \
+                and check.root == check.row.submission.root:
+            check.holds_under = self.owner.signature_holds_under(check.row)
+        self.result.checks.append(check)
