@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
+from itertools import pairwise
 
 import pytest
 from hypothesis import given, settings
@@ -40,7 +41,7 @@ def test_runs_of_leaves_cut_anywhere_make_the_same_tree(size: int, cuts: list[in
     leaves = [leaf_hash(i.to_bytes(4, "big")) for i in range(size)]
     bounds = sorted({0, size, *(c for c in cuts if c <= size)})
     frontier = CompactRange()
-    for begin, end in zip(bounds, bounds[1:], strict=False):
+    for begin, end in pairwise(bounds):
         run = AlignedRun(begin)
         run.extend(leaves[begin:end])
         for level, root in run.subtrees:
@@ -193,10 +194,12 @@ def test_a_stored_hash_changed_anywhere_is_found_at_every_cut(busy_env: LedgerEn
         db.run("UPDATE {events} SET event_hash = ? WHERE {id} = ?", (bytes(32), position))
         for size in CHUNK_SIZES:
             report = _in_chunks(busy_env, size)
-            assert report is not None and not report.ok, (position, size)
+            assert report is not None, (position, size)
+            assert not report.ok, (position, size)
         db.run("UPDATE {events} SET event_hash = ? WHERE {id} = ?", (bytes(stored), position))
     report = _in_chunks(busy_env, 1)
-    assert report is not None and report.ok
+    assert report is not None
+    assert report.ok
 
 
 # ------------------------------------------------------------------ worker processes
@@ -213,7 +216,8 @@ def test_worker_processes_agree_with_the_single_pass(busy_env: LedgerEnv) -> Non
     assert sum(seen) == whole.events  # progress came from the workers' shared count
     SCENARIOS["change one byte of a stored event"][0](RawDB(busy_env))
     alone = verify_in_chunks(store, mapper, Parallel(busy_env.url, workers=2, chunk_size=6))
-    assert alone is not None and not alone.ok
+    assert alone is not None
+    assert not alone.ok
     assert verify_ledger(store, mapper, parallel=Parallel(busy_env.url, workers=2,
                                                           chunk_size=6)).findings \
         == verify_ledger(store, mapper).findings
