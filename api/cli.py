@@ -24,6 +24,7 @@ from api.cli_orders import correct, order_app, renumber, round_app
 from api.cli_payroll import payroll_app
 from api.cli_positions import positions_app
 from api.cli_records import project, rebuild, record_app, report_app
+from api.cli_web import serve, token, user_app
 from commands.bootstrap import DEMO_AREA, initialise, load_key_set, trusted_root
 from ledger.application import Ledger
 from ledger.checkpoints import create_checkpoint
@@ -306,8 +307,14 @@ def keys_revoke(
 def demo(
     people: Annotated[int, typer.Option(min=1, help="people in the demo area")] = 200,
     years: Annotated[int, typer.Option(min=1, max=40, help="years of history")] = 12,
+    serve_api: Annotated[bool, typer.Option(
+        "--serve/--no-serve", help="then serve the HTTP API with demo users")] = True,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="the API's port")] = 8000,
+    stop_after: Annotated[float | None, typer.Option(
+        help="stop serving after this many seconds (for smoke runs)")] = None,
 ) -> None:
-    """Create, seed, checkpoint and verify the demo's Node 3 in one go (สาธิต).
+    """Create, seed, checkpoint and verify the demo's Node 3 in one go, then serve the HTTP
+    API (สาธิต).
 
     The NODE LEADER สพม.16 gets ``people`` teachers; the node's eight other areas a quarter
     as many each. Then the record view is built, so `tabien record show` works at once.
@@ -329,6 +336,21 @@ def demo(
     verify()
     out.print("try / ลองใช้: tabien report node · tabien record show <national ID> · "
               "tabien payroll export --month 2026-10", soft_wrap=True)
+    if serve_api:
+        _serve_demo(port, stop_after)
+
+
+def _serve_demo(port: int, stop_after: float | None) -> None:
+    from api.cli_web import add_demo_users, run_server
+
+    with _errors():
+        made = add_demo_users()
+        if made:
+            out.print("demo users / ผู้ใช้สาธิต (passwords shown once, keep them):")
+            for username, role, password in made:
+                out.print(f"  {username:<10} {role:<28} {password}", markup=False,
+                          highlight=False)
+        run_server("127.0.0.1", port, stop_after)
 
 
 def _seed_other_area(area: str, people: int, years: int, seed_number: int) -> None:
@@ -351,6 +373,9 @@ def bench(
 
 
 app.command("import")(import_legacy)
+app.add_typer(user_app, name="user")
+app.command("token")(token)
+app.command("serve")(serve)
 
 
 app.add_typer(evidence_app, name="evidence")

@@ -1,0 +1,279 @@
+"""Users of the HTTP API: who they are, their role, the education areas they act in, and
+their password — kept in their own event-sourced store, apart from the signed ledger.
+
+A password is kept only as an Argon2id hash (``argon2-cffi``). There is no default user and
+no default password. Revoking a user's tokens is an event: every token issued before it stops
+working at once. Failed sign-ins are slowed down per user name. Denials (a signed-in user
+asking for what the role or area does not allow) are appended here too, one aggregate each,
+so that concurrent denials never conflict.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+from urllib.parse import urlparse
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate, event
+
+from ledger.config import database_env
+from ledger.errors import Conflict, InvalidInput, NotFound
+from ledger.identity import normalise_national_id
+
+__all__ = ["ROLES", "Account", "Accounts", "Denial", "LoginThrottle", "Reply", "accounts_url"]
+
+ROLES = ("registrar", "authority", "auditor", "teacher", "payroll", "admin")
+ROLES_TH = {"registrar": "นายทะเบียน", "authority": "ผู้มีอำนาจสั่งบรรจุและแต่งตั้ง",
+            "auditor": "ผู้ตรวจสอบ", "teacher": "ครู", "payroll": "เจ้าหน้าที่การเงิน",
+            "admin": "ผู้ดูแลระบบ"}
+_NAMESPACE = uuid.UUID("6f1d3c1e-7a55-4c1c-9a43-5b8f3c0e2a10")
+_MIN_PASSWORD = 12
+_hasher = PasswordHasher()  # Argon2id with the library's current parameters
+
+
+def account_id(username: str) -> uuid.UUID:
+    return uuid.uuid5(_NAMESPACE, f"account:{username}")
+
+
+class Account(Aggregate):
+    """One user: role, areas, the teacher's own national ID, and the password hash."""
+
+    @event("Created")
+    def __init__(self, username: str, display_name: str, role: str, areas: list[str],
+                 national_id: str, password_hash: str) -> None:
+        self.username = username
+        self.display_name = display_name
+        self.role = role
+        self.areas = areas
+        self.national_id = national_id
+        self.password_hash = password_hash
+        self.tokens_valid_after: datetime | None = None
+        self.disabled = False
+
+    @staticmethod
+    def create_id(username: str, **_: Any) -> uuid.UUID:
+        return account_id(username)
+
+    @event("PasswordChanged")
+    def change_password(self, password_hash: str) -> None:
+        self.password_hash = password_hash
+
+    @event("TokensRevoked")
+    def revoke_tokens(self, revoked_at: datetime) -> None:
+        self.tokens_valid_after = revoked_at
+
+    @event("Disabled")
+    def disable(self, reason: str) -> None:
+        self.disabled = True
+
+    def summary(self) -> dict[str, Any]:
+        return {"username": self.username, "display_name": self.display_name,
+                "role": self.role, "role_th": ROLES_TH[self.role], "areas": self.areas,
+                "national_id": self.national_id or None, "disabled": self.disabled}
+
+
+class Denial(Aggregate):
+    """One refused request: who, what they asked for, and why it was refused."""
+
+    @event("Recorded")
+    def __init__(self, username: str, role: str, method: str, path: str, reason: str,
+                 at: datetime) -> None:
+        self.username = username
+        self.role = role
+        self.method = method
+        self.path = path
+        self.reason = reason
+        self.at = at
+
+
+def accounts_url(ledger_url: str) -> str:
+    """The accounts store beside the ledger: a sibling SQLite file, or the same PostgreSQL
+    schema (its own ``accounts_events`` table)."""
+    parsed = urlparse(ledger_url)
+    if parsed.scheme == "sqlite":
+        path = parsed.path
+        stem = path[:-3] if path.endswith(".db") else path
+        return f"sqlite://{stem}-accounts.db"
+    return ledger_url
+
+
+class Accounts(Application[uuid.UUID]):
+    name = "Accounts"
+
+    def __init__(self, ledger_url: str) -> None:
+        env = dict(database_env(accounts_url(ledger_url)))
+        env["APPLICATION_RECORDER_TOPIC"] = ""  # the library's own recorder: nothing to sign
+        super().__init__(env)
+
+    def add_user(self, username: str, password: str, *, role: str, areas: list[str],
+                 display_name: str = "", national_id: str = "") -> Account:
+        _check_new_user(username, password, role, areas, national_id)
+        account = Account(username=username, display_name=display_name or username, role=role,
+                          areas=areas,
+                          national_id=normalise_national_id(national_id) if national_id else "",
+                          password_hash=_hasher.hash(password))
+        try:
+            self.save(account)
+        except Exception as e:
+            if self.exists(username):
+                raise Conflict(f"user {username!r} already exists",
+                               f"มีผู้ใช้ {username!r} อยู่แล้ว") from None
+            raise e
+        return account
+
+    def exists(self, username: str) -> bool:
+        try:
+            self.repository.get(account_id(username))
+        except AggregateNotFoundError:
+            return False
+        return True
+
+    def get(self, username: str) -> Account:
+        try:
+            return cast(Account, self.repository.get(account_id(username)))
+        except AggregateNotFoundError:
+            raise NotFound(f"no user {username!r}", f"ไม่พบผู้ใช้ {username!r}") from None
+
+    def users(self) -> list[Account]:
+        found: dict[uuid.UUID, Account] = {}
+        for notification in self.recorder.select_notifications(0, 1_000_000):
+            if notification.topic.endswith("Account.Created"):
+                record = uuid.UUID(str(notification.originator_id))
+                account = cast(Account, self.repository.get(record))
+                found[account.id] = account
+        return sorted(found.values(), key=lambda a: a.username)
+
+    def authenticate(self, username: str, password: str) -> Account | None:
+        """The account if the password is right and the account is in use, else None.
+
+        An unknown user costs the same hashing as a known one, so timing does not tell
+        which user names exist.
+        """
+        try:
+            account = self.get(username)
+        except NotFound:
+            _hasher.hash(password)
+            return None
+        try:
+            _hasher.verify(account.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        if account.disabled:
+            return None
+        if _hasher.check_needs_rehash(account.password_hash):
+            account.change_password(_hasher.hash(password))
+            self.save(account)
+        return account
+
+    def revoke_tokens(self, username: str) -> None:
+        account = self.get(username)
+        account.revoke_tokens(datetime.now(UTC))
+        self.save(account)
+
+    def record_denial(self, username: str, role: str, method: str, path: str,
+                      reason: str) -> None:
+        self.save(Denial(username=username, role=role, method=method, path=path[:500],
+                         reason=reason, at=datetime.now(UTC)))
+
+    def reply(self, username: str, key: str) -> Reply:
+        """The kept response for this user's idempotency key (AggregateNotFoundError if
+        there is none)."""
+        return cast(Reply, self.repository.get(reply_id(username, key)))
+
+    def keep_reply(self, username: str, key: str, fingerprint: str, status: int,
+                   body: str) -> None:
+        self.save(Reply(username=username, key=key, fingerprint=fingerprint, status=status,
+                        body=body))
+
+    def denials(self, limit: int = 1000) -> list[dict[str, Any]]:
+        rows = []
+        for notification in self.recorder.select_notifications(0, 1_000_000):
+            if notification.topic.endswith("Denial.Recorded"):
+                d = cast(Denial, self.repository.get(uuid.UUID(str(notification.originator_id))))
+                rows.append({"username": d.username, "role": d.role, "method": d.method,
+                             "path": d.path, "reason": d.reason, "at": d.at.isoformat()})
+        return rows[-limit:]
+
+
+def _check_new_user(username: str, password: str, role: str, areas: list[str],
+                    national_id: str) -> None:
+    problems = []
+    if not (3 <= len(username) <= 64) or not all(c.isalnum() or c in "._-" for c in username):
+        problems.append("user name: 3 to 64 letters, digits, '.', '_' or '-'")
+    if role not in ROLES:
+        problems.append(f"role must be one of {', '.join(ROLES)}")
+    if len(password) < _MIN_PASSWORD:
+        problems.append(f"password: at least {_MIN_PASSWORD} characters")
+    if role == "teacher" and not national_id:
+        problems.append("a teacher's account needs the teacher's national ID")
+    if role in ("registrar", "authority", "payroll") and not areas:
+        problems.append(f"a {role} acts in at least one education area")
+    if problems:
+        raise InvalidInput("the user cannot be added", "เพิ่มผู้ใช้ไม่ได้", problems)
+    if national_id:
+        normalise_national_id(national_id)  # raises InvalidNationalID
+
+
+@dataclass
+class _Failures:
+    count: int = 0
+    last: float = 0.0
+
+
+class LoginThrottle:
+    """Slows down repeated failed sign-ins for one user name: after ``free`` failures each
+    further attempt must wait twice as long as the one before (up to ``ceiling`` seconds)."""
+
+    def __init__(self, free: int = 3, base: float = 1.0, ceiling: float = 300.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.free, self.base, self.ceiling, self.clock = free, base, ceiling, clock
+        self._failures: dict[str, _Failures] = {}
+        self._lock = threading.Lock()
+
+    def wait_needed(self, username: str) -> float:
+        with self._lock:
+            failures = self._failures.get(username)
+            if failures is None or failures.count < self.free:
+                return 0.0
+            delay = float(min(self.ceiling, self.base * 2 ** (failures.count - self.free)))
+            now = float(self.clock())
+            return max(0.0, failures.last + delay - now)
+
+    def failed(self, username: str) -> None:
+        with self._lock:
+            failures = self._failures.setdefault(username, _Failures())
+            failures.count += 1
+            failures.last = self.clock()
+
+    def succeeded(self, username: str) -> None:
+        with self._lock:
+            self._failures.pop(username, None)
+
+
+class Reply(Aggregate):
+    """The first response to a write sent with an Idempotency-Key."""
+
+    @event("Kept")
+    def __init__(self, username: str, key: str, fingerprint: str, status: int,
+                 body: str) -> None:
+        self.username = username
+        self.key = key
+        self.fingerprint = fingerprint
+        self.status = status
+        self.body = body
+
+    @staticmethod
+    def create_id(username: str, key: str, **_: Any) -> uuid.UUID:
+        return reply_id(username, key)
+
+
+def reply_id(username: str, key: str) -> uuid.UUID:
+    return uuid.uuid5(_NAMESPACE, f"reply:{username}\x00{key}")

@@ -1,0 +1,125 @@
+"""Signing in (OAuth2 password flow → bearer token), who is asking, and what they may do.
+
+Every refusal of a signed-in user (wrong role, another area, another teacher's record) is a
+403 and a ``Denial`` in the accounts store; a missing or bad token is a 401.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
+
+from api.web.accounts import Account
+from api.web.problems import Problem
+from api.web.services import Services
+
+__all__ = ["Principal", "allow", "auth_router", "current", "services_of"]
+
+bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/token", auto_error=False)
+auth_router = APIRouter(tags=["sign-in / เข้าสู่ระบบ"])
+
+
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+@dataclass(frozen=True)
+class Principal:
+    account: Account
+    request: Request
+    services: Services
+
+    @property
+    def username(self) -> str:
+        return str(self.account.username)
+
+    @property
+    def role(self) -> str:
+        return str(self.account.role)
+
+    def deny(self, reason: str, reason_th: str) -> Problem:
+        """Log the refusal and return the 403 to raise."""
+        self.services.accounts.record_denial(self.username, self.role, self.request.method,
+                                             self.request.url.path, reason)
+        return Problem(403, "forbidden", reason, reason_th)
+
+    def require_role(self, *roles: str) -> None:
+        if self.role not in roles:
+            raise self.deny(f"the {self.role} role may not do this (needs {', '.join(roles)})",
+                            f"บทบาท {self.role} ไม่มีสิทธิ์ทำรายการนี้")
+
+    def require_area(self, area: str) -> None:
+        if area not in self.account.areas:
+            raise self.deny(f"{self.username} does not act in area {area}",
+                            f"{self.username} ไม่มีสิทธิ์ในเขตพื้นที่ {area}")
+
+
+def _unauthorised(message: str, message_th: str) -> Problem:
+    return Problem(401, "unauthorised", message, message_th, {"WWW-Authenticate": "Bearer"})
+
+
+def current(request: Request, token: Annotated[str | None, Depends(bearer)]) -> Principal:
+    services = services_of(request)
+    if not token:
+        raise _unauthorised("sign in first: send a bearer token", "กรุณาเข้าสู่ระบบก่อน")
+    claims = services.tokens.read(token)
+    if claims is None:
+        raise _unauthorised("the token is invalid or has expired",
+                            "โทเค็นไม่ถูกต้องหรือหมดอายุแล้ว")
+    if not services.accounts.exists(claims.username):
+        raise _unauthorised("the token's user no longer exists", "ไม่พบผู้ใช้ของโทเค็นนี้")
+    account = services.accounts.get(claims.username)
+    revoked = account.tokens_valid_after
+    if account.disabled or (revoked is not None and claims.issued_at <= revoked):
+        raise _unauthorised("the token was revoked", "โทเค็นถูกเพิกถอนแล้ว")
+    return Principal(account, request, services)
+
+
+def allow(*roles: str) -> Any:
+    """A dependency: the signed-in user, who must hold one of ``roles``."""
+
+    def dependency(principal: Annotated[Principal, Depends(current)]) -> Principal:
+        principal.require_role(*roles)
+        return principal
+
+    return Depends(dependency)
+
+
+@auth_router.post("/token", summary="Sign in / เข้าสู่ระบบ",
+                  responses={401: {"description": "wrong user name or password"},
+                             429: {"description": "too many failed attempts: wait"}})
+def sign_in(request: Request,
+            form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> dict[str, Any]:
+    """OAuth2 password flow: a bearer token for the user (valid for one hour)."""
+    services = services_of(request)
+    username = form.username[:64]
+    wait = services.throttle.wait_needed(username)
+    if wait > 0:
+        raise Problem(429, "too-many-attempts",
+                      f"too many failed sign-ins for this user: try again in {wait:.0f} s",
+                      f"เข้าสู่ระบบผิดหลายครั้ง กรุณารอ {wait:.0f} วินาที",
+                      {"Retry-After": str(max(1, round(wait)))})
+    account = services.accounts.authenticate(username, form.password)
+    if account is None:
+        services.throttle.failed(username)
+        raise _unauthorised("wrong user name or password", "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
+    services.throttle.succeeded(username)
+    token, claims = services.tokens.issue(account.username)
+    return {"access_token": token, "token_type": "bearer",
+            "expires_in": int((claims.expires_at - claims.issued_at).total_seconds())}
+
+
+@auth_router.post("/logout", summary="Sign out everywhere / ออกจากระบบทุกเครื่อง",
+                  status_code=204)
+def sign_out(principal: Annotated[Principal, Depends(current)]) -> None:
+    """Revoke every token of the signed-in user."""
+    principal.services.accounts.revoke_tokens(principal.username)
+
+
+@auth_router.get("/me", summary="Who am I / ผู้ใช้ปัจจุบัน")
+def me(principal: Annotated[Principal, Depends(current)]) -> dict[str, Any]:
+    return principal.account.summary()

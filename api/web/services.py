@@ -1,0 +1,119 @@
+"""What the routes share: the ledger, the record view, the accounts, the token signer, the
+signing keys of each area, and the one lock that keeps this process's writes in order."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from eventsourcing.application import AggregateNotFoundError
+from starlette.responses import Response
+
+from api.web.accounts import Accounts, LoginThrottle
+from api.web.problems import Problem
+from api.web.tokens import TokenSigner
+from commands.bootstrap import KeySet, load_key_set
+from commands.orders import OrderDesk
+from ledger.application import Ledger
+from ledger.errors import NotFound
+from ledger.keys import KeyStore
+from projections.store import RecordView
+
+__all__ = ["Services", "to_json"]
+
+
+@dataclass
+class Services:
+    url: str
+    ledger: Ledger
+    view: RecordView
+    accounts: Accounts
+    tokens: TokenSigner
+    key_store: KeyStore
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
+    _key_sets: dict[str, KeySet] = field(default_factory=dict)
+
+    def close(self) -> None:
+        """Give back the database connections of the ledger, the view and the accounts."""
+        self.ledger.close()
+        self.accounts.close()
+        datastore = getattr(self.view, "datastore", None)  # the view's own connection pool
+        if datastore is not None:
+            datastore.close()
+
+    @property
+    def desk(self) -> OrderDesk:
+        return OrderDesk(self.ledger, self.key_store.identity_secret())
+
+    def keys_for(self, area: str) -> KeySet:
+        """The signing keys this server holds for an education area."""
+        if area not in self._key_sets:
+            try:
+                self._key_sets[area] = load_key_set(self.key_store, area)
+            except NotFound:
+                raise Problem(409, "no-signing-key",
+                              f"this server holds no signing keys for area {area}",
+                              f"เครื่องแม่ข่ายนี้ไม่มีกุญแจลงนามของเขตพื้นที่ {area}") from None
+        return self._key_sets[area]
+
+    def operator_keys(self) -> KeySet:
+        """The keys of the demo area's operator, which sign the access log."""
+        from commands.bootstrap import DEMO_AREA
+
+        return self.keys_for(DEMO_AREA)
+
+    def once(self, username: str, key: str | None, fingerprint: bytes,
+             write: Any) -> Response:
+        """Run ``write`` (returning status and body) once per idempotency key and user.
+
+        The same key again with the same request returns the first response and writes
+        nothing; with a different request it is refused (409).
+        """
+        with self.write_lock:
+            if not key:
+                status, body = write()
+                return _json(status, body)
+            if len(key) > 200:
+                raise Problem(400, "invalid-idempotency-key",
+                              "Idempotency-Key must be at most 200 characters",
+                              "Idempotency-Key ยาวได้ไม่เกิน 200 ตัวอักษร")
+            digest = hashlib.sha256(fingerprint).hexdigest()
+            try:
+                first = self.accounts.reply(username, key)
+            except AggregateNotFoundError:
+                first = None
+            if first is not None:
+                if first.fingerprint != digest:
+                    raise Problem(409, "idempotency-key-reused",
+                                  "this Idempotency-Key was used for a different request",
+                                  "Idempotency-Key นี้ถูกใช้กับคำขออื่นไปแล้ว")
+                return _json(first.status, orjson.loads(first.body),
+                             {"Idempotent-Replay": "true"})
+            status, body = write()
+            if status < 400:
+                self.accounts.keep_reply(username, key, digest, status, to_json(body).decode())
+            return _json(status, body)
+
+
+def to_json(body: Any) -> bytes:
+    """JSON of route results: dataclasses, dates and UUIDs as orjson gives them, amounts kept
+    exact (a Decimal as its string), year keys as strings."""
+    return orjson.dumps(body, default=_exact, option=orjson.OPT_NON_STR_KEYS)
+
+
+def _exact(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(to_json(body), status_code=status, media_type="application/json",
+                    headers=headers)
