@@ -56,21 +56,20 @@ def event_hash(previous: bytes, stored: StoredEvent) -> bytes:
 
 def event_hash_of(previous: bytes, originator: UUID | str, version: int, topic_text: str,
                   state: bytes) -> bytes:
-    """``event_hash`` from the parts of a stored event (the auditor's hot path)."""
+    """``event_hash`` from the parts of a stored event."""
     originator_bytes = originator.bytes if isinstance(originator, UUID) else originator.encode()
+    return _framed_hash(previous, originator_bytes, version, _framed_topic(topic_text), state)
+
+
+def _framed_topic(topic_text: str) -> bytes:
     topic = topic_text.encode()
-    return hashlib.sha256(
-        b"".join((
-            _EVENT_DOMAIN,
-            previous,
-            _PACK_LENGTH(len(originator_bytes)),
-            originator_bytes,
-            _PACK_VERSION(version),
-            _PACK_LENGTH(len(topic)),
-            topic,
-            state,
-        ))
-    ).digest()
+    return _PACK_LENGTH(len(topic)) + topic
+
+
+def _framed_hash(previous: bytes, originator: bytes, version: int, framed_topic: bytes,
+                 state: bytes) -> bytes:
+    return _sha256(b"".join((_EVENT_DOMAIN, previous, _PACK_LENGTH(len(originator)), originator,
+                             _PACK_VERSION(version), framed_topic, state))).digest()
 
 
 class EventHasher:
@@ -87,13 +86,10 @@ class EventHasher:
         """As ``event_hash_of``, the record id given as its bytes (``RawLogRow``)."""
         framed_topic = self._topics.get(topic_text)
         if framed_topic is None:
-            topic = topic_text.encode()
-            framed_topic = _PACK_LENGTH(len(topic)) + topic
+            framed_topic = _framed_topic(topic_text)
             if len(self._topics) < self._MAX_TOPICS:
                 self._topics[topic_text] = framed_topic
-        return _sha256(b"".join((_EVENT_DOMAIN, previous, _PACK_LENGTH(len(originator)),
-                                 originator, _PACK_VERSION(version), framed_topic,
-                                 state))).digest()
+        return _framed_hash(previous, originator, version, framed_topic, state)
 
 
 def chain_hashes(

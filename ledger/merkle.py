@@ -40,6 +40,7 @@ from ledger.errors import IntegrityError, InvalidInput
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
+    "AlignedRun",
     "CompactRange",
     "aligned_subtrees",
     "consistency_proof",
@@ -182,6 +183,30 @@ class CompactRange:
             hashes[-1] = node_hash(hashes[-1], right)
             carry >>= 1
         self._size += 1 << level
+
+
+class AlignedRun:
+    """Leaves ``[begin, end)`` of a larger tree as the fewest perfect subtrees, each ready for
+    ``CompactRange.push_subtree``: how a run of leaves is hashed without those before it."""
+
+    def __init__(self, begin: int) -> None:
+        self.end = begin
+        self.subtrees: list[tuple[int, bytes]] = []
+
+    def extend(self, leaf_hashes: Sequence[bytes]) -> None:
+        for level, root in aligned_subtrees(self.end, leaf_hashes):
+            self._push(level, root)
+
+    def _push(self, level: int, root: bytes) -> None:
+        start = self.end
+        self.end += 1 << level
+        subtrees = self.subtrees
+        # Two neighbours of one size merge when together they start on their joint size.
+        while subtrees and subtrees[-1][0] == level and (start - (1 << level)) % (2 << level) == 0:
+            root = node_hash(subtrees.pop()[1], root)
+            start -= 1 << level
+            level += 1
+        subtrees.append((level, root))
 
 
 # -- proofs ------------------------------------------------------------------

@@ -16,7 +16,7 @@ from ledger.record import EVENT_KINDS, PersonnelRecord
 from projections.kks16 import Kks16, build_record
 from projections.store import EntryRow, RecordView
 
-__all__ = ["events_from_rows", "record_from_view"]
+__all__ = ["events_from_rows", "record_and_id", "record_from_view"]
 
 _TOPICS = {kind: get_topic(cls) for kind, cls in EVENT_KINDS.items()}
 
@@ -28,10 +28,18 @@ def events_from_rows(rows: list[EntryRow], mapper: Mapper[UUID]) -> list[Personn
 
 def record_from_view(view: RecordView, mapper: Mapper[UUID], national_id: str, *,
                      as_of: date | None = None, known_at: datetime | None = None) -> Kks16:
+    return record_and_id(view, mapper, national_id, as_of=as_of, known_at=known_at)[0]
+
+
+def record_and_id(view: RecordView, mapper: Mapper[UUID], national_id: str, *,
+                  as_of: date | None = None, known_at: datetime | None = None,
+                  ) -> tuple[Kks16, UUID]:
+    """``record_from_view``, with the record's id (for the access log) from the same look-up."""
     record_id = view.record_id(normalise_national_id(national_id))
     if record_id is None:
         raise NotFound("no record for this national ID in the record view (is it up to "
                        "date? see `tabien project`)",
                        "ไม่พบทะเบียนประวัติของเลขประจำตัวประชาชนนี้ในมุมมองข้อมูล")
-    return build_record(events_from_rows(view.entries(record_id), mapper), as_of=as_of,
-                        known_at=known_at)
+    record = build_record(events_from_rows(view.entries(record_id), mapper), as_of=as_of,
+                          known_at=known_at)
+    return record, record_id

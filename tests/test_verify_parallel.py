@@ -20,13 +20,12 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from api.cli import app
-from audit.chunks import AlignedRun
 from audit.parallel import Parallel, auto_workers, plan_chunks
 from audit.verify import VerifyReport, verify_in_chunks, verify_ledger
 from ledger.checkpoints import create_checkpoint
 from ledger.errors import InvalidInput
 from ledger.integrity import EventHasher, Submission, event_hash_of
-from ledger.merkle import CompactRange, leaf_hash, root_of
+from ledger.merkle import AlignedRun, CompactRange, leaf_hash, root_of
 from ledger.persistence import CheckpointRow, SubmissionRow, pages
 from tests.conftest import LedgerEnv
 from tests.factories import raise_salary, small_ledger

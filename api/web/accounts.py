@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -23,6 +23,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import IntegrityError as RecordConflictError
+from eventsourcing.utils import get_topic
 
 from ledger.config import database_env
 from ledger.errors import Conflict, InvalidInput, NotFound
@@ -36,6 +38,7 @@ ROLES_TH = {"registrar": "นายทะเบียน", "authority": "ผู�
             "admin": "ผู้ดูแลระบบ"}
 _NAMESPACE = uuid.UUID("6f1d3c1e-7a55-4c1c-9a43-5b8f3c0e2a10")
 _MIN_PASSWORD = 12
+_PAGE = 1_000
 _hasher = PasswordHasher()  # Argon2id with the library's current parameters
 
 
@@ -122,11 +125,9 @@ class Accounts(Application[uuid.UUID]):
                           password_hash=_hasher.hash(password))
         try:
             self.save(account)
-        except Exception as e:
-            if self.exists(username):
-                raise Conflict(f"user {username!r} already exists",
-                               f"มีผู้ใช้ {username!r} อยู่แล้ว") from None
-            raise e
+        except RecordConflictError:  # the account's id comes from the name: it is taken
+            raise Conflict(f"user {username!r} already exists",
+                           f"มีผู้ใช้ {username!r} อยู่แล้ว") from None
         return account
 
     def exists(self, username: str) -> bool:
@@ -143,13 +144,18 @@ class Accounts(Application[uuid.UUID]):
             raise NotFound(f"no user {username!r}", f"ไม่พบผู้ใช้ {username!r}") from None
 
     def users(self) -> list[Account]:
-        found: dict[uuid.UUID, Account] = {}
-        for notification in self.recorder.select_notifications(0, 1_000_000):
-            if notification.topic.endswith("Account.Created"):
-                record = uuid.UUID(str(notification.originator_id))
-                account = cast(Account, self.repository.get(record))
-                found[account.id] = account
-        return sorted(found.values(), key=lambda a: a.username)
+        """Every account as it stands now, by user name."""
+        accounts = [cast(Account, self.repository.get(event.originator_id))
+                    for event in self._events_of(Account.Created)]
+        return sorted(accounts, key=lambda a: a.username)
+
+    def _events_of(self, kind: type[Any]) -> Iterator[Any]:
+        """The stored events of one kind, oldest first, decoded from the notification log."""
+        topic = get_topic(kind)
+        start = 1
+        while page := self.recorder.select_notifications(start, _PAGE, topics=[topic]):
+            yield from (self.mapper.to_domain_event(n) for n in page)
+            start = page[-1].id + 1
 
     def authenticate(self, username: str, password: str) -> Account | None:
         """The account if the password is right and the account is in use, else None.
@@ -194,12 +200,10 @@ class Accounts(Application[uuid.UUID]):
                         body=body))
 
     def denials(self, limit: int = 1000) -> list[dict[str, Any]]:
-        rows = []
-        for notification in self.recorder.select_notifications(0, 1_000_000):
-            if notification.topic.endswith("Denial.Recorded"):
-                d = cast(Denial, self.repository.get(uuid.UUID(str(notification.originator_id))))
-                rows.append({"username": d.username, "role": d.role, "method": d.method,
-                             "path": d.path, "reason": d.reason, "at": d.at.isoformat()})
+        """The latest refused requests, oldest first (the events hold all there is)."""
+        rows = [{"username": d.username, "role": d.role, "method": d.method, "path": d.path,
+                 "reason": d.reason, "at": d.at.isoformat()}
+                for d in self._events_of(Denial.Recorded)]  # type: ignore[attr-defined]
         return rows[-limit:]
 
 

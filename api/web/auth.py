@@ -15,6 +15,7 @@ from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 from api.web.accounts import Account
 from api.web.problems import Problem
 from api.web.services import Services
+from ledger.errors import NotFound
 
 __all__ = ["Principal", "allow", "auth_router", "current", "services_of"]
 
@@ -70,9 +71,11 @@ def current(request: Request, token: Annotated[str | None, Depends(bearer)]) -> 
     if claims is None:
         raise _unauthorised("the token is invalid or has expired",
                             "โทเค็นไม่ถูกต้องหรือหมดอายุแล้ว")
-    if not services.accounts.exists(claims.username):
-        raise _unauthorised("the token's user no longer exists", "ไม่พบผู้ใช้ของโทเค็นนี้")
-    account = services.accounts.get(claims.username)
+    try:
+        account = services.accounts.get(claims.username)
+    except NotFound:
+        raise _unauthorised("the token's user no longer exists",
+                            "ไม่พบผู้ใช้ของโทเค็นนี้") from None
     revoked = account.tokens_valid_after
     if account.disabled or (revoked is not None and claims.issued_at <= revoked):
         raise _unauthorised("the token was revoked", "โทเค็นถูกเพิกถอนแล้ว")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
+from uuid import UUID
 
 import orjson
 from fastapi import APIRouter, Header, Query, Request
@@ -16,13 +17,13 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from api.web.auth import Principal, allow
-from api.web.services import to_json
+from api.web.services import json_response as _json
 from commands.access import accesses_of, log_read
 from ledger.errors import InvalidInput
 from ledger.identity import normalise_national_id
 from ledger.order import Order
 from projections.kks16 import Kks16
-from projections.reading import record_from_view
+from projections.reading import record_and_id
 
 __all__ = ["router"]
 
@@ -34,34 +35,28 @@ Purpose = Annotated[str, Query(max_length=200, description="why it is read (acce
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
-def _json(body: Any, status: int = 200) -> Response:
-    return Response(to_json(body), status_code=status, media_type="application/json")
-
-
 # ---------------------------------------------------------------- records
 
 
 def _record_for(principal: Principal, national_id: str, as_of: date | None,
-                known_at: datetime | None) -> Kks16:
+                known_at: datetime | None) -> tuple[Kks16, UUID]:
     services = principal.services
     nid = normalise_national_id(national_id)
     if principal.role == "teacher" and principal.account.national_id != nid:
         raise principal.deny("a teacher may read only their own record",
                              "ครูดูได้เฉพาะทะเบียนประวัติของตนเอง")
-    record = record_from_view(services.view, services.ledger.mapper, nid, as_of=as_of,
-                              known_at=known_at)
+    record, record_id = record_and_id(services.view, services.ledger.mapper, nid, as_of=as_of,
+                                      known_at=known_at)
     if principal.role in ("registrar", "authority", "payroll"):
         principal.require_area(record.area)
-    return record
+    return record, record_id
 
 
-def _log_read(principal: Principal, national_id: str, purpose: str) -> None:
+def _log_read(principal: Principal, record_id: UUID, purpose: str) -> None:
     services = principal.services
-    record_id = services.view.record_id(normalise_national_id(national_id))
-    if record_id is not None:
-        with services.write_lock:
-            log_read(services.ledger, services.operator_keys().registrar, record_id,
-                     purpose=purpose, channel="api", reader=principal.username)
+    with services.write_lock:
+        log_read(services.ledger, services.operator_keys().registrar, record_id,
+                 purpose=purpose, channel="api", reader=principal.username)
 
 
 READERS = ("teacher", "registrar", "authority", "auditor", "payroll")
@@ -79,8 +74,8 @@ def read_record(national_id: str, principal: Annotated[Principal, allow(*READERS
     registrar, authority or payroll officer those of their areas; an auditor any."""
     if known_at is not None and known_at.tzinfo is None:
         known_at = known_at.replace(tzinfo=UTC)
-    record = _record_for(principal, national_id, as_of, known_at)
-    _log_read(principal, national_id, purpose)
+    record, record_id = _record_for(principal, national_id, as_of, known_at)
+    _log_read(principal, record_id, purpose)
     return _json(record)
 
 
@@ -90,12 +85,10 @@ def read_timeline(national_id: str, principal: Annotated[Principal, allow(*READE
                   purpose: Purpose = "ตรวจสอบประวัติการบันทึก") -> Response:
     from audit.timeline import timeline
 
-    record = _record_for(principal, national_id, None, None)
+    _record, record_id = _record_for(principal, national_id, None, None)
     services = principal.services
-    record_id = services.view.record_id(record.national_id)
-    assert record_id is not None
     entries = timeline(services.ledger.store, services.ledger.mapper, record_id)
-    _log_read(principal, national_id, purpose)
+    _log_read(principal, record_id, purpose)
     return _json(entries)
 
 
@@ -234,10 +227,9 @@ def proof(principal: Annotated[Principal, allow("auditor")],
              summary="Verify what was appended since the latest checkpoint / ตรวจสอบความถูกต้อง")
 def verify(principal: Annotated[Principal, allow("auditor")]) -> Response:
     from audit.incremental import verify_since
-    from commands.bootstrap import load_key_set
 
     services = principal.services
-    checkpoint_key = load_key_set(services.key_store).checkpoint.key_id
+    checkpoint_key = services.operator_keys().checkpoint.key_id
     report = verify_since(services.ledger.store, services.ledger.key, checkpoint_key)
     return _json({"ok": report.ok, "events": report.events,
                   "submissions": report.submissions, "checkpoints": report.checkpoints,

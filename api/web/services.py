@@ -7,6 +7,7 @@ import hashlib
 import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -16,14 +17,14 @@ from starlette.responses import Response
 from api.web.accounts import Accounts, LoginThrottle
 from api.web.problems import Problem
 from api.web.tokens import TokenSigner
-from commands.bootstrap import KeySet, load_key_set
+from commands.bootstrap import DEMO_AREA, KeySet, load_key_set
 from commands.orders import OrderDesk
 from ledger.application import Ledger
 from ledger.errors import NotFound
 from ledger.keys import KeyStore
 from projections.store import RecordView
 
-__all__ = ["Services", "to_json"]
+__all__ = ["Services", "json_response", "to_json"]
 
 
 @dataclass
@@ -46,7 +47,7 @@ class Services:
         if datastore is not None:
             datastore.close()
 
-    @property
+    @cached_property
     def desk(self) -> OrderDesk:
         return OrderDesk(self.ledger, self.key_store.identity_secret())
 
@@ -63,8 +64,6 @@ class Services:
 
     def operator_keys(self) -> KeySet:
         """The keys of the demo area's operator, which sign the access log."""
-        from commands.bootstrap import DEMO_AREA
-
         return self.keys_for(DEMO_AREA)
 
     def once(self, username: str, key: str | None, fingerprint: bytes,
@@ -77,7 +76,7 @@ class Services:
         with self.write_lock:
             if not key:
                 status, body = write()
-                return _json(status, body)
+                return json_response(body, status)
             if len(key) > 200:
                 raise Problem(400, "invalid-idempotency-key",
                               "Idempotency-Key must be at most 200 characters",
@@ -92,12 +91,13 @@ class Services:
                     raise Problem(409, "idempotency-key-reused",
                                   "this Idempotency-Key was used for a different request",
                                   "Idempotency-Key นี้ถูกใช้กับคำขออื่นไปแล้ว")
-                return _json(first.status, orjson.loads(first.body),
-                             {"Idempotent-Replay": "true"})
+                return Response(first.body, status_code=first.status,
+                                media_type="application/json",
+                                headers={"Idempotent-Replay": "true"})
             status, body = write()
             if status < 400:
                 self.accounts.keep_reply(username, key, digest, status, to_json(body).decode())
-            return _json(status, body)
+            return json_response(body, status)
 
 
 def to_json(body: Any) -> bytes:
@@ -114,6 +114,5 @@ def _exact(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-    return Response(to_json(body), status_code=status, media_type="application/json",
-                    headers=headers)
+def json_response(body: Any, status: int = 200) -> Response:
+    return Response(to_json(body), status_code=status, media_type="application/json")

@@ -19,6 +19,7 @@ from eventsourcing.persistence import StoredEvent
 from ledger.integrity import Submission, chain_hashes
 
 __all__ = [
+    "END_OF_LOG",
     "BulkWrite",
     "CheckpointRow",
     "LedgerRecorder",
@@ -72,7 +73,7 @@ def pages(fetch: Callable[[int, int], list[Any]], after: int, upto: int | None,
     page. Positions are unique integers, so the limit keeps a page from reading far past
     ``upto``, and the rows past it (behind a gap in the positions) are dropped here.
     """
-    last = _END_OF_LOG if upto is None else upto
+    last = END_OF_LOG if upto is None else upto
     while after < last:
         limit = min(batch_size, last - after)
         rows = fetch(after, limit)
@@ -85,7 +86,8 @@ def pages(fetch: Callable[[int, int], list[Any]], after: int, upto: int | None,
         after = rows[-1][0]
 
 
-_END_OF_LOG = 2**62  # beyond any position
+END_OF_LOG = 2**62
+"""Beyond any position: "to the end of the log"."""
 
 
 @dataclass(frozen=True)

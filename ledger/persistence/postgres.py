@@ -24,6 +24,7 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.integrity import GENESIS_HASH, Submission
 from ledger.persistence import (
+    END_OF_LOG,
     BulkWrite,
     CheckpointRow,
     LogRow,
@@ -44,7 +45,6 @@ _LEN = struct.Struct(">i").pack
 _ROW_HEAD = struct.Struct(">hi16siqi")
 # … and after the state: the notification id and the hash's length.
 _ROW_TAIL = struct.Struct(">iqi")
-_LAST_POSITION = 2**62  # beyond any notification id: "to the end of the log"
 
 
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
@@ -196,7 +196,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn:
             row = conn.execute(self._sql(
                 "SELECT COUNT(*) AS n FROM {events} WHERE notification_id <= %s"),
-                (upto if upto is not None else _LAST_POSITION,)).fetchone()
+                (upto if upto is not None else END_OF_LOG,)).fetchone()
         assert row is not None
         return int(row["n"])
 

@@ -28,6 +28,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLite
 
 from ledger.integrity import GENESIS_HASH, Submission
 from ledger.persistence import (
+    END_OF_LOG,
     BulkWrite,
     CheckpointRow,
     LogRow,
@@ -39,7 +40,6 @@ from ledger.persistence import (
 
 __all__ = ["LedgerSQLiteRecorder"]
 
-_LAST_POSITION = 2**62  # beyond any rowid: "to the end of the log"
 
 
 def _framed(originator: UUID | str) -> bytes:
@@ -199,7 +199,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         """How many events, or how many at or before position ``upto``."""
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT COUNT(*) FROM {self.events_table_name} WHERE rowid <= ?",
-                      (upto if upto is not None else _LAST_POSITION,))
+                      (upto if upto is not None else END_OF_LOG,))
             return int(c.fetchone()[0])
 
     def submissions(self) -> list[SubmissionRow]:
