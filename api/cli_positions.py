@@ -24,15 +24,25 @@ AsOfOption = Annotated[str, typer.Option(help="as of this date")]
 KnownAtOption = Annotated[str, typer.Option(help="as it was known at this time")]
 
 
-def _registry(area: str, as_of: str, known_at: str) -> PositionRegistry:
+def _registry(area: str, as_of: str, known_at: str, detail: str) -> PositionRegistry:
+    """The area's registry; reading it is logged, since it names every holder (PDPA)."""
     from api.cli import _open_ledger
     from api.cli_records import _known_at
+    from commands.access import log_area_export
+    from commands.bootstrap import load_key_set
+    from ledger.config import keys_dir
+    from ledger.keys import KeyStore
     from projections.positions import position_registry
     from projections.record_projection import open_view
 
-    return position_registry(open_view(), _open_ledger().mapper, area,
-                             as_of=parse_date(as_of) if as_of else None,
-                             known_at=_known_at(known_at))
+    ledger = _open_ledger()
+    registry = position_registry(open_view(), ledger.mapper, area,
+                                 as_of=parse_date(as_of) if as_of else None,
+                                 known_at=_known_at(known_at))
+    holders = sum(not p.vacant for p in registry.sorted())
+    log_area_export(ledger, load_key_set(KeyStore(keys_dir())).registrar, area,
+                    purpose="ดูทะเบียนตำแหน่ง", records=holders, detail=detail)
+    return registry
 
 
 def _day(day: date | None) -> str:
@@ -54,7 +64,7 @@ def positions_list(
     from api.cli import _errors
 
     with _errors():
-        registry = _registry(area, as_of, known_at)
+        registry = _registry(area, as_of, known_at, f"positions {area}")
     _print_list(registry, vacant)
 
 
@@ -99,7 +109,7 @@ def positions_show(
     from ledger.errors import NotFound
 
     with _errors():
-        registry = _registry(area, as_of, known_at)
+        registry = _registry(area, as_of, known_at, f"position {number} {area}")
         position = registry.lookup(number)
         if position is None:
             raise NotFound(f"no position {number!r} in {area}",

@@ -49,6 +49,12 @@ def test_every_read_path_writes_an_access_entry(ledger_env: LedgerEnv, tmp_path:
     exported = [e for e in ledger_env.ledger.events.get(area_access_id_for("สพม.16"))
                 if isinstance(e, AreaAccess.Exported)]
     assert [(e.records, e.reader) for e in exported] == [(1, "ผู้ตรวจสอบ สตง.")]
+    # The position registry names every holder: reading it is an area read too.
+    assert cli.invoke(app, ["positions"], env=env).exit_code == 0
+    registry_reads = [e for e in ledger_env.ledger.events.get(area_access_id_for("สพม.16"))
+                      if isinstance(e, AreaAccess.Exported)][1:]
+    assert [(e.purpose, e.detail) for e in registry_reads] == [
+        ("ดูทะเบียนตำแหน่ง", "positions สพม.16")]
     # The auditor can ask who read the record.
     listing = cli.invoke(app, ["audit", "access", nid], env=env)
     assert "ออกหนังสือรับรอง" in listing.output
