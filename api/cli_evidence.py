@@ -8,7 +8,7 @@ so a top-level import back would make the two depend on which is imported first.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
@@ -16,6 +16,9 @@ import typer
 from commands.bootstrap import DEMO_AREA
 from ledger.errors import InvalidInput, TabienError
 from ledger.evidence import EvidenceStore
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
 
 __all__ = ["evidence_app"]
 
@@ -109,26 +112,50 @@ def show(
     sha256: Annotated[str, typer.Argument(help="the file's SHA-256 (64 hex digits)")],
     output: Annotated[Path | None, typer.Option(
         help="write the file here; default: standard output")] = None,
+    purpose: Annotated[str, typer.Option(help="why it is read (kept in the access log)")]
+    = "ดูเอกสารหลักฐาน",
 ) -> None:
     """Write a stored file out after re-checking its hash (แสดงเอกสารหลักฐาน).
 
-    Exit 1 when the stored file no longer has that hash.
+    The read is logged against every record that refers to the file (PDPA). Exit 1 when the
+    stored file no longer has that hash.
     """
-    from api.cli import _errors, _fail, err
+    from api.cli import _errors, _fail, _open_ledger, err
     from ledger.config import evidence_dir
     from ledger.errors import IntegrityError
 
     with _errors():
+        sha256 = sha256.strip().lower()
         try:
-            data = EvidenceStore(evidence_dir()).read_sha256(sha256.strip().lower())
+            data = EvidenceStore(evidence_dir()).read_sha256(sha256)
         except IntegrityError as e:
             raise _fail(e, code=1) from None
+        _log_evidence_read(_open_ledger(), sha256, purpose)
         if output is None:
             typer.echo(data, nl=False)
             return
         _write_output(output, data)
     err.print(f"[green]✓[/] {len(data):,} bytes written to {output} (hash checked)",
               soft_wrap=True)
+
+
+def _log_evidence_read(ledger: Ledger, sha256: str, purpose: str) -> None:
+    """A file is personal data of the records that refer to it: one access entry for each.
+    A file no record refers to yet (stored by ``put``, or the view not caught up) is logged
+    as a read in the operator's area, naming the hash, so no read goes unrecorded."""
+    from api.cli import log_access
+    from commands.access import log_area_export
+    from commands.bootstrap import load_key_set
+    from ledger.config import keys_dir
+    from ledger.keys import KeyStore
+    from projections.record_projection import open_view
+
+    records = open_view().records_referring_to(sha256)
+    for record_id in records:
+        log_access(ledger, record_id, purpose)
+    if not records:
+        log_area_export(ledger, load_key_set(KeyStore(keys_dir())).registrar, DEMO_AREA,
+                        purpose=purpose, records=0, detail=f"evidence {sha256}")
 
 
 def _write_output(path: Path, data: bytes) -> None:

@@ -23,14 +23,11 @@ from eventsourcing.persistence import Mapper
 from eventsourcing.utils import resolve_topic
 
 from ledger.errors import TabienError
-from ledger.evidence import EvidenceRef, EvidenceStore, can_hold_evidence
+from ledger.evidence import REFERENCE_MARK, EvidenceRef, EvidenceStore, can_hold_evidence
 from ledger.persistence import LogRow
 
 __all__ = ["EvidenceAudit"]
 
-# Every stored EvidenceRef has this key. Inside a string value a quote is escaped, so no text
-# can fake it; a false match only costs one decoding.
-_MARK = b'"sha256":"'
 _TRUSTED_PACKAGE = "ledger"
 
 # What a topic's events can hold, decided once per topic. _NO_EVIDENCE is 0 (false), so the
@@ -89,7 +86,7 @@ class EvidenceAudit:
             decision = self.topics[topic] = _decide(topic)
         if not decision:
             return False
-        return not self.by_bytes or _MARK in state
+        return not self.by_bytes or REFERENCE_MARK in state  # a false match costs one decoding
 
     def problems(self, row: LogRow) -> list[str]:
         """What is wrong with the files one row refers to (empty when they are intact)."""

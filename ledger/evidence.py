@@ -27,7 +27,8 @@ from typing import Any
 from ledger.errors import IntegrityError, InvalidInput, NotFound, TabienError
 from ledger.transcoder import register_value_class
 
-__all__ = ["DEFAULT_MAX_BYTES", "EvidenceRef", "EvidenceStore", "can_hold_evidence"]
+__all__ = ["DEFAULT_MAX_BYTES", "REFERENCE_MARK", "EvidenceRef", "EvidenceStore",
+           "can_hold_evidence", "files_referred_to"]
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 """Largest file the store accepts by default: a scanned multi-page order fits well within it."""
@@ -37,6 +38,11 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 # RFC 6838 type/subtype names, in the lower case the canonical bytes of an event need.
 _MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
 _FALLBACK_MEDIA_TYPE = "application/octet-stream"
+
+REFERENCE_MARK = b'"sha256":"'
+"""Every stored EvidenceRef has this key. Inside a string value a quote is escaped, so no text
+can fake it."""
+_REFERENCE = re.compile(rb'"sha256":"([0-9a-f]{64})"')
 
 
 def check_sha256(sha256: object) -> str:
@@ -48,6 +54,13 @@ def check_sha256(sha256: object) -> str:
             f"รหัสแฮชของเอกสารหลักฐานต้องเป็นเลขฐานสิบหกตัวพิมพ์เล็ก 64 หลัก (SHA-256) "
             f"แต่ได้รับ {str(sha256)[:80]!r}")
     return sha256
+
+
+def files_referred_to(state: bytes) -> set[str]:
+    """The hash of every file an event's stored (canonical JSON) state refers to."""
+    if REFERENCE_MARK not in state:
+        return set()
+    return {found.decode() for found in _REFERENCE.findall(state)}
 
 
 def _check_name(name: object) -> None:

@@ -22,6 +22,8 @@ from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRe
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
+from ledger.evidence import files_referred_to
+
 __all__ = ["EntryRow", "PersonRow", "PostgresRecordView", "RecordView", "SQLiteRecordView"]
 
 
@@ -70,6 +72,11 @@ class RecordView(TrackingRecorder, ABC):
         """Every entry of every person now listed in the area, in one read."""
 
     @abstractmethod
+    def records_referring_to(self, sha256: str) -> list[UUID]:
+        """Every record with an entry that refers to this evidence file (its readers are
+        logged against those records)."""
+
+    @abstractmethod
     def clear(self) -> None: ...
 
     @abstractmethod
@@ -89,6 +96,10 @@ _ENTRY_COLUMNS = "record_id, version, kind, effective_date, recorded_at, positio
 
 def _qualified(alias: str) -> str:
     return ", ".join(f"{alias}.{c.strip()}" for c in _ENTRY_COLUMNS.split(","))
+
+
+def _evidence_rows(entries: Sequence[EntryRow]) -> list[tuple[str, UUID]]:
+    return [(sha256, e.record_id) for e in entries for sha256 in files_referred_to(e.fields)]
 
 
 def _grouped(rows: list[EntryRow]) -> dict[UUID, list[EntryRow]]:
@@ -117,6 +128,8 @@ class SQLiteRecordView(SQLiteTrackingRecorder, RecordView):
             "PRIMARY KEY (area, record_id))",
             "CREATE TABLE IF NOT EXISTS payroll_feeds (area TEXT, month TEXT, exported_at TEXT, "
             "payload BLOB, PRIMARY KEY (area, month, exported_at))",
+            "CREATE TABLE IF NOT EXISTS kks16_evidence (sha256 TEXT, record_id TEXT, "
+            "PRIMARY KEY (sha256, record_id))",
         ]
         # The library's tracking table is shared by every view of a database, keyed by the
         # application's name; each view here tracks in a table of its own.
@@ -143,6 +156,8 @@ class SQLiteRecordView(SQLiteTrackingRecorder, RecordView):
             [(p.national_id, p.record_id.hex, p.area) for p in people])
         c.executemany("INSERT OR IGNORE INTO kks16_areas VALUES (?, ?)",
                       [(p.area, p.record_id.hex) for p in people])
+        c.executemany("INSERT OR IGNORE INTO kks16_evidence VALUES (?, ?)",
+                      [(sha256, record_id.hex) for sha256, record_id in _evidence_rows(entries)])
 
     def entries(self, record_id: UUID) -> list[EntryRow]:
         with self.datastore.transaction(commit=False) as c:
@@ -178,9 +193,16 @@ class SQLiteRecordView(SQLiteTrackingRecorder, RecordView):
             return _grouped([EntryRow(UUID(r[0]), r[1], r[2], r[3], r[4], r[5], bytes(r[6]))
                              for r in c.fetchall()])
 
+    def records_referring_to(self, sha256: str) -> list[UUID]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT record_id FROM kks16_evidence WHERE sha256 = ? ORDER BY record_id",
+                      (sha256,))
+            return [UUID(r[0]) for r in c.fetchall()]
+
     def clear(self) -> None:
         with self.datastore.transaction(commit=True) as c:
-            for table in ("kks16_entries", "kks16_people", "kks16_areas", "kks16_tracking"):
+            for table in ("kks16_entries", "kks16_people", "kks16_areas", "kks16_evidence",
+                          "kks16_tracking"):
                 c.execute(f"DELETE FROM {table}")
             self._insert_tracking(c, Tracking(self.table_migration_identifier, 1))
 
@@ -224,6 +246,8 @@ class PostgresRecordView(PostgresTrackingRecorder, RecordView):
             SQL("CREATE TABLE IF NOT EXISTS {}.payroll_feeds (area text, month text, "
                 "exported_at text, payload bytea, PRIMARY KEY (area, month, exported_at))"
                 ).format(schema),
+            SQL("CREATE TABLE IF NOT EXISTS {}.kks16_evidence (sha256 text, record_id uuid, "
+                "PRIMARY KEY (sha256, record_id))").format(schema),
         ])
         self._schema = schema
 
@@ -244,6 +268,10 @@ class PostgresRecordView(PostgresTrackingRecorder, RecordView):
                 curs.executemany(SQL("INSERT INTO {}.kks16_areas VALUES (%s, %s) "
                                      "ON CONFLICT DO NOTHING").format(self._schema),
                                  [(p.area, p.record_id) for p in people])
+            evidence = _evidence_rows(entries)
+            if evidence:
+                curs.executemany(SQL("INSERT INTO {}.kks16_evidence VALUES (%s, %s) "
+                                     "ON CONFLICT DO NOTHING").format(self._schema), evidence)
             self._insert_tracking(curs, tracking)
 
     def _rows(self, query: SQL, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
@@ -278,12 +306,17 @@ class PostgresRecordView(PostgresTrackingRecorder, RecordView):
         return _grouped([EntryRow(r[0], r[1], r[2], r[3], r[4], r[5], bytes(r[6]))
                          for r in rows])
 
+    def records_referring_to(self, sha256: str) -> list[UUID]:
+        rows = self._rows(SQL("SELECT record_id FROM {}.kks16_evidence WHERE sha256 = %s "
+                              "ORDER BY record_id"), (sha256,))
+        return [r[0] for r in rows]
+
     def clear(self) -> None:
         with self.datastore.transaction(commit=True) as curs:
             # TRUNCATE, not DELETE: a rebuild refills at once, and dead rows left by DELETE
             # would slow every insert of the refill.
-            curs.execute(SQL("TRUNCATE {0}.kks16_entries, {0}.kks16_people, {0}.kks16_areas"
-                             ).format(self._schema))
+            curs.execute(SQL("TRUNCATE {0}.kks16_entries, {0}.kks16_people, {0}.kks16_areas, "
+                             "{0}.kks16_evidence").format(self._schema))
             curs.execute(SQL("DELETE FROM {}.{} WHERE application_name <> %s").format(
                 self._schema, Identifier(self.tracking_table_name)),
                 (self.table_migration_identifier,))

@@ -3,6 +3,7 @@ tampering with the log is caught like tampering with the ledger (both backends).
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from eventsourcing.utils import get_topic
@@ -80,3 +81,34 @@ def test_tampering_with_the_access_log_is_detected(ledger_env: LedgerEnv) -> Non
     db.run("DELETE FROM {events} WHERE {id} = ?", (position,))
     result = cli.invoke(app, ["verify"], env=ledger_env.cli_env)
     assert result.exit_code == 1
+
+
+def test_reading_an_evidence_file_is_logged_against_the_records_it_documents(
+        ledger_env: LedgerEnv, tmp_path: Path) -> None:
+    """A scanned order is personal data too: showing it is logged against each record that
+    refers to it; a file no record refers to yet is logged as an area read naming its hash."""
+    from tests.test_evidence import SCAN, attach_scan, person, tabien
+
+    nid = person(ledger_env)
+    assert attach_scan(ledger_env, tmp_path, nid)[0] == 0
+    rebuild(ledger_env.ledger, open_view(ledger_env.url))
+    sha256 = hashlib.sha256(SCAN).hexdigest()
+    evidence = tmp_path / "evidence"
+    code, output = tabien(ledger_env, evidence, "evidence", "show", sha256,
+                          "--output", str(tmp_path / "copy.pdf"), "--purpose", "ตรวจคำสั่ง")
+    assert code == 0, output
+    record_id = record_id_for(nid, ledger_env.store.identity_secret())
+    assert [e.purpose for e in accesses_of(ledger_env.ledger, record_id)] == ["ตรวจคำสั่ง"]
+    # A file only stored, not yet attached to any record.
+    loose = tmp_path / "loose.pdf"
+    loose.write_bytes(b"%PDF-1.4 not yet attached")
+    assert tabien(ledger_env, evidence, "evidence", "put", str(loose))[0] == 0
+    loose_sha256 = hashlib.sha256(loose.read_bytes()).hexdigest()
+    assert tabien(ledger_env, evidence, "evidence", "show", loose_sha256)[0] == 0
+    area_reads = [e for e in ledger_env.ledger.events.get(area_access_id_for("สพม.16"))
+                  if isinstance(e, AreaAccess.Exported)]
+    assert [(e.detail, e.records) for e in area_reads] == [(f"evidence {loose_sha256}", 0)]
+    # A refused read (a name that is no hash) is no read: nothing is logged.
+    before = ledger_env.ledger.store.count_events()
+    assert tabien(ledger_env, evidence, "evidence", "show", "../../etc/passwd")[0] == 2
+    assert ledger_env.ledger.store.count_events() == before
