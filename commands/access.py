@@ -52,9 +52,9 @@ def log_read(ledger: Ledger, signer: Signer, record_id: UUID, *, purpose: str,
 
 
 def log_area_export(ledger: Ledger, signer: Signer, area: str, *, purpose: str, records: int,
-                    detail: str, channel: str = "cli") -> None:
+                    detail: str, channel: str = "cli", reader: str | None = None) -> None:
     """Append one export of an area's records."""
-    who = current_reader()
+    who = reader or current_reader()
 
     def load() -> AreaAccess:
         try:

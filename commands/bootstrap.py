@@ -8,6 +8,7 @@ authority keys. The admin's key id is pinned in the key folder (``trust-root.txt
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -19,6 +20,7 @@ __all__ = [
     "DEMO_AREA",
     "KeySet",
     "add_area",
+    "current_key_set",
     "initialise",
     "load_key_set",
     "register_keys",
@@ -112,6 +114,23 @@ def add_area(ledger: Ledger, store: KeyStore, admin: Signer, area: str) -> KeySe
 def load_key_set(store: KeyStore, area: str = DEMO_AREA) -> KeySet:
     names = _names(area_code(area))
     return KeySet(**{role: store.signer(name) for role, name in names.items()})
+
+
+def current_key_set(ledger: Ledger, store: KeyStore, area: str = DEMO_AREA) -> KeySet:
+    """The area's keys, each followed through its rotations to the key that signs now (a
+    rotated key's successor has a name of its own, so the fixed names alone would go on
+    signing with a key the ledger refuses)."""
+    keys = load_key_set(store, area)
+    return KeySet(**{f.name: _current(ledger, store, getattr(keys, f.name))
+                     for f in dataclasses.fields(keys)})
+
+
+def _current(ledger: Ledger, store: KeyStore, signer: Signer) -> Signer:
+    key, seen = ledger.key(signer.key_id), {signer.key_id}
+    while key.successor_key_id is not None and key.successor_key_id not in seen:
+        seen.add(key.successor_key_id)
+        key = ledger.key(key.successor_key_id)
+    return signer if key.key_id == signer.key_id else store.signer(key.name)
 
 
 def trusted_root(store: KeyStore) -> str | None:

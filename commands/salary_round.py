@@ -27,12 +27,21 @@ from ledger.application import Ledger
 from ledger.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from ledger.identity import format_national_id, normalise_national_id
 from ledger.keys import Signer
+from ledger.order import Order
 from ledger.record import PersonnelRecord
 from ledger.rules import salary_range
 from ledger.rules.career import career_rules, pool_percent
 
-__all__ = ["Appraisal", "RoundLine", "RoundPreview", "compute_raise", "issue_round",
-           "preview_round", "records_of_area"]
+__all__ = [
+    "Appraisal",
+    "RoundLine",
+    "RoundPreview",
+    "compute_raise",
+    "draft_round",
+    "issue_round",
+    "preview_round",
+    "records_of_area",
+]
 
 
 @dataclass(frozen=True)
@@ -207,6 +216,15 @@ def issue_round(desk: OrderDesk, preview: RoundPreview, *, registrar: Signer,
         existing = None
     if existing is not None and existing.issued is not None:
         return desk.issue(authority, existing, idempotency_key=idempotency_key)
+    order = draft_round(desk, preview, registrar=registrar, order_number=order_number,
+                        order_date=order_date, existing=existing)
+    desk.check(registrar, order)
+    return desk.issue(authority, order, idempotency_key=idempotency_key)
+
+
+def draft_round(desk: OrderDesk, preview: RoundPreview, *, registrar: Signer,
+                order_number: str, order_date: date, existing: Order | None = None) -> Order:
+    """A clean preview drafted as an order (``existing``: its draft from an earlier try)."""
     if not preview.ok:
         raise RuleViolation("salary-round.violations",
                             f"the preview has {len(preview.violations)} violation(s)",
@@ -217,9 +235,7 @@ def issue_round(desk: OrderDesk, preview: RoundPreview, *, registrar: Signer,
     if existing is not None and existing.lines != lines:
         raise Conflict(f"order number {order_number} is already used by another draft",
                        f"เลขที่คำสั่ง {order_number} ถูกใช้กับร่างคำสั่งอื่นแล้ว")
-    order = existing or desk.draft(
+    return existing or desk.draft(
         registrar, authority=preview.area, area=preview.area, order_number=order_number,
         order_date=order_date,
         title=f"เลื่อนเงินเดือน ณ วันที่ {preview.round_date.isoformat()}", lines=lines)
-    desk.check(registrar, order)
-    return desk.issue(authority, order, idempotency_key=idempotency_key)

@@ -60,3 +60,7 @@ def ledger_env(backend: str, tmp_path: Path) -> Iterator[LedgerEnv]:
                             initialise(ledger, store, development=False))
         finally:
             ledger.close()
+
+
+# The HTTP API's fixture, for every API test module.
+from tests.web import api  # noqa: E402, F401

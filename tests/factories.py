@@ -46,9 +46,10 @@ def raise_salary(record: PersonnelRecord, on: date, new_salary: int,
                   calculation_base=None, special_compensation=0, appraisal="ดี")
 
 
-def small_ledger(ledger: Ledger, signer: Signer, people: int = 4) -> list[UUID]:
+def small_ledger(ledger: Ledger, signer: Signer, people: int = 4,
+                 secret: bytes = SECRET) -> list[UUID]:
     """``people`` careers in three submissions: openings, a salary order, one more raise."""
-    records = [open_person(n) for n in range(1, people + 1)]
+    records = [open_person(n, secret=secret) for n in range(1, people + 1)]
     ledger.submit(signer, *records, purpose="คำสั่ง บรรจุและแต่งตั้ง")
     for i, record in enumerate(records):
         raise_salary(record, date(2011, 4, 1), 15_500 + 10 * i)

@@ -5,99 +5,31 @@ may do works; what it may not gets 401 or 403, a problem detail and (403) a logg
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from api.web.accounts import LoginThrottle
-from api.web.app import create_app, open_services
-from api.web.services import Services
-from projections.record_projection import rebuild
-from tests.conftest import LedgerEnv
-from tests.factories import AREA, national_id, small_ledger
+from tests.factories import AREA, national_id
 from tests.test_orders import opening_lines
-
-OTHER_AREA = "สพป.นครศรีธรรมราช เขต 1"
-PASSWORD = "correct horse battery staple"
-USERS: dict[str, dict[str, Any]] = {
-    "reg": {"role": "registrar", "areas": [AREA]},
-    "reg-other": {"role": "registrar", "areas": [OTHER_AREA]},
-    "auth": {"role": "authority", "areas": [AREA]},
-    "auth-other": {"role": "authority", "areas": [OTHER_AREA]},
-    "aud": {"role": "auditor", "areas": []},
-    "pay": {"role": "payroll", "areas": [AREA]},
-    "adm": {"role": "admin", "areas": []},
-    "teach": {"role": "teacher", "areas": [], "national_id": national_id(1)},
-}
-
-
-@dataclass
-class Api:
-    client: TestClient
-    services: Services
-    tokens: dict[str, str]
-
-    def as_(self, user: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens[user]}"}
-
-    def events(self) -> int:
-        return self.services.ledger.store.count_events()
-
-    def denials(self) -> int:
-        return len(self.services.accounts.denials())
-
-
-@pytest.fixture
-def api(ledger_env: LedgerEnv, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
-    monkeypatch.setenv("TABIEN_KEY_PASSPHRASE", "test-passphrase")
-    small_ledger(ledger_env.ledger, ledger_env.keys.authority)
-    services = open_services(ledger_env.url, ledger_env.keys_dir)
-    rebuild(services.ledger, services.view)
-    for username, user in USERS.items():
-        services.accounts.add_user(username, PASSWORD, role=user["role"], areas=user["areas"],
-                                   national_id=user.get("national_id", ""))
-    client = TestClient(create_app(services))
-    tokens = {name: _sign_in(client, name).json()["access_token"] for name in USERS}
-    yield Api(client, services, tokens)
-    client.close()
-    services.close()
-
-
-def _sign_in(client: TestClient, username: str, password: str = PASSWORD) -> Any:
-    return client.post("/api/v1/token", data={"username": username, "password": password})
-
-
-def _is_problem(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["detail"]
-    assert body["detail_th"]
-    if code is not None:
-        assert body["code"] == code
-    return body
-
+from tests.web import OTHER_AREA, PASSWORD, Api, is_problem, sign_in
 
 # ------------------------------------------------------------------ signing in
 
 
 def test_signing_in_and_out(api: Api) -> None:
     # A wrong password is a 401 problem, the same as an unknown user.
-    _is_problem(_sign_in(api.client, "reg", "not the password"), 401, "unauthorised")
-    _is_problem(_sign_in(api.client, "nobody", PASSWORD), 401, "unauthorised")
+    is_problem(sign_in(api.client, "reg", "not the password"), 401, "unauthorised")
+    is_problem(sign_in(api.client, "nobody", PASSWORD), 401, "unauthorised")
     # The right one gives a bearer token that says who is signed in.
     me = api.client.get("/api/v1/me", headers=api.as_("reg"))
     assert me.json()["role"] == "registrar"
     assert me.json()["areas"] == [AREA]
     # Signing out revokes every token of the user at once; signing in again works.
     assert api.client.post("/api/v1/logout", headers=api.as_("reg")).status_code == 204
-    _is_problem(api.client.get("/api/v1/me", headers=api.as_("reg")), 401)
-    fresh = _sign_in(api.client, "reg").json()["access_token"]
+    is_problem(api.client.get("/api/v1/me", headers=api.as_("reg")), 401)
+    fresh = sign_in(api.client, "reg").json()["access_token"]
     assert api.client.get("/api/v1/me",
                           headers={"Authorization": f"Bearer {fresh}"}).status_code == 200
 
@@ -106,17 +38,17 @@ def test_repeated_failures_are_slowed_down(api: Api) -> None:
     clock = [1000.0]
     api.services.throttle = LoginThrottle(free=3, base=2.0, clock=lambda: clock[0])
     for _ in range(3):
-        _is_problem(_sign_in(api.client, "aud", "wrong"), 401)
+        is_problem(sign_in(api.client, "aud", "wrong"), 401)
     # The fourth attempt within the delay is refused before the password is even checked.
-    refused = _is_problem(_sign_in(api.client, "aud", PASSWORD), 429, "too-many-attempts")
+    refused = is_problem(sign_in(api.client, "aud", PASSWORD), 429, "too-many-attempts")
     assert "รอ" in refused["detail_th"]
     clock[0] += 2.5
-    _is_problem(_sign_in(api.client, "aud", "wrong"), 401)
+    is_problem(sign_in(api.client, "aud", "wrong"), 401)
     # Each further failure doubles the wait: 2 s was enough before, not now.
     clock[0] += 2.5
-    _is_problem(_sign_in(api.client, "aud", PASSWORD), 429)
+    is_problem(sign_in(api.client, "aud", PASSWORD), 429)
     clock[0] += 2
-    assert _sign_in(api.client, "aud").status_code == 200
+    assert sign_in(api.client, "aud").status_code == 200
 
 
 @pytest.mark.parametrize("header", [None, "Bearer", "Bearer not-a-token", "Basic abc",
@@ -127,13 +59,13 @@ def test_without_a_valid_token_everything_is_401(api: Api, header: str | None) -
                          ("post", "/api/v1/orders"), ("get", "/api/v1/users"),
                          ("get", "/api/v1/audit/checkpoints")]:
         response = getattr(api.client, method)(path, headers=headers)
-        _is_problem(response, 401)
+        is_problem(response, 401)
         assert response.headers["www-authenticate"] == "Bearer"
 
 
 def test_an_expired_token_is_refused(api: Api) -> None:
     old, _claims = api.services.tokens.issue("aud", now=datetime.now(UTC) - timedelta(hours=2))
-    _is_problem(api.client.get("/api/v1/me", headers={"Authorization": f"Bearer {old}"}), 401)
+    is_problem(api.client.get("/api/v1/me", headers={"Authorization": f"Bearer {old}"}), 401)
 
 
 # ------------------------------------------------------------------ records
@@ -150,7 +82,7 @@ def test_who_reads_which_record(api: Api) -> None:
     denied = [("teach", other), ("reg-other", own), ("auth-other", own), ("adm", own)]
     for user, nid in denied:
         before = api.denials()
-        _is_problem(api.client.get(f"/api/v1/records/{nid}", headers=api.as_(user)), 403,
+        is_problem(api.client.get(f"/api/v1/records/{nid}", headers=api.as_(user)), 403,
                     "forbidden")
         assert api.denials() == before + 1, user
     # Every read that returned a record is in the access log, with the user and purpose.
@@ -175,7 +107,7 @@ def test_a_record_as_of_a_date_and_its_timeline(api: Api) -> None:
 def test_a_bad_national_id_is_a_clear_400_or_404(api: Api, bad: str) -> None:
     response = api.client.get(f"/api/v1/records/{bad}", headers=api.as_("aud"))
     assert response.status_code in (400, 404), response.text
-    _is_problem(response, response.status_code)
+    is_problem(response, response.status_code)
 
 
 # ------------------------------------------------------------------ orders
@@ -203,9 +135,9 @@ def test_an_order_from_draft_to_issue_over_http(api: Api) -> None:
     assert again.headers["idempotent-replay"] == "true"
     assert api.events() == after_draft
     # The same key for another request is refused; the same number without a key conflicts.
-    _is_problem(api.client.post("/api/v1/orders", json=_draft_body("11/2567"), headers={
+    is_problem(api.client.post("/api/v1/orders", json=_draft_body("11/2567"), headers={
         **api.as_("reg"), "Idempotency-Key": "draft-10-2567"}), 409, "idempotency-key-reused")
-    _is_problem(api.client.post("/api/v1/orders", json=_draft_body(), headers=api.as_("reg")),
+    is_problem(api.client.post("/api/v1/orders", json=_draft_body(), headers=api.as_("reg")),
                 409, "conflict")
     assert api.events() == after_draft
     path = f"/api/v1/orders/{AREA}/10/2567"
@@ -213,7 +145,7 @@ def test_an_order_from_draft_to_issue_over_http(api: Api) -> None:
     check = api.client.post(f"{path}/check", headers=api.as_("reg"))
     assert check.json()["passed"], check.text
     for user in ("reg", "auth-other", "aud"):
-        _is_problem(api.client.post(f"{path}/issue", headers=api.as_(user)), 403)
+        is_problem(api.client.post(f"{path}/issue", headers=api.as_(user)), 403)
     issued = api.client.post(f"{path}/issue", headers=api.as_("auth"))
     assert issued.status_code == 200, issued.text
     assert issued.json()["event_count"] == 3
@@ -230,16 +162,16 @@ def test_refused_drafts_write_nothing(api: Api) -> None:
     before = api.events()
     body = _draft_body()
     body["lines"][1]["effective_date"] = "2567-05-16"  # a Buddhist-Era year in an ISO date
-    refused = _is_problem(api.client.post("/api/v1/orders", json=body,
+    refused = is_problem(api.client.post("/api/v1/orders", json=body,
                                           headers=api.as_("reg")), 400)
     assert refused["errors"]
-    _is_problem(api.client.post("/api/v1/orders", json=_draft_body(area=OTHER_AREA),
+    is_problem(api.client.post("/api/v1/orders", json=_draft_body(area=OTHER_AREA),
                                 headers=api.as_("reg")), 403)
-    _is_problem(api.client.post("/api/v1/orders", json=_draft_body(), headers=api.as_("auth")),
+    is_problem(api.client.post("/api/v1/orders", json=_draft_body(), headers=api.as_("auth")),
                 403)
-    _is_problem(api.client.post("/api/v1/orders", json={"title": 1},
+    is_problem(api.client.post("/api/v1/orders", json={"title": 1},
                                 headers=api.as_("reg")), 400, "invalid-input")
-    _is_problem(api.client.post("/api/v1/orders", content=b"\xff\xfe not json",
+    is_problem(api.client.post("/api/v1/orders", content=b"\xff\xfe not json",
                                 headers={**api.as_("reg"), "content-type": "application/json"}),
                 400)
     assert api.events() == before
@@ -262,7 +194,7 @@ def test_hostile_strings_in_every_structured_order_field(api: Api, field: str) -
     for value in HOSTILE:
         response = _post_escaped(api, {**_draft_body(), field: value})
         assert response.status_code in (400, 403, 409, 422), (field, value, response.text)
-        _is_problem(response, response.status_code)
+        is_problem(response, response.status_code)
     assert api.events() == before
 
 
@@ -276,7 +208,7 @@ def test_hostile_text_in_a_title_is_refused_or_kept_verbatim(api: Api) -> None:
             stored = api.services.desk.order(AREA, f"{number}/2567")
             assert stored.title == value
         else:
-            _is_problem(response, 400)
+            is_problem(response, 400)
     assert api.services.ledger.store.count_events() > 0  # the tables are all still there
 
 
@@ -297,8 +229,8 @@ def test_the_auditors_routes(api: Api) -> None:
     verified = api.client.post("/api/v1/audit/verify", headers=api.as_("aud")).json()
     assert verified["ok"], verified
     for user in ("reg", "auth", "teach", "pay"):
-        _is_problem(api.client.get("/api/v1/audit/checkpoints", headers=api.as_(user)), 403)
-    _is_problem(api.client.get("/api/v1/audit/proof", headers=api.as_("aud"),
+        is_problem(api.client.get("/api/v1/audit/checkpoints", headers=api.as_(user)), 403)
+    is_problem(api.client.get("/api/v1/audit/proof", headers=api.as_("aud"),
                                params={"position": -1}), 400)
     denials = api.client.get("/api/v1/audit/denials", headers=api.as_("aud")).json()
     assert {d["username"] for d in denials} >= {"reg", "auth", "teach", "pay"}
@@ -313,19 +245,19 @@ def test_user_administration(api: Api) -> None:
     assert "password" not in added.text
     assert "somchai.r" in [u["username"] for u in
                            api.client.get("/api/v1/users", headers=api.as_("adm")).json()]
-    _is_problem(api.client.post("/api/v1/users", json=new, headers=api.as_("adm")), 409)
-    _is_problem(api.client.post("/api/v1/users", json={**new, "username": "weak",
+    is_problem(api.client.post("/api/v1/users", json=new, headers=api.as_("adm")), 409)
+    is_problem(api.client.post("/api/v1/users", json={**new, "username": "weak",
                                                        "password": "short"},
                                 headers=api.as_("adm")), 400)
-    _is_problem(api.client.post("/api/v1/users", json={**new, "username": "boss",
+    is_problem(api.client.post("/api/v1/users", json={**new, "username": "boss",
                                                        "role": "emperor"},
                                 headers=api.as_("adm")), 400)
     for user in ("reg", "aud", "teach"):
-        _is_problem(api.client.post("/api/v1/users", json=new, headers=api.as_(user)), 403)
+        is_problem(api.client.post("/api/v1/users", json=new, headers=api.as_(user)), 403)
     # Revoking a user's tokens locks them out until they sign in again.
     assert api.client.post("/api/v1/users/reg/revoke-tokens",
                            headers=api.as_("adm")).status_code == 204
-    _is_problem(api.client.get("/api/v1/me", headers=api.as_("reg")), 401)
+    is_problem(api.client.get("/api/v1/me", headers=api.as_("reg")), 401)
 
 
 def test_the_openapi_document_names_every_route(api: Api) -> None:

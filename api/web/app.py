@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from api.web.accounts import Accounts
 from api.web.auth import auth_router
-from api.web.problems import install_problem_handlers
+from api.web.problems import PROBLEM_JSON, install_problem_handlers
 from api.web.routes import router
+from api.web.routes_admin import admin_router
+from api.web.routes_work import work_router
+from api.web.schemas import ProblemOut
 from api.web.services import Services
 from api.web.tokens import TokenSigner
 from ledger.application import Ledger
+from ledger.evidence import EvidenceStore
 from ledger.keys import KeyStore
 from projections.record_projection import open_view
 
@@ -32,11 +38,50 @@ authorities and payroll officers act only in their own education areas. Errors a
 """
 
 
-def open_services(url: str, keys_dir: Path) -> Services:
+def open_services(url: str, keys_dir: Path, evidence_dir: Path | None = None) -> Services:
+    """Everything the routes use; evidence files go to ``evidence_dir`` (default: the
+    configured folder, ``TABIEN_EVIDENCE_DIR``)."""
+    from ledger.config import evidence_dir as configured_evidence_dir
+
     key_store = KeyStore(keys_dir)
     return Services(url=url, ledger=Ledger(url=url), view=open_view(url),
                     accounts=Accounts(url), tokens=TokenSigner.from_key_store(key_store),
-                    key_store=key_store)
+                    key_store=key_store,
+                    evidence=EvidenceStore(evidence_dir or configured_evidence_dir()))
+
+
+# Every operation may refuse with these; each refusal is application/problem+json.
+_PROBLEMS = {
+    "400": "malformed input; nothing was written / ข้อมูลไม่ถูกต้อง",
+    "401": "not signed in, or the token is invalid, expired or revoked / ยังไม่ได้เข้าสู่ระบบ",
+    "403": "the role or area does not allow it; the denial is logged / ไม่มีสิทธิ์",
+    "404": "not found / ไม่พบ",
+    "409": "conflicts with what is recorded (duplicate, reused key) / ขัดแย้งกับข้อมูลที่มีอยู่",
+    "422": "refused by a rule / ขัดหลักเกณฑ์",
+}
+
+
+def _document_problems(app: FastAPI) -> dict[str, Any]:
+    """The generated document, with FastAPI's validation answer (a 422 we never send: bad
+    input is a 400 problem here) replaced by the problem answers every route can give."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                         routes=app.routes)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = ProblemOut.model_json_schema(ref_template="#/components/schemas/"
+                                                                      "{model}")
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path_item in schema["paths"].values():
+        for operation in path_item.values():
+            responses = operation["responses"]
+            responses.pop("422", None)
+            for status, text in _PROBLEMS.items():
+                responses.setdefault(status, {"description": text, "content": problem})
+    app.openapi_schema = schema
+    return schema
 
 
 def create_app(services: Services) -> FastAPI:
@@ -47,4 +92,7 @@ def create_app(services: Services) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(auth_router, prefix="/api/v1")
     app.include_router(router, prefix="/api/v1")
+    app.include_router(work_router, prefix="/api/v1")
+    app.include_router(admin_router, prefix="/api/v1")
+    app.openapi = lambda: _document_problems(app)  # type: ignore[method-assign]
     return app

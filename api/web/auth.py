@@ -13,7 +13,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 
 from api.web.accounts import Account
-from api.web.problems import Problem
+from api.web.problems import PROBLEM_JSON, Problem
+from api.web.schemas import AccountOut, TokenOut
 from api.web.services import Services
 from ledger.errors import NotFound
 
@@ -92,9 +93,11 @@ def allow(*roles: str) -> Any:
     return Depends(dependency)
 
 
-@auth_router.post("/token", summary="Sign in / เข้าสู่ระบบ",
-                  responses={401: {"description": "wrong user name or password"},
-                             429: {"description": "too many failed attempts: wait"}})
+@auth_router.post("/token", summary="Sign in / เข้าสู่ระบบ", response_model=TokenOut,
+                  responses={429: {"description": "too many failed attempts: wait / "
+                                                  "เข้าสู่ระบบผิดหลายครั้ง กรุณารอ",
+                                   "content": {PROBLEM_JSON: {"schema": {
+                                       "$ref": "#/components/schemas/Problem"}}}}})
 def sign_in(request: Request,
             form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> dict[str, Any]:
     """OAuth2 password flow: a bearer token for the user (valid for one hour)."""
@@ -123,6 +126,6 @@ def sign_out(principal: Annotated[Principal, Depends(current)]) -> None:
     principal.services.accounts.revoke_tokens(principal.username)
 
 
-@auth_router.get("/me", summary="Who am I / ผู้ใช้ปัจจุบัน")
+@auth_router.get("/me", summary="Who am I / ผู้ใช้ปัจจุบัน", response_model=AccountOut)
 def me(principal: Annotated[Principal, Depends(current)]) -> dict[str, Any]:
     return principal.account.summary()

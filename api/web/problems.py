@@ -94,12 +94,17 @@ def _from_validation(request: Request, error: RequestValidationError) -> Respons
                             {"errors": problems})
 
 
+# What the framework itself refuses (no such route, wrong method …), in Thai.
+_HTTP_TH = {404: "ไม่พบสิ่งที่ร้องขอ", 405: "ไม่รองรับวิธีการร้องขอนี้", 401: "กรุณาเข้าสู่ระบบก่อน",
+            413: "คำขอมีขนาดใหญ่เกินไป", 415: "ไม่รองรับชนิดของข้อมูลนี้"}
+
+
 def _from_http(request: Request, error: StarletteHTTPException) -> Response:
     status = error.status_code
     code = {404: "not-found", 405: "method-not-allowed", 401: "unauthorised"}.get(
         status, f"http-{status}")
     return problem_response(status, code, _TITLES.get(status, "Error"), str(error.detail),
-                            str(error.detail), request.url.path,
+                            _HTTP_TH.get(status, "คำขอไม่สำเร็จ"), request.url.path,
                             headers=dict(error.headers or {}))
 
 

@@ -17,10 +17,11 @@ from starlette.responses import Response
 from api.web.accounts import Accounts, LoginThrottle
 from api.web.problems import Problem
 from api.web.tokens import TokenSigner
-from commands.bootstrap import DEMO_AREA, KeySet, load_key_set
+from commands.bootstrap import DEMO_AREA, KeySet, current_key_set
 from commands.orders import OrderDesk
 from ledger.application import Ledger
 from ledger.errors import NotFound
+from ledger.evidence import EvidenceStore
 from ledger.keys import KeyStore
 from projections.store import RecordView
 
@@ -35,6 +36,7 @@ class Services:
     accounts: Accounts
     tokens: TokenSigner
     key_store: KeyStore
+    evidence: EvidenceStore
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     _key_sets: dict[str, KeySet] = field(default_factory=dict)
@@ -55,12 +57,16 @@ class Services:
         """The signing keys this server holds for an education area."""
         if area not in self._key_sets:
             try:
-                self._key_sets[area] = load_key_set(self.key_store, area)
+                self._key_sets[area] = current_key_set(self.ledger, self.key_store, area)
             except NotFound:
                 raise Problem(409, "no-signing-key",
                               f"this server holds no signing keys for area {area}",
                               f"เครื่องแม่ข่ายนี้ไม่มีกุญแจลงนามของเขตพื้นที่ {area}") from None
         return self._key_sets[area]
+
+    def forget_keys(self) -> None:
+        """After a key is rotated or revoked: the next write looks its area's keys up again."""
+        self._key_sets.clear()
 
     def operator_keys(self) -> KeySet:
         """The keys of the demo area's operator, which sign the access log."""
