@@ -20,8 +20,12 @@ from tests.web import OTHER_AREA, PASSWORD, Api, is_problem, sign_in
 
 def test_signing_in_and_out(api: Api) -> None:
     # A wrong password is a 401 problem, the same as an unknown user.
+    denials = api.denials()
     is_problem(sign_in(api.client, "reg", "not the password"), 401, "unauthorised")
     is_problem(sign_in(api.client, "nobody", PASSWORD), 401, "unauthorised")
+    # Both failed sign-ins are logged, with the name that was tried.
+    assert [d["username"] for d in api.services.accounts.denials()[denials:]] == [
+        "reg", "nobody"]
     # The right one gives a bearer token that says who is signed in.
     me = api.client.get("/api/v1/me", headers=api.as_("reg"))
     assert me.json()["role"] == "registrar"
@@ -55,17 +59,27 @@ def test_repeated_failures_are_slowed_down(api: Api) -> None:
                                     "Bearer a.b.c"])
 def test_without_a_valid_token_everything_is_401(api: Api, header: str | None) -> None:
     headers = {"Authorization": header} if header else {}
+    events = api.events()
     for method, path in [("get", f"/api/v1/records/{national_id(1)}"), ("get", "/api/v1/me"),
                          ("post", "/api/v1/orders"), ("get", "/api/v1/users"),
                          ("get", "/api/v1/audit/checkpoints")]:
+        denials = api.denials()
         response = getattr(api.client, method)(path, headers=headers)
         is_problem(response, 401)
         assert response.headers["www-authenticate"] == "Bearer"
+        # Each refusal is logged, naming no user since none was shown.
+        assert api.denials() == denials + 1
+        last = api.services.accounts.denials()[-1]
+        assert (last["path"], last["role"]) == (path, "")
+        assert "anonymous" in last["username"]
+    assert api.events() == events
 
 
 def test_an_expired_token_is_refused(api: Api) -> None:
     old, _claims = api.services.tokens.issue("aud", now=datetime.now(UTC) - timedelta(hours=2))
+    denials = api.denials()
     is_problem(api.client.get("/api/v1/me", headers={"Authorization": f"Bearer {old}"}), 401)
+    assert api.denials() == denials + 1
 
 
 # ------------------------------------------------------------------ records

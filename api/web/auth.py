@@ -1,7 +1,8 @@
 """Signing in (OAuth2 password flow → bearer token), who is asking, and what they may do.
 
 Every refusal of a signed-in user (wrong role, another area, another teacher's record) is a
-403 and a ``Denial`` in the accounts store; a missing or bad token is a 401.
+403; a missing, bad, expired or revoked token, or a failed sign-in, is a 401. Each is a
+``Denial`` in the accounts store.
 """
 
 from __future__ import annotations
@@ -60,26 +61,34 @@ class Principal:
                             f"{self.username} ไม่มีสิทธิ์ในเขตพื้นที่ {area}")
 
 
-def _unauthorised(message: str, message_th: str) -> Problem:
+NO_USER = "(ไม่ระบุตัวตน / anonymous)"
+
+
+def _unauthorised(request: Request, username: str, message: str, message_th: str) -> Problem:
+    """Log the refusal (a 401 is a denial too: who tried, where, and why) and return it."""
+    services_of(request).accounts.record_denial(username[:64] or NO_USER, "", request.method,
+                                                request.url.path, message)
     return Problem(401, "unauthorised", message, message_th, {"WWW-Authenticate": "Bearer"})
 
 
 def current(request: Request, token: Annotated[str | None, Depends(bearer)]) -> Principal:
     services = services_of(request)
     if not token:
-        raise _unauthorised("sign in first: send a bearer token", "กรุณาเข้าสู่ระบบก่อน")
+        raise _unauthorised(request, "", "sign in first: send a bearer token",
+                            "กรุณาเข้าสู่ระบบก่อน")
     claims = services.tokens.read(token)
     if claims is None:
-        raise _unauthorised("the token is invalid or has expired",
+        raise _unauthorised(request, "", "the token is invalid or has expired",
                             "โทเค็นไม่ถูกต้องหรือหมดอายุแล้ว")
     try:
         account = services.accounts.get(claims.username)
     except NotFound:
-        raise _unauthorised("the token's user no longer exists",
+        raise _unauthorised(request, claims.username, "the token's user no longer exists",
                             "ไม่พบผู้ใช้ของโทเค็นนี้") from None
     revoked = account.tokens_valid_after
     if account.disabled or (revoked is not None and claims.issued_at <= revoked):
-        raise _unauthorised("the token was revoked", "โทเค็นถูกเพิกถอนแล้ว")
+        raise _unauthorised(request, claims.username, "the token was revoked",
+                            "โทเค็นถูกเพิกถอนแล้ว")
     return Principal(account, request, services)
 
 
@@ -112,7 +121,8 @@ def sign_in(request: Request,
     account = services.accounts.authenticate(username, form.password)
     if account is None:
         services.throttle.failed(username)
-        raise _unauthorised("wrong user name or password", "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
+        raise _unauthorised(request, username, "wrong user name or password",
+                            "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
     services.throttle.succeeded(username)
     token, claims = services.tokens.issue(account.username)
     return {"access_token": token, "token_type": "bearer",
