@@ -17,7 +17,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger.errors import InvalidInput
 
-__all__ = ["AreaAccess", "RecordAccess", "access_id_for", "area_access_id_for"]
+__all__ = ["AreaAccess", "RecordAccess", "access_id_for", "area_access_id_for", "check_access"]
 
 _NAMESPACE = uuid.UUID("c3a8f1d2-7e45-4b9a-8d10-5f2e6a7b9c31")
 
@@ -30,7 +30,8 @@ def area_access_id_for(area: str) -> uuid.UUID:
     return uuid.uuid5(_NAMESPACE, f"area:{area}")
 
 
-def _check(reader: str, purpose: str) -> None:
+def check_access(reader: str, purpose: str) -> None:
+    """Refuse an entry that names no reader or no purpose."""
     if not reader.strip() or not purpose.strip():
         raise InvalidInput("a read of personal data needs who reads it and for what purpose",
                            "การเข้าถึงข้อมูลส่วนบุคคลต้องระบุผู้เข้าถึงและวัตถุประสงค์")
@@ -56,7 +57,7 @@ class RecordAccess(Aggregate):
         return cls._create(cls.Opened, id=access_id_for(record_id), record_id=record_id)
 
     def read(self, reader: str, channel: str, purpose: str, read_at: datetime) -> None:
-        _check(reader, purpose)
+        check_access(reader, purpose)
         self.trigger_event(self.Read, reader=reader, channel=channel, purpose=purpose,
                            read_at=read_at)
 
@@ -84,6 +85,6 @@ class AreaAccess(Aggregate):
 
     def exported(self, reader: str, channel: str, purpose: str, read_at: datetime,
                  records: int, detail: str) -> None:
-        _check(reader, purpose)
+        check_access(reader, purpose)
         self.trigger_event(self.Exported, reader=reader, channel=channel, purpose=purpose,
                            read_at=read_at, records=records, detail=detail)

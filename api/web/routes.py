@@ -30,7 +30,7 @@ from api.web.schemas import (
 )
 from api.web.services import json_response as _json
 from audit.timeline import TimelineEntry
-from commands.access import accesses_of, log_read
+from commands.access import accesses_of
 from ledger.errors import InvalidInput
 from ledger.identity import normalise_national_id
 from ledger.order import Order
@@ -67,10 +67,8 @@ def record_for(principal: Principal, national_id: str, as_of: date | None,
 
 
 def log_record_read(principal: Principal, record_id: UUID, purpose: str) -> None:
-    services = principal.services
-    with services.write_lock:
-        log_read(services.ledger, services.operator_keys().registrar, record_id,
-                 purpose=purpose, channel="api", reader=principal.username)
+    """Append the read to the access log; the answer waits until it is committed."""
+    principal.services.access_log.log(record_id, reader=principal.username, purpose=purpose)
 
 
 READERS = ("teacher", "registrar", "authority", "auditor", "payroll")

@@ -14,6 +14,7 @@ import orjson
 from eventsourcing.application import AggregateNotFoundError
 from starlette.responses import Response
 
+from api.web.access_log import AccessLogWriter
 from api.web.accounts import Accounts, LoginThrottle
 from api.web.problems import Problem
 from api.web.tokens import TokenSigner
@@ -42,12 +43,21 @@ class Services:
     _key_sets: dict[str, KeySet] = field(default_factory=dict)
 
     def close(self) -> None:
-        """Give back the database connections of the ledger, the view and the accounts."""
+        """Write the queued access entries, then give back the database connections of the
+        ledger, the view and the accounts."""
+        if "access_log" in self.__dict__:
+            self.access_log.close()
         self.ledger.close()
         self.accounts.close()
         datastore = getattr(self.view, "datastore", None)  # the view's own connection pool
         if datastore is not None:
             datastore.close()
+
+    @cached_property
+    def access_log(self) -> AccessLogWriter:
+        """Reads of records, appended in batches and signed by the operator's key."""
+        return AccessLogWriter(self.ledger, lambda: self.operator_keys().registrar,
+                               self.write_lock)
 
     @cached_property
     def desk(self) -> OrderDesk:

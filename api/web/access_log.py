@@ -1,0 +1,146 @@
+"""The API's access-log writer: every read of a personal record is appended, signed, before
+its answer is sent — and many readers at once share one submission (group commit).
+
+One signed submission per read would serialise every reader behind the ledger's write lock
+and one signature each. Here a reader queues its entry and waits; one thread takes whatever
+has queued, appends it as one submission (one signature, one transaction), and wakes the
+readers of that batch. While one batch is written the next gathers, so a busy server writes
+larger batches rather than queueing longer. A reader's answer still waits until its own
+entry is committed: nothing read goes unlogged, even if the server then stops.
+
+The access aggregate of a record is kept after each write, and brought forward with only the
+events appended since (another process may log reads of the same record too); a conflict
+drops what was kept and tries again.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import cast
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from ledger.access import RecordAccess, access_id_for, check_access
+from ledger.application import Ledger
+from ledger.errors import Conflict, TabienError
+from ledger.keys import Signer
+
+__all__ = ["AccessLogWriter"]
+
+_MAX_BATCH = 1_000
+_KEPT_AGGREGATES = 50_000
+_ATTEMPTS = 3
+_WAIT_SECONDS = 30.0
+
+
+@dataclass
+class _Read:
+    record_id: UUID
+    reader: str
+    channel: str
+    purpose: str
+    read_at: datetime
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+
+class AccessLogWriter:
+    """Queue reads; one thread appends them in batches under the server's write lock."""
+
+    def __init__(self, ledger: Ledger, signer: Callable[[], Signer],
+                 write_lock: threading.Lock) -> None:
+        self._ledger = ledger
+        self._signer = signer
+        self._write_lock = write_lock
+        self._queue: list[_Read] = []
+        self._wake = threading.Condition()
+        self._stopping = False
+        self._kept: OrderedDict[UUID, RecordAccess] = OrderedDict()
+        self._thread = threading.Thread(target=self._run, name="access-log", daemon=True)
+        self._thread.start()
+
+    def log(self, record_id: UUID, *, reader: str, purpose: str, channel: str = "api") -> None:
+        """Append one read and return once it is committed (raise if it could not be)."""
+        check_access(reader, purpose)  # refused here, so one bad entry never fails a batch
+        read = _Read(record_id, reader, channel, purpose, datetime.now(UTC))
+        with self._wake:
+            if self._stopping:
+                raise TabienError("the server is stopping", "เครื่องแม่ข่ายกำลังหยุดทำงาน")
+            self._queue.append(read)
+            self._wake.notify()
+        if not read.done.wait(_WAIT_SECONDS):
+            raise TabienError("the access log could not be written in time; the record was "
+                              "not shown", "บันทึกการเข้าถึงไม่สำเร็จในเวลาที่กำหนด จึงไม่แสดงข้อมูล")
+        if read.error is not None:
+            raise read.error
+
+    def close(self) -> None:
+        """Write what is queued, then stop."""
+        with self._wake:
+            self._stopping = True
+            self._wake.notify()
+        self._thread.join(timeout=_WAIT_SECONDS)
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._queue and not self._stopping:
+                    self._wake.wait()
+                if not self._queue:
+                    return
+                batch, self._queue = self._queue[:_MAX_BATCH], self._queue[_MAX_BATCH:]
+            self._write(batch)
+
+    def _write(self, batch: list[_Read]) -> None:
+        error: BaseException | None = None
+        try:
+            self._append(batch)
+        except BaseException as e:  # every waiting reader must hear of it
+            error = e
+        for read in batch:
+            read.error = error
+            read.done.set()
+
+    def _append(self, batch: list[_Read]) -> None:
+        for attempt in range(_ATTEMPTS):
+            accesses: dict[UUID, RecordAccess] = {}
+            for read in batch:
+                access = accesses.get(read.record_id) or self._current(read.record_id)
+                access.read(read.reader, read.channel, read.purpose, read.read_at)
+                accesses[read.record_id] = access
+            try:
+                with self._write_lock:
+                    self._ledger.submit(self._signer(), *accesses.values(),
+                                        purpose=f"access: {len(batch)} read(s)")
+            except BaseException as e:
+                # What was kept may be behind, or now holds events never written.
+                for record_id in accesses:
+                    self._kept.pop(record_id, None)
+                if not isinstance(e, Conflict) or attempt == _ATTEMPTS - 1:
+                    raise
+                continue
+            for record_id, access in accesses.items():
+                self._keep(record_id, access)
+            return
+
+    def _current(self, record_id: UUID) -> RecordAccess:
+        """The record's access aggregate as the ledger has it now."""
+        kept = self._kept.pop(record_id, None)
+        if kept is not None:
+            for event in self._ledger.events.get(kept.id, gt=kept.version):
+                cast(RecordAccess.Event, event).mutate(kept)
+            return kept
+        try:
+            return cast(RecordAccess, self._ledger.repository.get(access_id_for(record_id)))
+        except AggregateNotFoundError:
+            return RecordAccess.for_record(record_id)
+
+    def _keep(self, record_id: UUID, access: RecordAccess) -> None:
+        self._kept[record_id] = access
+        if len(self._kept) > _KEPT_AGGREGATES:
+            self._kept.popitem(last=False)
