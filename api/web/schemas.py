@@ -13,6 +13,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from commands.salary_round import RoundLine, Violation
+from projections.payroll import PayLine
+
 __all__ = [
     "AccessRow",
     "AccountOut",
@@ -161,24 +164,6 @@ class KeyOut(_Out):
     revoked_at: datetime | None
 
 
-class _RoundLine(_Out):
-    national_id: str
-    rank: str
-    salary: int
-    calculation_base: int
-    percent: str = Field(description="exact decimal / ทศนิยมแบบตรง", examples=["3.5"])
-    appraisal: str
-    raise_amount: int
-    new_salary: int
-    special_compensation: int
-
-
-class _Violation(_Out):
-    national_id: str
-    message_en: str
-    message_th: str
-
-
 class RoundOut(_Out):
     area: str
     round_date: date
@@ -187,8 +172,8 @@ class RoundOut(_Out):
     pool: str = Field(description="the pool in baht, exact / วงเงิน (บาท)")
     total: int
     ok: bool
-    lines: list[_RoundLine]
-    violations: list[_Violation]
+    lines: list[RoundLine]
+    violations: list[Violation]
     order: OrderOut | None = Field(default=None, description="the drafted order, when one was "
                                                              "drafted")
 
@@ -215,24 +200,11 @@ class ImportOut(_Out):
     events_written: int
 
 
-class _PayLine(_Out):
-    national_id: str
-    name: str
-    position_number: str
-    rank: str
-    salary: int
-    standing_allowance: int
-    position_allowance: int
-    total: int
-    arrears: int
-    note: str
-
-
 class PayrollOut(_Out):
     area: str
     month: date
     exported_at: datetime
-    lines: list[_PayLine]
+    lines: list[PayLine]
     total: int
     arrears: int
     previous_total: int | None
