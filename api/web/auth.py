@@ -138,4 +138,5 @@ def sign_out(principal: Annotated[Principal, Depends(current)]) -> None:
 
 @auth_router.get("/me", summary="Who am I / ผู้ใช้ปัจจุบัน", response_model=AccountOut)
 def me(principal: Annotated[Principal, Depends(current)]) -> dict[str, Any]:
+    """The signed-in user. ผู้ใช้ที่เข้าสู่ระบบอยู่"""
     return principal.account.summary()

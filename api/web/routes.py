@@ -96,6 +96,8 @@ def read_record(national_id: NationalIdPath, principal: Annotated[Principal, all
             summary="Every event of a record / ลำดับเหตุการณ์ของทะเบียนประวัติ")
 def read_timeline(national_id: NationalIdPath, principal: Annotated[Principal, allow(*READERS)],
                   purpose: Purpose = "ตรวจสอบประวัติการบันทึก") -> Response:
+    """Every event of the record: effective date, recorded time, order, signer's key and
+    submission, and which entries correct which. ลำดับเหตุการณ์ทุกรายการของทะเบียนประวัติ"""
     from audit.timeline import timeline
 
     _record, record_id = record_for(principal, national_id, None, None)
@@ -167,6 +169,8 @@ def draft_order(draft: OrderDraft, request: Request,
 
 AuthorityPath = Annotated[str, PathParam(pattern=AREA_PATTERN, examples=["สพม.16"],
                                          description="the issuing office / ผู้ออกคำสั่ง")]
+OrderNumberPath = Annotated[str, PathParam(examples=["120/2569"],
+                                           description="order number / เลขที่คำสั่ง")]
 
 
 def _order_of(principal: Principal, authority: str, number: str) -> Order:
@@ -179,18 +183,21 @@ def _order_of(principal: Principal, authority: str, number: str) -> Order:
 @router.get("/orders/{authority}/{number:path}", tags=["orders / คำสั่ง"],
             response_model=OrderOut,
             summary="An order / คำสั่ง")
-def read_order(authority: AuthorityPath, number: str,
+def read_order(authority: AuthorityPath, number: OrderNumberPath,
                principal: Annotated[Principal, allow("registrar", "authority", "auditor")],
                ) -> Response:
+    """The order's status, lines and the failures of its last check. สถานะและผลการตรวจสอบของคำสั่ง"""
     return _json(order_summary(_order_of(principal, authority, number)))
 
 
 @router.post("/orders/{authority}/{number:path}/check", tags=["orders / คำสั่ง"],
              response_model=CheckOut,
              summary="Check an order against the rules / ตรวจสอบคำสั่ง")
-def check_order(authority: AuthorityPath, number: str, request: Request,
+def check_order(authority: AuthorityPath, number: OrderNumberPath, request: Request,
                 principal: Annotated[Principal, allow("registrar", "authority")],
                 idempotency_key: IdempotencyKey = None) -> Response:
+    """Run the rules over every line (as the area's registrar) and keep the result with the
+    order. ตรวจสอบคำสั่งตามหลักเกณฑ์ทุกรายการ"""
     services = principal.services
 
     def write() -> tuple[int, Any]:
@@ -206,7 +213,7 @@ def check_order(authority: AuthorityPath, number: str, request: Request,
 @router.post("/orders/{authority}/{number:path}/issue", tags=["orders / คำสั่ง"],
              response_model=IssueOut,
              summary="Issue an order, signed by the area's authority / ออกคำสั่ง")
-def issue_order(authority: AuthorityPath, number: str, request: Request,
+def issue_order(authority: AuthorityPath, number: OrderNumberPath, request: Request,
                 principal: Annotated[Principal, allow("authority")],
                 idempotency_key: IdempotencyKey = None) -> Response:
     """Only an authority of the order's area issues it; every line's events and the order's
@@ -230,6 +237,8 @@ def issue_order(authority: AuthorityPath, number: str, request: Request,
             response_model=list[CheckpointOut],
             summary="Signed checkpoints / จุดตรวจสอบที่ลงนามแล้ว")
 def checkpoints(principal: Annotated[Principal, allow("auditor")]) -> Response:
+    """Every signed checkpoint (C2SP signed note) for witnesses to keep outside.
+    จุดตรวจสอบที่ลงนามแล้ว ให้ผู้ตรวจสอบภายนอกเก็บไว้"""
     rows = principal.services.ledger.store.checkpoints()
     return _json([{"tree_size": r.tree_size, "note": r.note} for r in rows])
 
@@ -237,7 +246,10 @@ def checkpoints(principal: Annotated[Principal, allow("auditor")]) -> Response:
 @router.get("/audit/proof", tags=["audit / การตรวจสอบ"], response_model=ProofOut,
             summary="Inclusion proof of one event / หลักฐานว่ารายการอยู่ในสมุดทะเบียน")
 def proof(principal: Annotated[Principal, allow("auditor")],
-          position: Annotated[int, Query(ge=1, le=2**62)]) -> Response:
+          position: Annotated[int, Query(ge=1, le=2**62, description="log position of the "
+                                         "event / ตำแหน่งในสมุดทะเบียน")]) -> Response:
+    """An RFC 9162 inclusion proof of the event at a log position under the latest checkpoint;
+    checkable offline with the checkpoint key. หลักฐานว่ารายการอยู่ในสมุดทะเบียน"""
     from audit.proofs import inclusion_file
 
     return Response(inclusion_file(principal.services.ledger.store, position),
@@ -247,6 +259,8 @@ def proof(principal: Annotated[Principal, allow("auditor")],
 @router.post("/audit/verify", tags=["audit / การตรวจสอบ"], response_model=VerifyOut,
              summary="Verify what was appended since the latest checkpoint / ตรวจสอบความถูกต้อง")
 def verify(principal: Annotated[Principal, allow("auditor")]) -> Response:
+    """Verify what was appended since the latest checkpoint: hashes, chains, signatures,
+    keys. ตรวจสอบความถูกต้องของรายการหลังจุดตรวจสอบล่าสุด"""
     from audit.incremental import verify_since
 
     services = principal.services
@@ -262,6 +276,8 @@ def verify(principal: Annotated[Principal, allow("auditor")]) -> Response:
             summary="Who read a record / ประวัติการเข้าถึงทะเบียนประวัติ")
 def access_log(national_id: NationalIdPath,
                principal: Annotated[Principal, allow("auditor")]) -> Response:
+    """Who read the record, when, through which channel and for what purpose (PDPA).
+    ประวัติการเข้าถึงข้อมูลส่วนบุคคล"""
     services = principal.services
     record_id = services.view.record_id(normalise_national_id(national_id))
     if record_id is None:
@@ -272,4 +288,5 @@ def access_log(national_id: NationalIdPath,
 @router.get("/audit/denials", tags=["audit / การตรวจสอบ"], response_model=list[DenialOut],
             summary="Refused requests / คำขอที่ถูกปฏิเสธ")
 def denials(principal: Annotated[Principal, allow("auditor", "admin")]) -> Response:
+    """Every refused request (401 and 403): who, what, why. คำขอที่ถูกปฏิเสธทั้งหมด"""
     return _json(principal.services.accounts.denials())

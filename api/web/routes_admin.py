@@ -52,6 +52,7 @@ class NewUser(BaseModel):
 @admin_router.get("/users", tags=["users / ผู้ใช้"], response_model=list[AccountOut],
                   summary="Users / ผู้ใช้")
 def list_users(principal: Annotated[Principal, allow("admin")]) -> Response:
+    """Every user with role and areas; never a password. ผู้ใช้ทั้งหมด พร้อมบทบาทและเขตพื้นที่"""
     return json_response([a.summary() for a in principal.services.accounts.users()])
 
 
@@ -74,8 +75,10 @@ def add_user(user: NewUser, request: Request, principal: Annotated[Principal, al
 
 @admin_router.post("/users/{username}/revoke-tokens", tags=["users / ผู้ใช้"], status_code=204,
                    summary="Revoke a user's tokens / เพิกถอนโทเค็นของผู้ใช้")
-def revoke_tokens(username: Annotated[str, PathParam(pattern=_USERNAME)],
+def revoke_tokens(username: Annotated[str, PathParam(pattern=_USERNAME,
+                                                     description="user name / ชื่อผู้ใช้")],
                   principal: Annotated[Principal, allow("admin")]) -> None:
+    """Every token the user holds stops working at once. โทเค็นทั้งหมดของผู้ใช้ใช้ไม่ได้ทันที"""
     principal.services.accounts.revoke_tokens(username)
 
 
@@ -91,6 +94,8 @@ def _key_out(key: SigningKey) -> dict[str, Any]:
 @admin_router.get("/keys", tags=["keys / กุญแจ"], response_model=list[KeyOut],
                   summary="Signing keys / กุญแจลงนาม")
 def keys(principal: Annotated[Principal, allow("admin", "auditor")]) -> Response:
+    """The key registry: every key, its role, area, validity and revocation.
+    ทะเบียนกุญแจลงนาม"""
     from commands.keys import list_keys
 
     return json_response([_key_out(k) for k in list_keys(principal.services.ledger)])

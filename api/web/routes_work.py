@@ -295,9 +295,12 @@ _WRITERS = {"csv": "to_csv", "xlsx": "to_xlsx", "txt": "to_pipe"}
                  response_model=PayrollOut,
                  responses={200: {"content": {m: {} for m in _MEDIA.values()}}},
                  summary="A month's payroll feed / ข้อมูลจ่ายตรงเงินเดือนประจำเดือน")
-def payroll_feed(area: Annotated[str, PathParam(pattern=AREA_PATTERN, examples=["สพม.16"])],
+def payroll_feed(area: Annotated[str, PathParam(pattern=AREA_PATTERN, examples=["สพม.16"],
+                                                description="education area / เขตพื้นที่")],
                  month: Annotated[str, PathParam(pattern=r"^[0-9]{4}-[0-9]{2}$",
-                                                 examples=["2026-05"])],
+                                                 examples=["2026-05"],
+                                                 description="YYYY-MM, Christian Era / "
+                                                             "เดือน (ค.ศ.)")],
                  principal: Annotated[Principal, allow("payroll")],
                  format: Annotated[Literal["json", "csv", "xlsx", "txt"], Query(
                      description="json, or the Comptroller General's files: csv (UTF-8 with "
@@ -376,7 +379,8 @@ def _attach(principal: Principal, national_id: str, data: bytes, name: str,
                  responses={200: {"content": {"application/octet-stream": {}},
                                   "description": "the file, its hash re-checked"}},
                  summary="An evidence file / เอกสารหลักฐาน")
-def read_evidence(sha256: Annotated[str, PathParam(pattern=r"^[0-9a-fA-F]{64}$")],
+def read_evidence(sha256: Annotated[str, PathParam(pattern=r"^[0-9a-fA-F]{64}$",
+                                                   description="the file's SHA-256")],
                   principal: Annotated[Principal, allow("teacher", "registrar", "authority",
                                                         "auditor")],
                   purpose: Purpose = "ดูเอกสารหลักฐาน") -> Response:
