@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ledger.application import Ledger
+from ledger.entries import check_text
 from ledger.evidence import EvidenceRef, EvidenceStore
 from ledger.identity import normalise_national_id, record_id_for
 from ledger.keys import Signer
@@ -39,6 +40,7 @@ def attach_evidence(ledger: Ledger, signer: Signer, identity_secret: bytes,
     leaves an unreferenced file (harmless in a content-addressed store), never a signed event
     whose file is missing.
     """
+    check_text("description", attachment.description)
     ref = evidence.describe(attachment.data, attachment.name, attachment.media_type)
     record_id = record_id_for(normalise_national_id(attachment.national_id), identity_secret)
     record = ledger.record(record_id)

@@ -43,6 +43,7 @@ from ledger.keys import Signer
 from ledger.order import Order, order_id_for
 from ledger.record import PersonnelRecord
 from ledger.rules.career import ruleset_version
+from ledger.vocabulary import OrderRef
 
 __all__ = ["CheckReport", "IssueResult", "LineCheck", "OrderDesk"]
 
@@ -108,11 +109,18 @@ class OrderDesk:
     def draft(self, signer: Signer, *, authority: str, area: str, order_number: str,
               order_date: date, title: str, lines: Sequence[dict[str, Any]]) -> Order:
         problems = []
+        own = OrderRef(authority, order_number, order_date)
         for n, line in enumerate(lines, start=1):
             try:
-                parse_entry(line)
+                entry = parse_entry(line)
             except TabienError as e:
                 problems.append(f"line {n} / รายการที่ {n}: {e.bilingual()}")
+                continue
+            if entry.fields.get("order") != own:
+                # An order's entries are made by that order: a line citing another one would
+                # put on the record an authority that never signed it.
+                problems.append(f"line {n} / รายการที่ {n}: its order reference must be this "
+                                f"order ({own.reference_th}) / ต้องอ้างอิงคำสั่งนี้")
         if problems:
             raise InvalidInput(f"{len(problems)} line(s) of the order are malformed; nothing "
                                "was written", f"รายการในคำสั่งไม่ถูกต้อง {len(problems)} รายการ "

@@ -9,6 +9,7 @@ Christian-Era date.
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -25,7 +26,7 @@ from ledger.record import EVENT_KINDS, PersonnelRecord
 from ledger.thaidate import parse_date
 from ledger.vocabulary import OrderRef
 
-__all__ = ["Entry", "parse_entry"]
+__all__ = ["AREA_PATTERN", "Entry", "check_text", "parse_entry"]
 
 # Fields the ledger itself sets on every event; never taken from input.
 _RESERVED = {"originator_id", "originator_version", "timestamp", "originator_topic"}
@@ -54,6 +55,8 @@ def parse_entry(payload: Mapping[str, Any]) -> Entry:
             f"ช่องข้อมูลที่ไม่รู้จักสำหรับ {event_class.LABEL_TH}: {', '.join(sorted(unknown))}")
     fields = {name: _convert(name, payload.get(name, _MISSING), kind)
               for name, kind in hints.items()}
+    if event_class is PersonnelRecord.EntryCorrected:
+        _check_changes(fields["changes"])
     if event_class is PersonnelRecord.Opened:
         fields["national_id"] = national_id
     return Entry(national_id, event_class, fields)
@@ -115,11 +118,39 @@ def _non_none(kind: Any) -> Any:
     return kind
 
 
+# Control characters, the replacement character (what a broken encoding decodes to) and lone
+# surrogates have no place in a record's text: a name with a NUL or a line break in it would
+# print wrongly on every form and certificate made from it.
+_NOT_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\ufffd\ud800-\udfff]")
+# An education area as orders and forms write it: "สพม.16", "สพป.นครศรีธรรมราช เขต 1".
+AREA_PATTERN = r"^[\u0E01-\u0E2EA-Za-z][\u0E00-\u0E7FA-Za-z0-9. ]{1,99}$"
+_AREA = re.compile(AREA_PATTERN)
+_AREA_FIELDS = frozenset({"area", "order.authority"})
+# As the ledger stores a gender (the legacy import maps every spelling to these); empty when
+# the source did not say.
+_GENDERS = frozenset({"", "ชาย", "หญิง"})
+
+
+def check_text(name: str, value: str) -> str:
+    """``value`` if it holds no control character and no broken text; refuse it otherwise."""
+    if _NOT_TEXT.search(value):
+        raise InvalidInput(f"field {name} holds a control character or broken text",
+                           f"ช่อง {name} มีอักขระควบคุมหรือข้อความที่เข้ารหัสผิด")
+    return value
+
+
 def _as_text(name: str, value: Any) -> str:
     if not isinstance(value, str):
         raise InvalidInput(f"field {name} must be text", f"ช่อง {name} ต้องเป็นข้อความ")
     if len(value) > 2000:
         raise InvalidInput(f"field {name} is too long", f"ช่อง {name} ยาวเกินไป")
+    check_text(name, value)
+    if name.removeprefix("changes.") == "gender" and value not in _GENDERS:
+        raise InvalidInput(f"field {name} must be ชาย or หญิง (or empty)",
+                           f"ช่อง {name} ต้องเป็น ชาย หรือ หญิง (หรือเว้นว่าง)")
+    if name.removeprefix("changes.") in _AREA_FIELDS and not _AREA.fullmatch(value):
+        raise InvalidInput(f"field {name} is not an education area's name (such as สพม.16)",
+                           f"ช่อง {name} ไม่ใช่ชื่อเขตพื้นที่การศึกษา (เช่น สพม.16)")
     return value
 
 
@@ -188,6 +219,28 @@ def _as_evidence(name: str, value: Any) -> EvidenceRef:
                        name=_as_text(f"{name}.name", fields["name"]),
                        media_type=_as_text(f"{name}.media_type", fields["media_type"]),
                        size=_as_int(f"{name}.size", fields["size"]))
+
+
+@cache
+def _correctable() -> dict[str, Any]:
+    """Every field an entry can have, with its type (the same name has one type throughout)."""
+    found: dict[str, Any] = {}
+    for event_class in EVENT_KINDS.values():
+        for name, kind in _field_types(event_class).items():
+            found.setdefault(name, _non_none(kind))
+    return found
+
+
+def _check_changes(changes: dict[str, Any]) -> None:
+    """A correction's changes must name fields entries have, each with a value of its type
+    (checked here; kept as given, in the entry's JSON form)."""
+    known = _correctable()
+    for name, value in changes.items():
+        if name not in known:
+            raise InvalidInput(f"changes: no entry has a field {str(name)[:80]!r}",
+                               f"changes: ไม่มีรายการใดมีช่อง {str(name)[:80]!r}")
+        if value is not None:
+            _convert(f"changes.{name}", value, known[name])
 
 
 def _as_mapping(name: str, value: Any) -> dict[str, Any]:

@@ -181,3 +181,50 @@ def test_issuing_twice_returns_the_first_result_and_writes_nothing(
     with pytest.raises(Conflict):
         desk.issue(ledger_env.keys.authority, desk.order(AREA, "10/2567"),
                    idempotency_key="another-request")
+
+
+@pytest.mark.parametrize(("field", "value", "words"), [
+    ("first_name", "ครู\u0000Teacher", "control character"),
+    ("domicile", "พัทลุง\r\nX-Injected: 1", "control character"),
+    ("last_name", "ใจ\ufffdงาม", "broken text"),
+    ("area", "'; DROP TABLE ledger_events; --", "education area"),
+    ("area", "../../etc/passwd", "education area"),
+])
+def test_a_line_with_broken_text_or_no_area_is_refused(ledger_env: LedgerEnv, field: str,
+                                                      value: str, words: str) -> None:
+    """Names and places print on every form made from the record: control characters and
+    broken encodings are refused; an area must be an area's name."""
+    lines = opening_lines(1)
+    lines[0][field] = value
+    before = ledger_env.ledger.store.count_events()
+    with pytest.raises(InvalidInput) as refused:
+        draft(ledger_env, lines)
+    assert words in " ".join(refused.value.details)
+    assert ledger_env.ledger.store.count_events() == before
+
+
+def test_every_line_must_cite_the_order_it_is_in(ledger_env: LedgerEnv) -> None:
+    other = {**REF, "order_number": "99/2567"}
+    before = ledger_env.ledger.store.count_events()
+    with pytest.raises(InvalidInput) as refused:
+        draft(ledger_env, opening_lines(1) + opening_lines(2, ref=other))
+    assert [d.split(":")[0] for d in refused.value.details] == ["line 3 / รายการที่ 3",
+                                                                 "line 4 / รายการที่ 4"]
+    assert ledger_env.ledger.store.count_events() == before
+
+
+@pytest.mark.parametrize(("changes", "words"), [
+    ({"salary": "a lot"}, "whole number"),
+    ({"salary": 1e309}, "whole number"),
+    ({"salary": 10**30}, "whole number"),
+    ({"no_such_field": 1}, "no entry has a field"),
+    ({"area": "<script>"}, "education area"),
+])
+def test_a_correction_must_change_known_fields_to_values_of_their_type(
+        ledger_env: LedgerEnv, changes: dict[str, Any], words: str) -> None:
+    line = {"national_id": national_id(1), "kind": "entry_corrected",
+            "effective_date": "2024-05-01", "order": REF, "reason": "พิมพ์ผิด", "corrects": 2,
+            "changes": changes}
+    with pytest.raises(InvalidInput) as refused:
+        draft(ledger_env, [line])
+    assert words in " ".join(refused.value.details)

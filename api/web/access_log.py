@@ -8,9 +8,11 @@ readers of that batch. While one batch is written the next gathers, so a busy se
 larger batches rather than queueing longer. A reader's answer still waits until its own
 entry is committed: nothing read goes unlogged, even if the server then stops.
 
-The access aggregate of a record is kept after each write, and brought forward with only the
-events appended since (another process may log reads of the same record too); a conflict
-drops what was kept and tries again.
+The access aggregate of a record is kept after each write and used as it is for the next
+read of that record, without a look at the database: this process is normally the only
+writer of API reads. When another process did write to one of them meanwhile (the CLI, a
+second server), the submission conflicts, and the batch is tried again with every aggregate
+loaded afresh.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ __all__ = ["AccessLogWriter"]
 
 _MAX_BATCH = 1_000
 _KEPT_AGGREGATES = 50_000
-_ATTEMPTS = 3
+_ATTEMPTS = 5
 _WAIT_SECONDS = 30.0
 
 
@@ -132,8 +134,6 @@ class AccessLogWriter:
         """The record's access aggregate as the ledger has it now."""
         kept = self._kept.pop(record_id, None)
         if kept is not None:
-            for event in self._ledger.events.get(kept.id, gt=kept.version):
-                cast(RecordAccess.Event, event).mutate(kept)
             return kept
         try:
             return cast(RecordAccess, self._ledger.repository.get(access_id_for(record_id)))

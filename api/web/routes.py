@@ -31,6 +31,7 @@ from api.web.schemas import (
 from api.web.services import json_response as _json
 from audit.timeline import TimelineEntry
 from commands.access import accesses_of
+from ledger.entries import AREA_PATTERN
 from ledger.errors import InvalidInput
 from ledger.identity import normalise_national_id
 from ledger.order import Order
@@ -44,8 +45,12 @@ router = APIRouter()
 NationalIdPath = Annotated[str, PathParam(
     min_length=13, max_length=17, pattern=r"^[0-9 -]+$", examples=["1101700203451"],
     description="เลขประจำตัวประชาชน: 13 digits, spaces or dashes allowed")]
-Purpose = Annotated[str, Query(max_length=200, description="why it is read (access log) / "
-                               "วัตถุประสงค์ของการเข้าถึง")]
+# Text a person types, kept verbatim: no control characters, no markup, and no U+FFFD (what
+# broken UTF-8 in a query or a form decodes to), so what is kept is what was sent.
+PLAIN_TEXT = r"^[^\x00-\x1f\x7f-\x9f<>\ufffd]*$"
+Purpose = Annotated[str, Query(min_length=1, max_length=200, pattern=PLAIN_TEXT,
+                               description="why it is read (access log) / "
+                                           "วัตถุประสงค์ของการเข้าถึง")]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
@@ -112,10 +117,8 @@ def read_timeline(national_id: NationalIdPath, principal: Annotated[Principal, a
 
 # An education area's name: Thai or Latin letters (with Thai vowels and tone marks), digits,
 # spaces and dots, as in "สพม.16" or "สพป.นครศรีธรรมราช เขต 1".
-AREA_PATTERN = r"^[\u0E00-\u0E7FA-Za-z0-9. ]{2,100}$"
 # An order number as orders print it: number/Buddhist-Era year, Arabic or Thai digits.
 NUMBER_PATTERN = r"^[0-9๐-๙]{1,6}/[0-9๐-๙]{4}$"
-PLAIN_TEXT = r"^[^\x00-\x1f\x7f<>]*$"
 
 
 class OrderDraft(BaseModel):
@@ -137,8 +140,15 @@ def order_summary(order: Order) -> dict[str, Any]:
 
 
 def fingerprint(request: Request, body: Any) -> bytes:
-    return orjson.dumps([request.method, request.url.path, body],
-                        option=orjson.OPT_NON_STR_KEYS)
+    """What identifies a write for its idempotency key. A body orjson cannot write (an
+    integer beyond 64 bits, a lone surrogate) could not be kept in the ledger either."""
+    try:
+        return orjson.dumps([request.method, request.url.path, body],
+                            option=orjson.OPT_NON_STR_KEYS)
+    except orjson.JSONEncodeError:
+        raise InvalidInput("the request holds a number beyond 64 bits or broken text; "
+                           "nothing was written",
+                           "คำขอมีตัวเลขที่ใหญ่เกินไปหรือข้อความที่เข้ารหัสผิด ไม่มีการบันทึกใด ๆ") from None
 
 
 @router.post("/orders", tags=["orders / คำสั่ง"], status_code=201, response_model=OrderOut,

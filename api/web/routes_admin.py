@@ -14,9 +14,10 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from api.web.auth import Principal, allow
-from api.web.routes import AREA_PATTERN, PLAIN_TEXT, IdempotencyKey, fingerprint
+from api.web.routes import PLAIN_TEXT, IdempotencyKey, fingerprint
 from api.web.schemas import AccountOut, KeyOut
 from api.web.services import json_response
+from ledger.entries import AREA_PATTERN
 from ledger.errors import Conflict
 from ledger.keys import SigningKey
 

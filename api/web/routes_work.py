@@ -25,7 +25,6 @@ from starlette.responses import Response
 
 from api.web.auth import Principal, allow
 from api.web.routes import (
-    AREA_PATTERN,
     NUMBER_PATTERN,
     PLAIN_TEXT,
     IdempotencyKey,
@@ -39,6 +38,7 @@ from api.web.routes import (
 from api.web.schemas import EvidenceOut, ImportOut, OrderOut, PayrollOut, RoundOut
 from api.web.services import json_response
 from commands.access import log_area_export
+from ledger.entries import AREA_PATTERN
 from ledger.errors import InvalidInput, NotFound
 from ledger.evidence import check_sha256
 from ledger.identity import normalise_national_id
@@ -346,6 +346,7 @@ def attach(
     """The file is kept under its SHA-256 and a signed entry referring to it is appended to
     the record by the area's registrar; ``tabien verify`` re-checks the file from then on."""
     services = principal.services
+    _form_text("description", description)
     data = _uploaded(file, services.evidence.max_bytes)
     name = _file_name(file, "evidence")
     digest = fingerprint(request, [national_id, to, description, order_number,
@@ -353,6 +354,20 @@ def attach(
     return services.once(principal.username, idempotency_key, digest,
                          lambda: _attach(principal, national_id, data, name, file.content_type,
                                          to, description, order_number, order_date))
+
+
+def _form_text(name: str, value: str) -> str:
+    """Refuse a form field that was not UTF-8. The form parser falls back to Latin-1 for such
+    bytes, so the text it gives is all Latin-1 and, encoded back, not UTF-8. (Text of Latin-1
+    letters only, such as "café" alone, looks the same and is refused too.)"""
+    if not value.isascii():
+        try:
+            value.encode("latin-1").decode("utf-8")
+        except UnicodeEncodeError:
+            return value  # beyond Latin-1: it was decoded as UTF-8
+        except UnicodeDecodeError:
+            raise InvalidInput(f"{name} is not UTF-8 text", f"{name} ไม่ใช่ข้อความ UTF-8") from None
+    return value
 
 
 def _attach(principal: Principal, national_id: str, data: bytes, name: str,
@@ -376,8 +391,10 @@ def _attach(principal: Principal, national_id: str, data: bytes, name: str,
 
 
 @work_router.get("/evidence/{sha256}", tags=["evidence / เอกสารหลักฐาน"],
-                 responses={200: {"content": {"application/octet-stream": {}},
-                                  "description": "the file, its hash re-checked"}},
+                 responses={200: {"content": {"*/*": {}},
+                                  "description": "the file, its hash re-checked, with the "
+                                                 "media type its signed reference gives / "
+                                                 "ไฟล์เอกสาร"}},
                  summary="An evidence file / เอกสารหลักฐาน")
 def read_evidence(sha256: Annotated[str, PathParam(pattern=r"^[0-9a-fA-F]{64}$",
                                                    description="the file's SHA-256")],
