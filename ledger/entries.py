@@ -125,7 +125,6 @@ _NOT_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\ufffd\ud800-\udfff]")
 # An education area as orders and forms write it: "สพม.16", "สพป.นครศรีธรรมราช เขต 1".
 AREA_PATTERN = r"^[\u0E01-\u0E2EA-Za-z][\u0E00-\u0E7FA-Za-z0-9. ]{1,99}$"
 _AREA = re.compile(AREA_PATTERN)
-_AREA_FIELDS = frozenset({"area", "order.authority"})
 # As the ledger stores a gender (the legacy import maps every spelling to these); empty when
 # the source did not say.
 _GENDERS = frozenset({"", "ชาย", "หญิง"})
@@ -145,13 +144,27 @@ def _as_text(name: str, value: Any) -> str:
     if len(value) > 2000:
         raise InvalidInput(f"field {name} is too long", f"ช่อง {name} ยาวเกินไป")
     check_text(name, value)
-    if name.removeprefix("changes.") == "gender" and value not in _GENDERS:
-        raise InvalidInput(f"field {name} must be ชาย or หญิง (or empty)",
-                           f"ช่อง {name} ต้องเป็น ชาย หรือ หญิง (หรือเว้นว่าง)")
-    if name.removeprefix("changes.") in _AREA_FIELDS and not _AREA.fullmatch(value):
+    field_check = _TEXT_FIELD_CHECKS.get(name.removeprefix("changes."))
+    if field_check is not None:
+        field_check(name, value)
+    return value
+
+
+def _check_area(name: str, value: str) -> None:
+    if not _AREA.fullmatch(value):
         raise InvalidInput(f"field {name} is not an education area's name (such as สพม.16)",
                            f"ช่อง {name} ไม่ใช่ชื่อเขตพื้นที่การศึกษา (เช่น สพม.16)")
-    return value
+
+
+def _check_gender(name: str, value: str) -> None:
+    if value not in _GENDERS:
+        raise InvalidInput(f"field {name} must be ชาย or หญิง (or empty)",
+                           f"ช่อง {name} ต้องเป็น ชาย หรือ หญิง (หรือเว้นว่าง)")
+
+
+# Text fields with a vocabulary of their own, by name (a correction's changes included).
+_TEXT_FIELD_CHECKS = {"area": _check_area, "order.authority": _check_area,
+                      "gender": _check_gender}
 
 
 def _as_int(name: str, value: Any) -> int:

@@ -9,6 +9,7 @@ with the area's authority (``POST /orders/{authority}/{number}/issue``), as it d
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -227,6 +228,11 @@ def _uploaded(upload: UploadFile, limit: int) -> bytes:
     return data
 
 
+def _sha256(data: bytes) -> str:
+    """An upload in a request's fingerprint: its hash, not its bytes spelled out in hex."""
+    return hashlib.sha256(data).hexdigest()
+
+
 def _file_name(upload: UploadFile, fallback: str) -> str:
     """The upload's own name, kept only as a plain name (it names the file in reports)."""
     name = Path((upload.filename or "").replace("\\", "/")).name
@@ -255,7 +261,7 @@ def import_files(
         raise InvalidInput("send 1 to 10 files", "ส่งไฟล์ได้ 1 ถึง 10 ไฟล์")
     contents = [(_file_name(f, f"file-{n}.csv"), _uploaded(f, _MAX_IMPORT_BYTES))
                 for n, f in enumerate(files, start=1)]
-    digest = fingerprint(request, [area, dry_run, [(n, d.hex()) for n, d in contents]])
+    digest = fingerprint(request, [area, dry_run, [(n, _sha256(d)) for n, d in contents]])
     services = principal.services
     return services.once(principal.username, idempotency_key, digest,
                          lambda: (200, _import(principal, contents, area, dry_run)))
@@ -350,7 +356,7 @@ def attach(
     data = _uploaded(file, services.evidence.max_bytes)
     name = _file_name(file, "evidence")
     digest = fingerprint(request, [national_id, to, description, order_number,
-                                   order_date.isoformat(), name, file.content_type, data.hex()])
+                                   order_date.isoformat(), name, file.content_type, _sha256(data)])
     return services.once(principal.username, idempotency_key, digest,
                          lambda: _attach(principal, national_id, data, name, file.content_type,
                                          to, description, order_number, order_date))
