@@ -235,14 +235,22 @@ def round_preview(
                                                     "calculation_base")],
     round_date: Annotated[str, typer.Option("--date", help="1 April or 1 October")],
     area: AreaOption = DEMO_AREA,
+    purpose: Annotated[str, typer.Option(help="why (kept in the access log)")]
+    = "คำนวณการเลื่อนเงินเดือน",
 ) -> None:
-    """Preview a salary round: every person's result and every violation (คำนวณเลื่อนเงินเดือน)."""
+    """Preview a salary round: every person's result and every violation (คำนวณเลื่อนเงินเดือน).
+
+    The preview prints every salary of the area, so it is logged as a read of the area."""
     from api.cli import _errors, out
+    from commands.access import log_area_export
     from commands.salary_round import preview_round
 
     with _errors():
-        desk, _ = _desk(area)
+        desk, keys = _desk(area)
         preview = preview_round(desk.ledger, area, _date(round_date), _appraisals(appraisals))
+        log_area_export(desk.ledger, keys.registrar, area, purpose=purpose,
+                        records=len(preview.lines),
+                        detail=f"salary round {area} {preview.round_date.isoformat()}")
     table = Table("national ID", "rank", "salary", "base", "%", "raise", "new salary",
                   "ค่าตอบแทนพิเศษ")
     for line in preview.lines[:1000]:

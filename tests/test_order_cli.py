@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from commands.orders import OrderDesk
+from ledger.access import AreaAccess, area_access_id_for
 from ledger.identity import record_id_for
 from ledger.keys import KeyStore
 from tests.conftest import LedgerEnv
@@ -157,6 +158,10 @@ def test_a_salary_round_through_the_cli(staffed: LedgerEnv, tmp_path: Path) -> N
                           "--date", "1/4/2566")
     assert code == 0, output
     assert "15,430" in output  # 15,050 + 2.5% = 376.25 → 380
+    # It showed every salary of the area: an area read in the access log.
+    [read] = [e for e in staffed.ledger.events.get(area_access_id_for(AREA))
+              if isinstance(e, AreaAccess.Exported)]
+    assert (read.records, read.detail) == (3, f"salary round {AREA} 2023-04-01")
     args = ["salary-round", "issue", str(appraisals), "--date", "2023-04-01", "--number",
             "30/2566", "--order-date", "2023-05-10", "--idempotency-key", "round-1"]
     assert tabien(staffed, tmp_path, *args)[0] == 0
