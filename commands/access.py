@@ -12,7 +12,13 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from ledger.access import AreaAccess, RecordAccess, access_id_for, area_access_id_for
+from ledger.access import (
+    AreaAccess,
+    RecordAccess,
+    access_id_for,
+    access_ids_for,
+    area_access_id_for,
+)
 from ledger.application import Ledger
 from ledger.errors import Conflict
 from ledger.keys import Signer
@@ -28,7 +34,8 @@ class AccessEntry:
     channel: str
     purpose: str
     read_at: datetime
-    position_version: int
+    position_version: int  # the entry's place in its stream
+    stream: int = 0  # which access stream (one per server process) holds it
 
 
 def current_reader() -> str:
@@ -82,6 +89,10 @@ def _append(ledger: Ledger, signer: Signer, load: Callable[[], A],
 
 
 def accesses_of(ledger: Ledger, record_id: UUID) -> list[AccessEntry]:
-    return [AccessEntry(e.reader, e.channel, e.purpose, e.read_at, e.originator_version)
-            for e in ledger.events.get(access_id_for(record_id))
-            if isinstance(e, RecordAccess.Read)]
+    """Every read of a record, from all its access streams, in the order they were read."""
+    entries = [AccessEntry(e.reader, e.channel, e.purpose, e.read_at, e.originator_version,
+                           stream)
+               for stream, access_id in enumerate(access_ids_for(record_id))
+               for e in ledger.events.get(access_id)
+               if isinstance(e, RecordAccess.Read)]
+    return sorted(entries, key=lambda e: (e.read_at, e.stream, e.position_version))

@@ -1,11 +1,15 @@
 """The access log (PDPA): every read of a personal record, appended to the ledger itself.
 
 Each record has an access aggregate beside it (its id derived from the record's); every read
-appends who read it, through which channel, for what purpose and when. Being events of the
-ledger, accesses are hashed, chained, signed and in the Merkle log like everything else, so
-``tabien verify`` checks the access log with the same machinery and a deleted or altered
-access is as visible as a deleted order. An export that reads a whole area (a payroll feed)
-is one access entry of the area, naming how many records it read.
+appends who read it, through which channel, for what purpose and when. A record's accesses
+may be written in up to ``ACCESS_STREAMS`` streams, one aggregate each: stream 0 for the
+command line and a lone server, and one of its own for each process of a server with several
+workers, so that two processes logging reads of one record at once never conflict.
+
+Being events of the ledger, accesses are hashed, chained, signed and in the Merkle log like
+everything else, so ``tabien verify`` checks the access log with the same machinery and a
+deleted or altered access is as visible as a deleted order. An export that reads a whole
+area (a payroll feed) is one access entry of the area, naming how many records it read.
 """
 
 from __future__ import annotations
@@ -17,13 +21,25 @@ from eventsourcing.domain import Aggregate
 
 from ledger.errors import InvalidInput
 
-__all__ = ["AreaAccess", "RecordAccess", "access_id_for", "area_access_id_for", "check_access"]
+__all__ = ["ACCESS_STREAMS", "AreaAccess", "RecordAccess", "access_id_for", "access_ids_for",
+           "area_access_id_for", "check_access"]
 
 _NAMESPACE = uuid.UUID("c3a8f1d2-7e45-4b9a-8d10-5f2e6a7b9c31")
+ACCESS_STREAMS = 16
 
 
-def access_id_for(record_id: uuid.UUID) -> uuid.UUID:
-    return uuid.uuid5(_NAMESPACE, f"record:{record_id}")
+def access_id_for(record_id: uuid.UUID, stream: int = 0) -> uuid.UUID:
+    """The id of a record's access aggregate in one stream (0: the first, and only one
+    before streams were added, so its id is unchanged)."""
+    if not 0 <= stream < ACCESS_STREAMS:
+        raise ValueError(f"access stream {stream} is not in 0..{ACCESS_STREAMS - 1}")
+    suffix = f"/{stream}" if stream else ""
+    return uuid.uuid5(_NAMESPACE, f"record:{record_id}{suffix}")
+
+
+def access_ids_for(record_id: uuid.UUID) -> list[uuid.UUID]:
+    """Every stream's access aggregate id of a record."""
+    return [access_id_for(record_id, stream) for stream in range(ACCESS_STREAMS)]
 
 
 def area_access_id_for(area: str) -> uuid.UUID:
@@ -42,6 +58,7 @@ class RecordAccess(Aggregate):
 
     class Opened(Aggregate.Created):
         record_id: uuid.UUID
+        stream: int = 0
 
     class Read(Aggregate.Event):
         reader: str
@@ -49,12 +66,14 @@ class RecordAccess(Aggregate):
         purpose: str
         read_at: datetime
 
-    def __init__(self, record_id: uuid.UUID) -> None:
+    def __init__(self, record_id: uuid.UUID, stream: int = 0) -> None:
         self.record_id = record_id
+        self.stream = stream
 
     @classmethod
-    def for_record(cls, record_id: uuid.UUID) -> RecordAccess:
-        return cls._create(cls.Opened, id=access_id_for(record_id), record_id=record_id)
+    def for_record(cls, record_id: uuid.UUID, stream: int = 0) -> RecordAccess:
+        return cls._create(cls.Opened, id=access_id_for(record_id, stream),
+                           record_id=record_id, stream=stream)
 
     def read(self, reader: str, channel: str, purpose: str, read_at: datetime) -> None:
         check_access(reader, purpose)

@@ -10,10 +10,11 @@ replays the ledger.
 
 from __future__ import annotations
 
+import weakref
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
@@ -24,7 +25,8 @@ from psycopg.sql import SQL, Identifier
 
 from ledger.evidence import files_referred_to
 
-__all__ = ["EntryRow", "PersonRow", "PostgresRecordView", "RecordView", "SQLiteRecordView"]
+__all__ = ["EntryRow", "PersonRow", "PostgresRecordView", "RecordView", "SQLiteRecordView",
+           "ViewListener", "listen_to_views"]
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,56 @@ class PersonRow:
     area: str
 
 
+class ViewListener(Protocol):
+    def view_changed(self, changes: Mapping[UUID, int] | None) -> None:
+        """Records just written to a view of this process, each with the highest view
+        position among its new rows; None when a view was emptied."""
+
+
+# Whoever keeps something built from the view (the API's record cache) hears of every write
+# a view of this process commits, at once; writes by other processes are found by polling
+# ``RecordView.changed_since``. Weak references: a closed server's cache is not kept alive.
+_listeners: weakref.WeakSet[ViewListener] = weakref.WeakSet()
+
+
+def listen_to_views(listener: ViewListener) -> None:
+    _listeners.add(listener)
+
+
+def _announce(entries: Sequence[EntryRow] | None) -> None:
+    if not _listeners:
+        return
+    changes: dict[UUID, int] | None = None
+    if entries is not None:
+        changes = {}
+        for e in entries:
+            changes[e.record_id] = max(e.position, changes.get(e.record_id, 0))
+    for listener in list(_listeners):
+        listener.view_changed(changes)
+
+
 class RecordView(TrackingRecorder, ABC):
     """What the projection writes and the readers ask, whatever the backend."""
+
+    def changed_since(self, position: int) -> tuple[int, dict[UUID, int]]:
+        """The view's highest position now, and each record with rows above ``position``
+        (with the highest of them). A highest position below ``position`` means the view
+        was emptied and is being filled again.
+
+        Safe to poll because the one projection writes rows in position order: once a
+        position is visible, every lower one is too."""
+        highest = self.highest_position()
+        if highest <= position:
+            return highest, {}
+        return highest, self.records_changed_between(position, highest)
+
+    @abstractmethod
+    def highest_position(self) -> int:
+        """The highest ledger position among the view's rows (0 if it has none)."""
+
+    @abstractmethod
+    def records_changed_between(self, after: int, upto: int) -> dict[UUID, int]:
+        """Each record with rows in positions (after, upto], with the highest of them."""
 
     @abstractmethod
     def apply(self, entries: Sequence[EntryRow], people: Sequence[PersonRow],
@@ -130,6 +180,7 @@ class SQLiteRecordView(SQLiteTrackingRecorder, RecordView):
             "payload BLOB, PRIMARY KEY (area, month, exported_at))",
             "CREATE TABLE IF NOT EXISTS kks16_evidence (sha256 TEXT, record_id TEXT, "
             "PRIMARY KEY (sha256, record_id))",
+            "CREATE INDEX IF NOT EXISTS kks16_entries_position ON kks16_entries (position)",
         ]
         # The library's tracking table is shared by every view of a database, keyed by the
         # application's name; each view here tracks in a table of its own.
@@ -142,6 +193,18 @@ class SQLiteRecordView(SQLiteTrackingRecorder, RecordView):
         with self.datastore.transaction(commit=True) as c:
             self._write(c, entries, people)
             self._insert_tracking(c, tracking)
+        _announce(entries)
+
+    def highest_position(self) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT COALESCE(MAX(position), 0) FROM kks16_entries")
+            return int(c.fetchone()[0])
+
+    def records_changed_between(self, after: int, upto: int) -> dict[UUID, int]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT record_id, MAX(position) FROM kks16_entries WHERE position > ? "
+                      "AND position <= ? GROUP BY record_id", (after, upto))
+            return {UUID(r[0]): int(r[1]) for r in c.fetchall()}
 
     @staticmethod
     def _write(c: SQLiteCursor, entries: Sequence[EntryRow],
@@ -205,6 +268,7 @@ class SQLiteRecordView(SQLiteTrackingRecorder, RecordView):
                           "kks16_tracking"):
                 c.execute(f"DELETE FROM {table}")
             self._insert_tracking(c, Tracking(self.table_migration_identifier, 1))
+        _announce(None)
 
     def save_feed(self, area: str, month: str, exported_at: str, payload: bytes) -> None:
         with self.datastore.transaction(commit=True) as c:
@@ -248,6 +312,8 @@ class PostgresRecordView(PostgresTrackingRecorder, RecordView):
                 ).format(schema),
             SQL("CREATE TABLE IF NOT EXISTS {}.kks16_evidence (sha256 text, record_id uuid, "
                 "PRIMARY KEY (sha256, record_id))").format(schema),
+            SQL("CREATE INDEX IF NOT EXISTS kks16_entries_position ON {}.kks16_entries "
+                "(position)").format(schema),
         ])
         self._schema = schema
 
@@ -273,6 +339,17 @@ class PostgresRecordView(PostgresTrackingRecorder, RecordView):
                 curs.executemany(SQL("INSERT INTO {}.kks16_evidence VALUES (%s, %s) "
                                      "ON CONFLICT DO NOTHING").format(self._schema), evidence)
             self._insert_tracking(curs, tracking)
+        _announce(entries)
+
+    def highest_position(self) -> int:
+        return int(self._rows(SQL("SELECT COALESCE(MAX(position), 0) FROM {}.kks16_entries"),
+                              ())[0][0])
+
+    def records_changed_between(self, after: int, upto: int) -> dict[UUID, int]:
+        rows = self._rows(SQL("SELECT record_id, MAX(position) FROM {}.kks16_entries "
+                              "WHERE position > %s AND position <= %s GROUP BY record_id"),
+                          (after, upto))
+        return {r[0]: int(r[1]) for r in rows}
 
     def _rows(self, query: SQL, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         with self.datastore.get_connection() as conn, \
@@ -320,6 +397,7 @@ class PostgresRecordView(PostgresTrackingRecorder, RecordView):
             curs.execute(SQL("DELETE FROM {}.{} WHERE application_name <> %s").format(
                 self._schema, Identifier(self.tracking_table_name)),
                 (self.table_migration_identifier,))
+        _announce(None)
 
     def save_feed(self, area: str, month: str, exported_at: str, payload: bytes) -> None:
         with self.datastore.transaction(commit=True) as curs:

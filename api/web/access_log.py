@@ -17,10 +17,12 @@ loaded afresh.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
 from uuid import UUID
@@ -47,7 +49,9 @@ class _Read:
     channel: str
     purpose: str
     read_at: datetime
-    done: threading.Event = field(default_factory=threading.Event)
+    # A reader in a thread waits on an event; one on an event loop, on a future.
+    done: threading.Event | None = None
+    future: asyncio.Future[None] | None = None
     error: BaseException | None = None
 
 
@@ -55,8 +59,9 @@ class AccessLogWriter:
     """Queue reads; one thread appends them in batches under the server's write lock."""
 
     def __init__(self, ledger: Ledger, signer: Callable[[], Signer],
-                 write_lock: threading.Lock) -> None:
+                 write_lock: threading.Lock, stream: int = 0) -> None:
         self._ledger = ledger
+        self.stream = stream  # this process's access stream (``api.web.startup``)
         self._signer = signer
         self._write_lock = write_lock
         self._queue: list[_Read] = []
@@ -68,18 +73,36 @@ class AccessLogWriter:
 
     def log(self, record_id: UUID, *, reader: str, purpose: str, channel: str = "api") -> None:
         """Append one read and return once it is committed (raise if it could not be)."""
-        check_access(reader, purpose)  # refused here, so one bad entry never fails a batch
-        read = _Read(record_id, reader, channel, purpose, datetime.now(UTC))
+        done = threading.Event()
+        read = self._queued(_Read(record_id, reader, channel, purpose, datetime.now(UTC),
+                                  done=done))
+        if not done.wait(_WAIT_SECONDS):
+            raise _late()
+        if read.error is not None:
+            raise read.error
+
+    async def log_async(self, record_id: UUID, *, reader: str, purpose: str,
+                        channel: str = "api") -> None:
+        """``log`` for a route on the event loop: the same wait, without holding a thread."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._queued(_Read(record_id, reader, channel, purpose, datetime.now(UTC),
+                           future=future))
+        # A timer rather than asyncio.wait_for, which wraps every wait in a task of its own.
+        timer = loop.call_later(_WAIT_SECONDS, _give_up, future)
+        try:
+            await future
+        finally:
+            timer.cancel()
+
+    def _queued(self, read: _Read) -> _Read:
+        check_access(read.reader, read.purpose)  # refused here: one bad entry never fails a batch
         with self._wake:
             if self._stopping:
                 raise TabienError("the server is stopping", "เครื่องแม่ข่ายกำลังหยุดทำงาน")
             self._queue.append(read)
             self._wake.notify()
-        if not read.done.wait(_WAIT_SECONDS):
-            raise TabienError("the access log could not be written in time; the record was "
-                              "not shown", "บันทึกการเข้าถึงไม่สำเร็จในเวลาที่กำหนด จึงไม่แสดงข้อมูล")
-        if read.error is not None:
-            raise read.error
+        return read
 
     def close(self) -> None:
         """Write what is queued, then stop."""
@@ -104,9 +127,16 @@ class AccessLogWriter:
             self._append(batch)
         except BaseException as e:  # every waiting reader must hear of it
             error = e
+        waiting: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
         for read in batch:
             read.error = error
-            read.done.set()
+            if read.done is not None:
+                read.done.set()
+            if read.future is not None:
+                waiting.setdefault(read.future.get_loop(), []).append(read.future)
+        for loop, futures in waiting.items():  # one wake-up per event loop, not per reader
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
+                loop.call_soon_threadsafe(_settle, futures, error)
 
     def _append(self, batch: list[_Read]) -> None:
         for attempt in range(_ATTEMPTS):
@@ -136,11 +166,32 @@ class AccessLogWriter:
         if kept is not None:
             return kept
         try:
-            return cast(RecordAccess, self._ledger.repository.get(access_id_for(record_id)))
+            return cast(RecordAccess, self._ledger.repository.get(
+                access_id_for(record_id, self.stream)))
         except AggregateNotFoundError:
-            return RecordAccess.for_record(record_id)
+            return RecordAccess.for_record(record_id, self.stream)
 
     def _keep(self, record_id: UUID, access: RecordAccess) -> None:
         self._kept[record_id] = access
         if len(self._kept) > _KEPT_AGGREGATES:
             self._kept.popitem(last=False)
+
+
+def _settle(futures: list[asyncio.Future[None]], error: BaseException | None) -> None:
+    for future in futures:
+        if future.done():  # its reader gave up waiting
+            continue
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)
+
+
+def _give_up(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_exception(_late())
+
+
+def _late() -> TabienError:
+    return TabienError("the access log could not be written in time; the record was not "
+                       "shown", "บันทึกการเข้าถึงไม่สำเร็จในเวลาที่กำหนด จึงไม่แสดงข้อมูล")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError as RecordConflictError
 from eventsourcing.utils import get_topic
 
+from api.web.kept import Kept
 from ledger.config import database_env
 from ledger.errors import Conflict, InvalidInput, NotFound
 from ledger.identity import normalise_national_id
@@ -39,6 +41,7 @@ ROLES_TH = {"registrar": "นายทะเบียน", "authority": "ผู�
 _NAMESPACE = uuid.UUID("6f1d3c1e-7a55-4c1c-9a43-5b8f3c0e2a10")
 _MIN_PASSWORD = 12
 _PAGE = 1_000
+_KEPT_ACCOUNTS = 10_000
 _hasher = PasswordHasher()  # Argon2id with the library's current parameters
 
 
@@ -83,6 +86,11 @@ class Account(Aggregate):
                 "national_id": self.national_id or None, "disabled": self.disabled}
 
 
+# The event classes the @event decorators made (mypy cannot see them as attributes).
+_ACCOUNT_TOPICS = [get_topic(getattr(Account, name)) for name in (
+    "Created", "PasswordChanged", "TokensRevoked", "Disabled")]
+
+
 class Denial(Aggregate):
     """One refused request: who, what they asked for, and why it was refused."""
 
@@ -108,13 +116,60 @@ def accounts_url(ledger_url: str) -> str:
     return ledger_url
 
 
+# Every Accounts of this process hears at once of an account another one saved (the CLI's
+# `tabien user …` beside a server in tests); other processes' saves are found by polling.
+_open_accounts: weakref.WeakSet[Accounts] = weakref.WeakSet()
+
+
 class Accounts(Application[uuid.UUID]):
+    """The accounts store. ``signed_in`` gives the account a request acts as without a read
+    of the database while the account is unchanged (``api.web.kept``): a change saved in
+    this process is heard at once, one saved by another process within the server's poll
+    interval (``refresh``)."""
+
     name = "Accounts"
 
     def __init__(self, ledger_url: str) -> None:
         env = dict(database_env(accounts_url(ledger_url)))
         env["APPLICATION_RECORDER_TOPIC"] = ""  # the library's own recorder: nothing to sign
         super().__init__(env)
+        self.kept: Kept[Account] = Kept(_KEPT_ACCOUNTS)
+        self._polled = self.recorder.max_notification_id() or 0
+        _open_accounts.add(self)
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        recordings = super().save(*objs, **kwargs)
+        for recording in recordings:
+            event = recording.domain_event
+            if isinstance(event, Account.Event):
+                for accounts in list(_open_accounts):
+                    accounts.kept.changed(event.originator_id, event.originator_version)
+        return recordings
+
+    def signed_in(self, username: str) -> Account | None:
+        """The kept account of a user, if it is unchanged since it was read (no I/O). The
+        same object is given to every request: read it, never change it."""
+        return self.kept.get(username)
+
+    def load_signed_in(self, username: str) -> Account:
+        """Read the account (NotFound if there is none) and keep it for ``signed_in``."""
+        account = self.get(username)
+        self.kept.put(username, account, account.id, account.version)
+        return account
+
+    def refresh(self) -> None:
+        """Learn of account changes other processes saved since the last call."""
+        highest = self.recorder.max_notification_id() or 0
+        start = self._polled + 1
+        while start <= highest:
+            page = self.recorder.select_notifications(start, _PAGE, stop=highest,
+                                                      topics=_ACCOUNT_TOPICS)
+            for notification in page:
+                self.kept.changed(notification.originator_id, notification.originator_version)
+            if len(page) < _PAGE:
+                break
+            start = page[-1].id + 1
+        self._polled = max(self._polled, highest)
 
     def add_user(self, username: str, password: str, *, role: str, areas: list[str],
                  display_name: str = "", national_id: str = "") -> Account:

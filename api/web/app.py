@@ -16,6 +16,7 @@ from api.web.routes_admin import admin_router
 from api.web.routes_work import work_router
 from api.web.schemas import ProblemOut
 from api.web.services import Services
+from api.web.startup import claim_access_stream, one_at_a_time
 from api.web.tokens import TokenSigner
 from ledger.application import Ledger
 from ledger.evidence import EvidenceStore
@@ -44,10 +45,15 @@ def open_services(url: str, keys_dir: Path, evidence_dir: Path | None = None) ->
     from ledger.config import evidence_dir as configured_evidence_dir
 
     key_store = KeyStore(keys_dir)
-    return Services(url=url, ledger=Ledger(url=url), view=open_view(url),
-                    accounts=Accounts(url), tokens=TokenSigner.from_key_store(key_store),
-                    key_store=key_store,
-                    evidence=EvidenceStore(evidence_dir or configured_evidence_dir()))
+    # The processes of one server create the tables, and the token key, in turn: all of
+    # them must sign with the one key.
+    with one_at_a_time(url):
+        ledger, view, accounts = Ledger(url=url), open_view(url), Accounts(url)
+        tokens = TokenSigner.from_key_store(key_store)
+    return Services(url=url, ledger=ledger, view=view, accounts=accounts,
+                    tokens=tokens, key_store=key_store,
+                    evidence=EvidenceStore(evidence_dir or configured_evidence_dir()),
+                    access_stream=claim_access_stream(url))
 
 
 # Every operation may refuse with these; each refusal is application/problem+json.

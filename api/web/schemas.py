@@ -142,7 +142,11 @@ class AccessRow(_Out):
     channel: str = Field(examples=["api"])
     purpose: str = Field(examples=["ออกหนังสือรับรอง"])
     read_at: datetime
-    position_version: int
+    position_version: int = Field(description="the entry's place in its stream / ลำดับในสาย")
+    stream: int = Field(0, description="the access stream holding it: 0 for the command line "
+                                       "and a single server process, one each for the "
+                                       "processes of a server with several workers / "
+                                       "สายบันทึกการเข้าถึง")
 
 
 class DenialOut(_Out):

@@ -4,6 +4,7 @@ signing keys of each area, and the one lock that keeps this process's writes in 
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,6 +18,8 @@ from starlette.responses import Response
 from api.web.access_log import AccessLogWriter
 from api.web.accounts import Accounts, LoginThrottle
 from api.web.problems import Problem
+from api.web.record_cache import RecordCache
+from api.web.startup import StreamClaim
 from api.web.tokens import TokenSigner
 from commands.bootstrap import DEMO_AREA, KeySet, current_key_set
 from commands.orders import OrderDesk
@@ -27,6 +30,9 @@ from ledger.keys import KeyStore
 from projections.store import RecordView
 
 __all__ = ["Services", "json_response", "to_json"]
+
+_log = logging.getLogger(__name__)
+POLL_SECONDS = 0.1  # how soon another process's change to a record or an account is seen
 
 
 @dataclass
@@ -40,13 +46,44 @@ class Services:
     evidence: EvidenceStore
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     write_lock: threading.Lock = field(default_factory=threading.Lock)
+    poll_seconds: float = POLL_SECONDS
+    access_stream: StreamClaim = field(default_factory=lambda: StreamClaim(0))
     _key_sets: dict[str, KeySet] = field(default_factory=dict)
+    _stop_polling: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.records  # made before the poller, which refreshes it  # noqa: B018
+        self._poller = threading.Thread(target=self._poll, name="api-poll", daemon=True)
+        self._poller.start()
+
+    def _poll(self) -> None:
+        """Learn, a few times a second, of records and accounts other processes changed (this
+        process's own changes are heard at once)."""
+        failing = False
+        while not self._stop_polling.wait(self.poll_seconds):
+            try:
+                self.records.refresh()
+                self.accounts.refresh()
+            except Exception as e:  # a database gone for a moment: say so once, keep trying
+                if not failing:
+                    _log.warning("cannot poll for changes (%s); trying again", e)
+                failing = True
+            else:
+                failing = False
+
+    @cached_property
+    def records(self) -> RecordCache:
+        """Current records as JSON, kept until their rows change."""
+        return RecordCache(self.view, self.ledger.mapper, to_json)
 
     def close(self) -> None:
-        """Write the queued access entries, then give back the database connections of the
-        ledger, the view and the accounts."""
+        """Stop polling, write the queued access entries, then give back the database
+        connections of the ledger, the view and the accounts."""
+        self._stop_polling.set()
+        self._poller.join(timeout=10)
         if "access_log" in self.__dict__:
             self.access_log.close()
+        self.access_stream.release()
         self.ledger.close()
         self.accounts.close()
         datastore = getattr(self.view, "datastore", None)  # the view's own connection pool
@@ -57,7 +94,7 @@ class Services:
     def access_log(self) -> AccessLogWriter:
         """Reads of records, appended in batches and signed by the operator's key."""
         return AccessLogWriter(self.ledger, lambda: self.operator_keys().registrar,
-                               self.write_lock)
+                               self.write_lock, self.access_stream.stream)
 
     @cached_property
     def desk(self) -> OrderDesk:

@@ -41,11 +41,17 @@ class TokenClaims:
     token_id: str
 
 
+_VERIFIED_KEPT = 50_000  # tokens; a few hundred bytes each
+
+
 class TokenSigner:
     def __init__(self, private_key: Ed25519PrivateKey, lifetime: timedelta) -> None:
         self._private = private_key
         self._public = private_key.public_key()
         self.lifetime = lifetime
+        # A token's signature is checked once: its claims never change, and whether it has
+        # expired or been revoked is decided afresh on every request.
+        self._verified: dict[str, TokenClaims] = {}
 
     @classmethod
     def from_key_store(cls, store: KeyStore, lifetime: timedelta = timedelta(hours=1),
@@ -70,6 +76,20 @@ class TokenSigner:
 
     def read(self, token: str, now: datetime | None = None) -> TokenClaims | None:
         """The claims of a token this server signed that has not expired, else None."""
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._verify(token)
+            if claims is None:
+                return None
+            if len(self._verified) >= _VERIFIED_KEPT:
+                self._verified.clear()  # rare: the tokens of the last hour are checked again
+            self._verified[token] = claims
+        if (now or datetime.now(UTC)) >= claims.expires_at:
+            return None
+        return claims
+
+    def _verify(self, token: str) -> TokenClaims | None:
+        """The claims of a token whose signature, header and issuer are this server's."""
         try:
             header_part, payload_part, signature_part = token.split(".")
             header = orjson.loads(_unb64(header_part))
@@ -85,6 +105,6 @@ class TokenSigner:
             claims = TokenClaims(str(payload["sub"]), issued, expires, str(payload["jti"]))
         except (ValueError, KeyError, TypeError, InvalidSignature, orjson.JSONDecodeError):
             return None
-        if payload.get("iss") != _ISSUER or (now or datetime.now(UTC)) >= claims.expires_at:
+        if payload.get("iss") != _ISSUER:
             return None
         return claims

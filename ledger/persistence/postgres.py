@@ -16,8 +16,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.persistence import ApplicationRecorder, StoredEvent, Subscription
+from eventsourcing.postgres import (
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+    PostgresSubscription,
+)
 from psycopg import Copy, Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
@@ -33,6 +37,7 @@ from ledger.persistence import (
     insert_in_one_write,
     pages,
 )
+from ledger.persistence.subscription import pull_past_unwanted
 
 __all__ = ["LedgerPostgresRecorder"]
 
@@ -89,6 +94,10 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             checkpoints=Composed([schema, SQL("."), Identifier(self.checkpoints_table_name)]),
             **extra,
         )
+
+    def subscribe(self, gt: int | None = None,
+                  topics: Sequence[str] = ()) -> Subscription[ApplicationRecorder]:
+        return LedgerPostgresSubscription(recorder=self, gt=gt, topics=topics)
 
     # ----------------------------------------------------------------- writing
 
@@ -218,6 +227,14 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 "SELECT * FROM {checkpoints} ORDER BY tree_size")).fetchall()
         return [CheckpointRow(r["tree_size"], r["last_notification_id"], r["note"],
                               bytes(r["compact_range"])) for r in rows]
+
+
+class LedgerPostgresSubscription(PostgresSubscription):
+    """The library's subscription, pulling past the events its topics leave out
+    (``ledger.persistence.subscription``)."""
+
+    def _pull(self) -> None:
+        pull_past_unwanted(self)
 
 
 def _submission_row(r: dict[str, Any]) -> SubmissionRow:

@@ -37,6 +37,7 @@ from ledger.persistence import (
     insert_in_one_write,
     pages,
 )
+from ledger.persistence.subscription import pull_past_unwanted
 
 __all__ = ["LedgerSQLiteRecorder"]
 
@@ -255,6 +256,9 @@ class SQLitePollingSubscription(ListenNotifySubscription[LedgerSQLiteRecorder]):
         super().__init__(recorder=recorder, gt=gt, topics=topics)
         self._timer = Thread(target=self._wake_periodically, daemon=True)
         self._timer.start()
+
+    def _pull(self) -> None:
+        pull_past_unwanted(self)
 
     def _wake_periodically(self) -> None:
         while not self._has_been_stopped:

@@ -1,0 +1,96 @@
+"""The API's cache of current ก.ค.ศ.16 records, as the JSON it sends.
+
+Building a record means reading its rows from the view, decoding each into a typed event and
+folding them (``projections.reading``); the answer is the same until the record's rows change.
+So the API keeps, per record, the JSON it last built and the highest view position among the
+rows it was built from. An entry is used only while no newer row of its record is known:
+
+- a write by a view of this process (the projection runner of ``tabien serve``, a rebuild) is
+  heard at once through ``projections.store.listen_to_views``;
+- a write by another process (a projection runner elsewhere, another server) is found by
+  ``refresh``, which the server polls a few times a second (``RecordView.changed_since``).
+
+Validity is checked when an entry is used, not when it is stored: a record built from rows
+read just before a change is stored, then found older than the change, and built again.
+
+Only the current record is kept: a read "as of" a date or "as known at" a time is built from
+the view each time, as are the timeline and every read that is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from uuid import UUID
+
+from eventsourcing.persistence import Mapper
+
+from api.web.kept import Kept
+from ledger.errors import NotFound
+from projections.kks16 import Kks16, build_record
+from projections.reading import events_from_rows
+from projections.store import RecordView, listen_to_views
+
+__all__ = ["CachedRecord", "RecordCache"]
+
+DEFAULT_CAPACITY = 20_000  # records; a ก.ค.ศ.16 of a long career is a few kB of JSON
+
+
+@dataclass(frozen=True)
+class CachedRecord:
+    record_id: UUID
+    national_id: str
+    area: str
+    json: bytes
+    position: int  # the highest view position of the rows it was built from
+
+
+class RecordCache:
+    """Current records by national ID, valid until a newer row of the record is known."""
+
+    def __init__(self, view: RecordView, mapper: Mapper[UUID],
+                 encode: Callable[[Kks16], bytes], capacity: int = DEFAULT_CAPACITY) -> None:
+        self._view = view
+        self._mapper = mapper
+        self._encode = encode
+        self.kept: Kept[CachedRecord] = Kept(capacity)
+        # Every entry is built after this, so only rows above it can be newer than one.
+        self._polled = view.highest_position()  # the view position ``refresh`` has seen
+        listen_to_views(self)
+
+    def lookup(self, national_id: str) -> CachedRecord | None:
+        """The cached record, if there is one and no newer row of it is known (no I/O)."""
+        return self.kept.get(national_id)
+
+    def load(self, national_id: str) -> tuple[Kks16, CachedRecord]:
+        """Build the record from the view's rows, keep its JSON and return both (blocking:
+        it reads the database)."""
+        record_id = self._view.record_id(national_id)
+        if record_id is None:
+            raise NotFound("no record for this national ID in the record view (is it up to "
+                           "date? see `tabien project`)",
+                           "ไม่พบทะเบียนประวัติของเลขประจำตัวประชาชนนี้ในมุมมองข้อมูล")
+        rows = self._view.entries(record_id)
+        record = build_record(events_from_rows(rows, self._mapper))
+        position = max((r.position for r in rows), default=0)
+        cached = CachedRecord(record_id, national_id, record.area, self._encode(record),
+                              position)
+        self.kept.put(national_id, cached, record_id, position)
+        return record, cached
+
+    def view_changed(self, changes: Mapping[UUID, int] | None) -> None:
+        """Rows were written (``changes``: the newest position per record), or the view was
+        emptied (None)."""
+        if changes is None:
+            self.kept.clear()
+            return
+        for record_id, position in changes.items():
+            self.kept.changed(record_id, position)
+
+    def refresh(self) -> None:
+        """Learn of rows other processes wrote since the last call (indexed queries)."""
+        highest, changes = self._view.changed_since(self._polled)
+        if highest < self._polled:  # emptied elsewhere: being rebuilt
+            self.view_changed(None)
+        self.view_changed(changes)
+        self._polled = highest
