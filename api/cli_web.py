@@ -73,6 +73,8 @@ def token(username: str) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(
+        min=1, max=15, help="server processes (several need PostgreSQL); one per core")] = 1,
     stop_after: Annotated[float | None, typer.Option(
         help="stop after this many seconds (for smoke runs)")] = None,
 ) -> None:
@@ -81,29 +83,57 @@ def serve(
     from api.cli import _errors
 
     with _errors():
-        run_server(host, port, stop_after)
+        run_server(host, port, stop_after, workers)
 
 
-def run_server(host: str, port: int, stop_after: float | None) -> None:
+def run_server(host: str, port: int, stop_after: float | None, workers: int = 1) -> None:
+    """Serve until stopped. One worker serves in this process; with several, uvicorn's
+    supervisor starts them (each opens its own services, ``api.web.app.app_from_env``) and
+    the projection runner stays here, in the supervisor."""
     import uvicorn
 
     from api.cli import out
     from api.web.app import create_app, open_services
+    from ledger.errors import InvalidInput
     from projections.record_projection import record_runner
 
     url = database_url()
-    services = open_services(url, keys_dir())
+    if workers > 1 and not url.startswith(("postgresql:", "postgres:")):
+        raise InvalidInput("several workers need PostgreSQL (SQLite has one writer): set "
+                           "TABIEN_DATABASE_URL=postgresql://…",
+                           "การใช้หลายโปรเซสต้องใช้ PostgreSQL")
     runner = record_runner(url)  # the library's ProjectionRunner, in its own thread
-    server = uvicorn.Server(uvicorn.Config(create_app(services), host=host, port=port,
-                                           log_level="warning"))
-    if stop_after is not None:
-        threading.Timer(stop_after, lambda: setattr(server, "should_exit", True)).start()
+    timer = _stop_later(stop_after)
     out.print(f"[green]serving[/] http://{host}:{port}/api/v1/docs  (Ctrl-C to stop)")
     try:
-        server.run()
+        if workers == 1:
+            services = open_services(url, keys_dir())
+            try:
+                uvicorn.Server(uvicorn.Config(create_app(services), host=host, port=port,
+                                              log_level="warning")).run()
+            finally:
+                services.close()
+        else:
+            uvicorn.run("api.web.app:app_from_env", factory=True, host=host, port=port,
+                        workers=workers, log_level="warning")
     finally:
+        if timer is not None:
+            timer.cancel()
         runner.stop()
-        services.close()
+
+
+def _stop_later(seconds: float | None) -> threading.Timer | None:
+    """Stop the server after ``seconds`` as Ctrl-C would (uvicorn, or its supervisor with
+    every worker, shuts down gracefully on SIGINT)."""
+    if seconds is None:
+        return None
+    import os
+    import signal
+
+    timer = threading.Timer(seconds, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 def add_demo_users() -> list[tuple[str, str, str]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ from ledger.evidence import EvidenceStore
 from ledger.keys import KeyStore
 from projections.record_projection import open_view
 
-__all__ = ["create_app", "open_services"]
+__all__ = ["app_from_env", "create_app", "open_services"]
 
 DESCRIPTION = """\
 The ledger of teachers' personnel records (ทะเบียนประวัติข้าราชการครูและบุคลากรทางการศึกษา,
@@ -90,10 +92,21 @@ def _document_problems(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
-def create_app(services: Services) -> FastAPI:
+def create_app(services: Services, *, close_at_shutdown: bool = False) -> FastAPI:
+    """The API over ``services``; with ``close_at_shutdown`` the server's shutdown closes
+    them (a worker process that opened its own)."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if close_at_shutdown:
+                services.close()
+
     app = FastAPI(title="tabien ทะเบียน", version="1", description=DESCRIPTION,
                   openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs",
-                  redoc_url=None)
+                  redoc_url=None, lifespan=lifespan)
     app.state.services = services
     install_problem_handlers(app)
     app.include_router(auth_router, prefix="/api/v1")
@@ -102,3 +115,11 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(admin_router, prefix="/api/v1")
     app.openapi = lambda: _document_problems(app)  # type: ignore[method-assign]
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The application over ``TABIEN_DATABASE_URL`` and ``TABIEN_KEYS_DIR``: uvicorn's
+    factory, called once in each worker process of ``tabien serve --workers N``."""
+    from ledger.config import database_url, keys_dir
+
+    return create_app(open_services(database_url(), keys_dir()), close_at_shutdown=True)

@@ -1,0 +1,105 @@
+"""``tabien serve --workers 2`` on PostgreSQL, as an operator runs it: two processes start
+together over one database, both accept the same tokens, each logs the reads it serves in an
+access stream of its own, and every read is in the log. On SQLite several workers are
+refused with a clear message."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+from api.web.accounts import Accounts
+from commands.access import accesses_of
+from commands.bootstrap import initialise
+from ledger.application import Ledger
+from ledger.keys import KeyStore
+from projections.record_projection import open_view, rebuild
+from tests.factories import national_id, record_id_for, small_ledger
+from tests.pg import database_url, fresh_schema
+
+PASSWORD = "correct horse battery staple"
+READS = 24
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the server stopped while starting"
+        try:
+            if httpx.get(f"{base}/api/v1/openapi.json", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("the server did not start within 60 s")
+
+
+@pytest.mark.postgres
+def test_two_workers_share_tokens_and_log_every_read(tmp_path: Path) -> None:
+    with fresh_schema() as schema:
+        url = database_url(schema)
+        # Given a ledger with four people, its view, and an auditor,
+        keys_dir = tmp_path / "keys"
+        store = KeyStore(keys_dir, passphrase=b"test-passphrase")
+        ledger = Ledger(url=url)
+        keys = initialise(ledger, store, development=False)
+        small_ledger(ledger, keys.authority, secret=store.identity_secret())
+        view = open_view(url)
+        rebuild(ledger, view)
+        view.datastore.close()  # type: ignore[attr-defined]
+        accounts = Accounts(url)
+        accounts.add_user("aud", PASSWORD, role="auditor", areas=[])
+        accounts.close()
+        # when the server is started with two workers,
+        port = free_port()
+        env = {**os.environ, "TABIEN_DATABASE_URL": url, "TABIEN_KEYS_DIR": str(keys_dir),
+               "TABIEN_KEY_PASSPHRASE": "test-passphrase"}
+        server = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve", "--workers", "2", "--port", str(port),
+             "--stop-after", "90"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_up(base, server)
+            token = httpx.post(f"{base}/api/v1/token", data={
+                "username": "aud", "password": PASSWORD}).json()["access_token"]
+            # then a token signed by one worker is taken by both: every read, each on a
+            # connection of its own (either worker may accept it), is answered,
+            nid = national_id(1)
+            statuses = [httpx.get(f"{base}/api/v1/records/{nid}", timeout=30,
+                                  headers={"Authorization": f"Bearer {token}"}).status_code
+                        for _ in range(READS)]
+            assert statuses == [200] * READS
+        finally:
+            server.send_signal(signal.SIGINT)
+            output = server.communicate(timeout=60)[0].decode(errors="replace")
+        assert "Traceback" not in output, output
+        # and every read is in the access log, in streams claimed by the workers (never the
+        # command line's stream 0).
+        logged = accesses_of(ledger, record_id_for(nid, store.identity_secret()))
+        assert len(logged) == READS
+        assert 0 not in {entry.stream for entry in logged}
+        ledger.close()
+
+
+def test_several_workers_on_sqlite_are_refused(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["serve", "--workers", "2", "--stop-after", "1"], env={
+        "TABIEN_DATABASE_URL": f"sqlite:///{tmp_path}/t.db",
+        "TABIEN_KEYS_DIR": str(tmp_path / "keys"), "TABIEN_KEY_PASSPHRASE": "x"})
+    assert result.exit_code != 0
+    assert "PostgreSQL" in result.output
