@@ -4,7 +4,6 @@ same record is taken into account; a bad entry is refused alone; the log verifie
 
 from __future__ import annotations
 
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -23,8 +22,7 @@ READS_EACH = 10
 def test_concurrent_reads_are_all_logged_in_shared_submissions(ledger_env: LedgerEnv) -> None:
     # Given four records and a writer,
     records = small_ledger(ledger_env.ledger, ledger_env.keys.authority)
-    lock = threading.Lock()
-    writer = AccessLogWriter(ledger_env.ledger, lambda: ledger_env.keys.registrar, lock)
+    writer = AccessLogWriter(ledger_env.ledger, lambda: ledger_env.keys.registrar)
     submissions_before = len(ledger_env.ledger.store.submissions())
 
     def reader(n: int) -> None:
@@ -54,8 +52,7 @@ def test_concurrent_reads_are_all_logged_in_shared_submissions(ledger_env: Ledge
 
 def test_an_entry_without_a_purpose_is_refused_alone(ledger_env: LedgerEnv) -> None:
     records = small_ledger(ledger_env.ledger, ledger_env.keys.authority)
-    writer = AccessLogWriter(ledger_env.ledger, lambda: ledger_env.keys.registrar,
-                             threading.Lock())
+    writer = AccessLogWriter(ledger_env.ledger, lambda: ledger_env.keys.registrar)
     before = ledger_env.ledger.store.count_events()
     with pytest.raises(InvalidInput):
         writer.log(records[0], reader="someone", purpose="   ")

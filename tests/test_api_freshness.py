@@ -202,10 +202,8 @@ def test_two_processes_log_reads_of_one_record_in_streams_of_their_own(
     from commands.access import accesses_of
 
     records = small_ledger(ledger_env.ledger, ledger_env.keys.authority)
-    lock = threading.Lock()
-    first = AccessLogWriter(ledger_env.ledger, lambda: ledger_env.keys.registrar, lock, 1)
-    second = AccessLogWriter(ledger_env.ledger, lambda: ledger_env.keys.registrar,
-                             threading.Lock(), 2)
+    first = AccessLogWriter(ledger_env.ledger, lambda: ledger_env.keys.registrar, 1)
+    second = AccessLogWriter(ledger_env.ledger, lambda: ledger_env.keys.registrar, 2)
     for i in range(3):
         first.log(records[0], reader=f"one-{i}", purpose="ตรวจสอบ")
         second.log(records[0], reader=f"two-{i}", purpose="ตรวจสอบ")
@@ -265,3 +263,29 @@ def test_on_sqlite_a_server_writes_stream_zero(tmp_path: Path) -> None:
 
     assert claim_access_stream(f"sqlite:///{tmp_path}/t.db").stream == 0
 
+
+
+@pytest.mark.postgres
+def test_writes_of_two_server_processes_take_turns() -> None:
+    # Two write locks on one database, as two worker processes hold them: while one is held
+    # the other waits, and it goes ahead as soon as the first is given back.
+    from api.web.startup import WriteLock
+
+    with fresh_schema() as schema:
+        first, second = WriteLock(database_url(schema)), WriteLock(database_url(schema))
+        order: list[str] = []
+        entered = threading.Event()
+
+        def other_process() -> None:
+            with second:
+                order.append("second")
+
+        with first:
+            thread = threading.Thread(target=other_process)
+            thread.start()
+            entered.wait(0.5)  # give the other a chance to (wrongly) get in
+            order.append("first")
+        thread.join(timeout=10)
+        assert order == ["first", "second"]
+        first.close()
+        second.close()

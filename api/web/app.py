@@ -18,7 +18,7 @@ from api.web.routes_admin import admin_router
 from api.web.routes_work import work_router
 from api.web.schemas import ProblemOut
 from api.web.services import Services
-from api.web.startup import claim_access_stream, one_at_a_time
+from api.web.startup import WriteLock, claim_access_stream, one_at_a_time
 from api.web.tokens import TokenSigner
 from ledger.application import Ledger
 from ledger.evidence import EvidenceStore
@@ -55,7 +55,7 @@ def open_services(url: str, keys_dir: Path, evidence_dir: Path | None = None) ->
     return Services(url=url, ledger=ledger, view=view, accounts=accounts,
                     tokens=tokens, key_store=key_store,
                     evidence=EvidenceStore(evidence_dir or configured_evidence_dir()),
-                    access_stream=claim_access_stream(url))
+                    access_stream=claim_access_stream(url), write_lock=WriteLock(url))
 
 
 # Every operation may refuse with these; each refusal is application/problem+json.

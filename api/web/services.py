@@ -19,7 +19,7 @@ from api.web.access_log import AccessLogWriter
 from api.web.accounts import Accounts, LoginThrottle
 from api.web.problems import Problem
 from api.web.record_cache import RecordCache
-from api.web.startup import StreamClaim
+from api.web.startup import StreamClaim, WriteLock
 from api.web.tokens import TokenSigner
 from commands.bootstrap import DEMO_AREA, KeySet, current_key_set
 from commands.orders import OrderDesk
@@ -45,7 +45,7 @@ class Services:
     key_store: KeyStore
     evidence: EvidenceStore
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
-    write_lock: threading.Lock = field(default_factory=threading.Lock)
+    write_lock: WriteLock = field(default_factory=WriteLock)
     poll_seconds: float = POLL_SECONDS
     access_stream: StreamClaim = field(default_factory=lambda: StreamClaim(0))
     _key_sets: dict[str, KeySet] = field(default_factory=dict)
@@ -84,6 +84,7 @@ class Services:
         if "access_log" in self.__dict__:
             self.access_log.close()
         self.access_stream.release()
+        self.write_lock.close()
         self.ledger.close()
         self.accounts.close()
         datastore = getattr(self.view, "datastore", None)  # the view's own connection pool
@@ -94,7 +95,7 @@ class Services:
     def access_log(self) -> AccessLogWriter:
         """Reads of records, appended in batches and signed by the operator's key."""
         return AccessLogWriter(self.ledger, lambda: self.operator_keys().registrar,
-                               self.write_lock, self.access_stream.stream)
+                               self.access_stream.stream)
 
     @cached_property
     def desk(self) -> OrderDesk:

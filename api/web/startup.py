@@ -1,17 +1,21 @@
-"""What a server process settles with its siblings when it starts, through PostgreSQL
-advisory locks: one at a time through table creation, and an access stream of its own.
+"""What a server process settles with its siblings, through PostgreSQL advisory locks: one
+at a time through table creation, an access stream of its own, and one write at a time.
 
 ``tabien serve --workers N`` starts N processes at once over one database. Each runs the
 library's table creation (``CREATE … IF NOT EXISTS``, ``CREATE OR REPLACE FUNCTION``); run at
 the same moment, one of them can fail with "tuple concurrently updated". And each appends the
 reads it serves to the access log: two processes appending to the same record's access
 aggregate would conflict and retry, so each claims an access stream of its own
-(``ledger.access.ACCESS_STREAMS``) and holds it while it runs. On SQLite there is one process:
-nothing to settle, and it writes stream 0.
+(``ledger.access.ACCESS_STREAMS``) and holds it while it runs. And a write that checks the
+rules against what is recorded, then appends (issuing an order: the position numbers it
+assigns must be free), must not interleave with another such write — in this process or a
+sibling — so the writes take ``WriteLock``. On SQLite there is one process: nothing to settle
+with anyone, it writes stream 0, and its write lock is a thread lock.
 """
 
 from __future__ import annotations
 
+import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +24,7 @@ from typing import Any
 from ledger.access import ACCESS_STREAMS
 from ledger.config import database_env
 
-__all__ = ["StreamClaim", "claim_access_stream", "one_at_a_time"]
+__all__ = ["StreamClaim", "WriteLock", "claim_access_stream", "one_at_a_time"]
 
 
 def _postgres(url: str) -> dict[str, Any] | None:
@@ -88,3 +92,52 @@ def claim_access_stream(url: str) -> StreamClaim:
             return StreamClaim(stream, conn)
     conn.close()
     return StreamClaim(0)
+
+
+class WriteLock:
+    """One write at a time across the processes of a server: a thread lock for this
+    process's threads, then a PostgreSQL advisory lock (held on a connection of its own)
+    for its siblings."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self._threads = threading.Lock()
+        self._params = _postgres(url) if url is not None else None
+        self._class = 0
+        if self._params is not None:
+            self._class = _lock_class("writes", self._params.pop("_schema"))
+        self._connection: Any = None
+
+    def __enter__(self) -> WriteLock:
+        self._threads.acquire()
+        try:
+            if self._params is not None:
+                self._sql("SELECT pg_advisory_lock(%s, 1)")
+        except BaseException:
+            self._threads.release()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._params is not None:
+                self._sql("SELECT pg_advisory_unlock(%s, 1)")
+        finally:
+            self._threads.release()
+
+    def _sql(self, statement: str) -> None:
+        import psycopg
+
+        for attempt in range(2):  # a connection lost (a restarted server) is made again once
+            if self._connection is None or self._connection.closed:
+                self._connection = psycopg.connect(**self._params)  # type: ignore[arg-type]
+            try:
+                self._connection.execute(statement, (self._class,))
+                return
+            except psycopg.OperationalError:
+                self._connection.close()
+                if attempt == 1:
+                    raise
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
