@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import sys
 import threading
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -86,14 +86,18 @@ def serve(
         run_server(host, port, stop_after, workers)
 
 
-def run_server(host: str, port: int, stop_after: float | None, workers: int = 1) -> None:
-    """Serve until stopped. One worker serves in this process; with several, uvicorn's
-    supervisor starts them (each opens its own services, ``api.web.app.app_from_env``) and
-    the projection runner stays here, in the supervisor."""
+def run_server(host: str, port: int, stop_after: float | None, workers: int = 1, *,
+               factory: str = "api.web.app:app_from_env", **uvicorn_options: Any) -> None:
+    """Serve until stopped: the tables made first, then the projection runner (a thread of
+    this process) and uvicorn, serving in this process or, with several workers, from
+    processes its supervisor starts, each opening its own services (``factory``)."""
+    import os
+
     import uvicorn
 
     from api.cli import out
-    from api.web.app import create_app, open_services
+    from api.web.app import prepare_database
+    from ledger.config import TABLES_READY_ENV
     from ledger.errors import InvalidInput
     from projections.record_projection import record_runner
 
@@ -102,21 +106,16 @@ def run_server(host: str, port: int, stop_after: float | None, workers: int = 1)
         raise InvalidInput("several workers need PostgreSQL (SQLite has one writer): set "
                            "TABIEN_DATABASE_URL=postgresql://…",
                            "การใช้หลายโปรเซสต้องใช้ PostgreSQL")
+    prepare_database(url, keys_dir())
     runner = record_runner(url)  # the library's ProjectionRunner, in its own thread
     timer = _stop_later(stop_after)
+    os.environ[TABLES_READY_ENV] = "1"  # the workers inherit it
     out.print(f"[green]serving[/] http://{host}:{port}/api/v1/docs  (Ctrl-C to stop)")
     try:
-        if workers == 1:
-            services = open_services(url, keys_dir())
-            try:
-                uvicorn.Server(uvicorn.Config(create_app(services), host=host, port=port,
-                                              log_level="warning")).run()
-            finally:
-                services.close()
-        else:
-            uvicorn.run("api.web.app:app_from_env", factory=True, host=host, port=port,
-                        workers=workers, log_level="warning")
+        uvicorn.run(factory, factory=True, host=host, port=port, workers=workers,
+                    log_level="warning", **uvicorn_options)
     finally:
+        os.environ.pop(TABLES_READY_ENV, None)
         if timer is not None:
             timer.cancel()
         runner.stop()

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import threading
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -58,20 +56,8 @@ def _with_threads(app: FastAPI) -> FastAPI:
     return app
 
 
-def _stop_later(seconds: float) -> threading.Timer:
-    # SIGINT is what Ctrl-C sends: uvicorn (or its supervisor, which then stops the workers)
-    # shuts down gracefully on it.
-    timer = threading.Timer(seconds, lambda: os.kill(os.getpid(), signal.SIGINT))
-    timer.daemon = True
-    timer.start()
-    return timer
-
-
 def main(argv: Sequence[str] | None = None) -> None:
-    import uvicorn
-
-    from ledger.config import database_url
-    from projections.record_projection import record_runner
+    from api.cli_web import run_server
 
     parser = argparse.ArgumentParser(prog="python -m bench.api_server",
                                      description=__doc__.splitlines()[0])
@@ -82,22 +68,12 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="seconds after which the server stops by itself")
     parser.add_argument("--http", default="auto", choices=("auto", "h11", "httptools"))
     parser.add_argument("--loop", default="auto", choices=("auto", "asyncio", "uvloop"))
-    parser.add_argument("--no-runner", action="store_true",
-                        help="serve without the projection runner")
     parser.add_argument("--threads", type=int, default=0,
                         help="threads for the sync routes per worker (0: anyio's 40)")
     args = parser.parse_args(argv)
     os.environ[_THREADS_ENV] = str(args.threads)
-    runner = None if args.no_runner else record_runner(database_url())
-    timer = _stop_later(args.stop_after)
-    try:
-        uvicorn.run("bench.api_server:app_from_env", factory=True, host=args.host,
-                    port=args.port, workers=args.workers, log_level="warning",
-                    http=args.http, loop=args.loop)
-    finally:
-        timer.cancel()
-        if runner is not None:
-            runner.stop()
+    run_server(args.host, args.port, args.stop_after, args.workers,
+               factory="bench.api_server:app_from_env", http=args.http, loop=args.loop)
 
 
 if __name__ == "__main__":

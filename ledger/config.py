@@ -33,8 +33,20 @@ def evidence_dir() -> Path:
     return Path(os.environ.get("TABIEN_EVIDENCE_DIR") or "tabien-evidence")
 
 
+# Set by ``tabien serve`` once it has created every table, for the processes it then starts:
+# the library's table creation (DDL) run beside the projection runner's writes can deadlock.
+TABLES_READY_ENV = "TABIEN_TABLES_READY"
+
+
 def database_env(url: str) -> dict[str, str]:
     """The library's environment variables for a database URL."""
+    env = _database_env(url)
+    if os.environ.get(TABLES_READY_ENV) == "1":
+        env["CREATE_TABLE"] = "no"
+    return env
+
+
+def _database_env(url: str) -> dict[str, str]:
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         # sqlite:///relative.db parses to "/relative.db"; four slashes mean absolute.

@@ -25,7 +25,7 @@ from ledger.evidence import EvidenceStore
 from ledger.keys import KeyStore
 from projections.record_projection import open_view
 
-__all__ = ["app_from_env", "create_app", "open_services"]
+__all__ = ["app_from_env", "create_app", "open_services", "prepare_database"]
 
 DESCRIPTION = """\
 The ledger of teachers' personnel records (ทะเบียนประวัติข้าราชการครูและบุคลากรทางการศึกษา,
@@ -56,6 +56,17 @@ def open_services(url: str, keys_dir: Path, evidence_dir: Path | None = None) ->
                     tokens=tokens, key_store=key_store,
                     evidence=EvidenceStore(evidence_dir or configured_evidence_dir()),
                     access_stream=claim_access_stream(url), write_lock=WriteLock(url))
+
+
+def prepare_database(url: str, keys_dir: Path) -> None:
+    """Create every table and the token key, once, before a server starts its projection
+    runner and its workers (which then only open them: ``ledger.config.TABLES_READY_ENV``)."""
+    with one_at_a_time(url):
+        Ledger(url=url).close()
+        view = open_view(url)
+        view.datastore.close()  # type: ignore[attr-defined]
+        Accounts(url).close()
+        TokenSigner.from_key_store(KeyStore(keys_dir))
 
 
 # Every operation may refuse with these; each refusal is application/problem+json.
