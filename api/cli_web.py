@@ -97,6 +97,7 @@ def run_server(host: str, port: int, stop_after: float | None, workers: int = 1,
 
     from api.cli import out
     from api.web.app import prepare_database
+    from api.web.writer import WRITER_SOCKET_ENV
     from ledger.config import TABLES_READY_ENV
     from ledger.errors import InvalidInput
     from projections.record_projection import record_runner
@@ -108,17 +109,38 @@ def run_server(host: str, port: int, stop_after: float | None, workers: int = 1,
                            "การใช้หลายโปรเซสต้องใช้ PostgreSQL")
     prepare_database(url, keys_dir())
     runner = record_runner(url)  # the library's ProjectionRunner, in its own thread
+    writer = _start_writer(factory) if workers > 1 else None
     timer = _stop_later(stop_after)
-    os.environ[TABLES_READY_ENV] = "1"  # the workers inherit it
+    os.environ[TABLES_READY_ENV] = "1"  # the workers inherit both
+    if writer is not None:
+        os.environ[WRITER_SOCKET_ENV] = writer.socket_path
     out.print(f"[green]serving[/] http://{host}:{port}/api/v1/docs  (Ctrl-C to stop)")
     try:
         uvicorn.run(factory, factory=True, host=host, port=port, workers=workers,
                     log_level="warning", **uvicorn_options)
     finally:
         os.environ.pop(TABLES_READY_ENV, None)
+        os.environ.pop(WRITER_SOCKET_ENV, None)
         if timer is not None:
             timer.cancel()
+        if writer is not None:
+            writer.stop()
         runner.stop()
+
+
+def _start_writer(factory: str) -> Any:
+    """The writer process of a server with several workers (``api.web.writer``), on a Unix
+    socket in a folder of its own; it opens the tables the server has just made."""
+    import os
+    import tempfile
+
+    from api.web.writer import Writer
+    from ledger.config import TABLES_READY_ENV
+
+    os.environ[TABLES_READY_ENV] = "1"
+    writer = Writer(factory, os.path.join(tempfile.mkdtemp(prefix="tabien-"), "writer.sock"))
+    writer.start()
+    return writer
 
 
 def _stop_later(seconds: float | None) -> threading.Timer | None:

@@ -1,7 +1,8 @@
 """``tabien serve --workers 2`` on PostgreSQL, as an operator runs it: two processes start
 together over one database, both accept the same tokens, each logs the reads it serves in an
-access stream of its own, and every read is in the log. On SQLite several workers are
-refused with a clear message."""
+access stream of its own, and every read is in the log; writes are done by the writer
+process, and what they change reaches the workers. On SQLite several workers are refused
+with a clear message."""
 
 from __future__ import annotations
 
@@ -85,6 +86,18 @@ def test_two_workers_share_tokens_and_log_every_read(tmp_path: Path) -> None:
                                   headers={"Authorization": f"Bearer {token}"}).status_code
                         for _ in range(READS)]
             assert statuses == [200] * READS
+            # a write (signing out everywhere) is done by the writer process, and the
+            # workers, which answer reads, learn of it by polling: the token soon stops
+            # working on every connection.
+            bearer = {"Authorization": f"Bearer {token}"}
+            assert httpx.post(f"{base}/api/v1/logout", headers=bearer).status_code == 204
+            deadline = time.monotonic() + 5
+            refused = 0
+            while refused < 6:  # six fresh connections in a row, whichever worker takes them
+                assert time.monotonic() < deadline, "a revoked token still worked after 5 s"
+                status = httpx.get(f"{base}/api/v1/me", headers=bearer).status_code
+                refused = refused + 1 if status == 401 else 0
+                time.sleep(0.05)
         finally:
             server.send_signal(signal.SIGINT)
             output = server.communicate(timeout=60)[0].decode(errors="replace")

@@ -131,6 +131,13 @@ def create_app(services: Services, *, close_at_shutdown: bool = False) -> FastAP
 def app_from_env() -> FastAPI:
     """The application over ``TABIEN_DATABASE_URL`` and ``TABIEN_KEYS_DIR``: uvicorn's
     factory, called once in each worker process of ``tabien serve --workers N``."""
+    import os
+
+    from api.web.writer import WRITER_SOCKET_ENV, ForwardWrites
     from ledger.config import database_url, keys_dir
 
-    return create_app(open_services(database_url(), keys_dir()), close_at_shutdown=True)
+    app = create_app(open_services(database_url(), keys_dir()), close_at_shutdown=True)
+    writer_socket = os.environ.get(WRITER_SOCKET_ENV)
+    if writer_socket:  # a worker beside a writer process: every write is the writer's
+        app.add_middleware(ForwardWrites, socket_path=writer_socket)
+    return app
