@@ -88,19 +88,41 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             "COPY {events} (originator_id, originator_version, topic, state, "
             "notification_id, event_hash) FROM STDIN (FORMAT BINARY)"
         )
-        # Numbered from the highest id seen under the lock, in the batch's order; the
-        # submission row gets the first and last id of the same statement.
-        self._pipelined_insert = self._sql(
-            "WITH head AS (SELECT COALESCE(MAX(notification_id), 0) AS m FROM {events}), "
-            "new_rows AS (INSERT INTO {events} (originator_id, originator_version, topic, "
-            "state, notification_id, event_hash) "
-            "SELECT u.i, u.v, u.t, u.s, head.m + u.n, u.h FROM head, "
-            "unnest(%s::{id_type}[], %s::bigint[], %s::text[], %s::bytea[], %s::bytea[]) "
-            "WITH ORDINALITY AS u(i, v, t, s, h, n) RETURNING notification_id), "
-            "submission AS (INSERT INTO {submissions} SELECT %s, %s, %s, %s, %s, %s, %s, "
-            "MIN(notification_id), MAX(notification_id) FROM new_rows) "
-            "SELECT MIN(notification_id), MAX(notification_id) FROM new_rows",
-            id_type=Identifier(self.datastore.originator_id_type))
+        # A small signed batch is appended by one database function, called in one
+        # statement: the lock, the numbering, the rows, the submission and the notification
+        # all happen inside PostgreSQL, in one round trip (``_insert_in_one_call``).
+        self._append_function = Identifier(f"{events_table_name}_append")
+        self.sql_create_statements.append(self._sql(
+            "CREATE OR REPLACE FUNCTION {schema}.{function}("
+            "ids {id_type}[], versions bigint[], topics text[], states bytea[], "
+            "hashes bytea[], s_id uuid, s_key text, s_at text, s_purpose text, "
+            "s_count bigint, s_root bytea, s_signature bytea) "
+            "RETURNS TABLE (first_id bigint, last_id bigint) LANGUAGE plpgsql AS $body$ "
+            "DECLARE head bigint; "
+            "BEGIN "
+            "SET LOCAL lock_timeout = '{lock_timeout}s'; "
+            "LOCK TABLE {events} IN EXCLUSIVE MODE; "
+            # A volatile function's statements each see what has committed before them,
+            # so the highest id is read after the lock is held.
+            "SELECT COALESCE(MAX(notification_id), 0) INTO head FROM {events}; "
+            "INSERT INTO {events} (originator_id, originator_version, topic, state, "
+            "notification_id, event_hash) SELECT u.i, u.v, u.t, u.s, head + u.n, u.h "
+            "FROM unnest(ids, versions, topics, states, hashes) WITH ORDINALITY "
+            "AS u(i, v, t, s, h, n); "
+            "INSERT INTO {submissions} VALUES (s_id, s_key, s_at, s_purpose, s_count, s_root, "
+            "s_signature, head + 1, head + cardinality(ids)); "
+            "NOTIFY {channel}; "
+            "first_id := head + 1; last_id := head + cardinality(ids); "
+            "RETURN NEXT; "
+            "END; $body$",
+            schema=Identifier(self.datastore.schema), function=self._append_function,
+            id_type=Identifier(self.datastore.originator_id_type),
+            lock_timeout=SQL(str(int(self.datastore.lock_timeout))),
+            channel=Identifier(self.channel_name)))
+        self._call_append = self._sql(
+            "SELECT first_id, last_id FROM {schema}.{function}(%s, %s, %s, %s, %s, %s, %s, "
+            "%s, %s, %s, %s, %s)", schema=Identifier(self.datastore.schema),
+            function=self._append_function)
 
     def _sql(self, text: str, **extra: Any) -> Composed:
         schema = Identifier(self.datastore.schema)
@@ -121,31 +143,24 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                       **kwargs: Any) -> Sequence[int] | None:
         batch: SignedBatch | None = kwargs.get("integrity")
         if batch is not None and 0 < len(stored_events) <= _PIPELINED_UP_TO:
-            return self._insert_pipelined(stored_events, batch)
+            return self._insert_in_one_call(stored_events, batch)
         return insert_in_one_write(self, stored_events, batch)
 
-    def _insert_pipelined(self, stored_events: Sequence[StoredEvent],
-                          batch: SignedBatch) -> list[int]:
-        """A small signed batch in one round trip: the lock, the numbering, the rows, the
-        submission, the notification and the commit are sent together (psycopg's pipeline
-        mode) and numbered by the database (one statement), so the table lock is held only
-        while PostgreSQL works — never while this process waits for its turn to run Python
-        (with a busy event loop beside it, a wait for the GIL between statements held the lock
-        for milliseconds each time, and every writer queued behind it)."""
+    def _insert_in_one_call(self, stored_events: Sequence[StoredEvent],
+                            batch: SignedBatch) -> list[int]:
+        """A small signed batch in one round trip: one call of the append function, in its
+        own transaction. The table lock is then held only while PostgreSQL works — never
+        while this process waits for its turn to run Python (beside an event loop busy with
+        reads, each wait between statements held the lock for milliseconds, and every other
+        writer queued behind it)."""
         s, submission = stored_events, batch.submission
         params = ([e.originator_id for e in s], [e.originator_version for e in s],
                   [e.topic for e in s], [e.state for e in s], list(batch.event_hashes),
                   submission.submission_id, submission.key_id, submission.signed_at.isoformat(),
                   submission.purpose, submission.event_count, submission.root,
                   submission.signature)
-        with self.datastore.get_connection() as conn:
-            with conn.pipeline(), conn.transaction():
-                curs = conn.cursor()
-                self._lock_table(curs)
-                insert = conn.cursor(row_factory=tuple_row)
-                insert.execute(self._pipelined_insert, params, prepare=True)
-                self._notify_channel(curs)
-            row = insert.fetchone()
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as c:
+            row = c.execute(self._call_append, params, prepare=True).fetchone()
         assert row is not None
         first, last = int(row[0]), int(row[1])
         assert last - first + 1 == len(s)
