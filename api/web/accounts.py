@@ -10,6 +10,7 @@ so that concurrent denials never conflict.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import uuid
@@ -17,6 +18,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, cast
 from urllib.parse import urlparse
 
@@ -25,14 +27,17 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError as RecordConflictError
+from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.utils import get_topic
+from psycopg.rows import tuple_row
 
 from api.web.kept import Kept
-from ledger.config import database_env
+from ledger.config import TABLES_READY_ENV, database_env
 from ledger.errors import Conflict, InvalidInput, NotFound
 from ledger.identity import normalise_national_id
 
-__all__ = ["ROLES", "Account", "Accounts", "Denial", "LoginThrottle", "Reply", "accounts_url"]
+__all__ = ["ROLES", "Account", "Accounts", "Denial", "KeptReply", "LoginThrottle", "Reply",
+           "ReplyStore", "accounts_url"]
 
 ROLES = ("registrar", "authority", "auditor", "teacher", "payroll", "admin")
 ROLES_TH = {"registrar": "นายทะเบียน", "authority": "ผู้มีอำนาจสั่งบรรจุและแต่งตั้ง",
@@ -244,15 +249,18 @@ class Accounts(Application[uuid.UUID]):
         self.save(Denial(username=username, role=role, method=method, path=path[:500],
                          reason=reason, at=datetime.now(UTC)))
 
-    def reply(self, username: str, key: str) -> Reply:
-        """The kept response for this user's idempotency key (AggregateNotFoundError if
-        there is none)."""
-        return cast(Reply, self.repository.get(reply_id(username, key)))
+    @cached_property
+    def replies(self) -> ReplyStore:
+        return ReplyStore(self.recorder.datastore,  # type: ignore[attr-defined]
+                          create=os.environ.get(TABLES_READY_ENV) != "1")
+
+    def reply(self, username: str, key: str) -> KeptReply | None:
+        """The kept response for this user's idempotency key, if there is one."""
+        return self.replies.get(username, key)
 
     def keep_reply(self, username: str, key: str, fingerprint: str, status: int,
                    body: str) -> None:
-        self.save(Reply(username=username, key=key, fingerprint=fingerprint, status=status,
-                        body=body))
+        self.replies.keep(KeptReply(username, key, fingerprint, status, body))
 
     def denials(self, limit: int = 1000) -> list[dict[str, Any]]:
         """The latest refused requests, oldest first (the events hold all there is)."""
@@ -317,8 +325,69 @@ class LoginThrottle:
             self._failures.pop(username, None)
 
 
-class Reply(Aggregate):
+@dataclass(frozen=True)
+class KeptReply:
     """The first response to a write sent with an Idempotency-Key."""
+
+    username: str
+    key: str
+    fingerprint: str  # SHA-256 of the request, so the key cannot be reused for another
+    status: int
+    body: str
+
+
+class ReplyStore:
+    """Idempotency replies, in a table of their own beside the accounts' events.
+
+    A reply is bookkeeping of the API — the answer to send again if a client retries — not an
+    event of anyone's history, so it is one row (one round trip to keep, one to find) rather
+    than an aggregate; keeping it as an event cost a write of the accounts store, with its
+    table lock, on every write of the API. Replies kept as ``Reply`` events by earlier
+    versions are not looked up: a retry that old is answered as a new request.
+    """
+
+    def __init__(self, datastore: Any, *, create: bool) -> None:
+        self._datastore = datastore
+        self._postgres = isinstance(datastore, PostgresDatastore)
+        if self._postgres:
+            schema = str(datastore.schema).replace('"', '""')
+            self._table = f'"{schema}".api_replies' if schema else "api_replies"
+        else:
+            self._table = "api_replies"
+        if create:
+            self._run(f"CREATE TABLE IF NOT EXISTS {self._table} (username text NOT NULL, "
+                      "key text NOT NULL, fingerprint text NOT NULL, status integer NOT NULL, "
+                      "body text NOT NULL, PRIMARY KEY (username, key))", ())
+
+    def _run(self, statement: str, params: tuple[Any, ...]) -> list[Any]:
+        if self._postgres:
+            with self._datastore.get_connection() as conn, conn.cursor(
+                    row_factory=tuple_row) as cursor:
+                cursor.execute(statement.replace("?", "%s"), params)
+                return cursor.fetchall() if cursor.description else []
+        with self._datastore.transaction(commit=True) as cursor:
+            cursor.execute(statement, params)
+            return list(cursor.fetchall())
+
+    def get(self, username: str, key: str) -> KeptReply | None:
+        rows = self._run(f"SELECT fingerprint, status, body FROM {self._table} "
+                         "WHERE username = ? AND key = ?", (username, key))
+        if not rows:
+            return None
+        fingerprint, status, body = rows[0]
+        return KeptReply(username, key, str(fingerprint), int(status), str(body))
+
+    def keep(self, reply: KeptReply) -> None:
+        """Keep the first reply; a second for the same key (a retry that raced the first
+        through another process) leaves the first in place."""
+        self._run(f"INSERT INTO {self._table} VALUES (?, ?, ?, ?, ?) "
+                  "ON CONFLICT (username, key) DO NOTHING",
+                  (reply.username, reply.key, reply.fingerprint, reply.status, reply.body))
+
+
+class Reply(Aggregate):
+    """How earlier versions kept a reply (as an event): still defined so that their stored
+    events can be read; no longer written."""
 
     @event("Kept")
     def __init__(self, username: str, key: str, fingerprint: str, status: int,

@@ -12,7 +12,6 @@ from functools import cached_property
 from typing import Any
 
 import orjson
-from eventsourcing.application import AggregateNotFoundError
 from starlette.responses import Response
 
 from api.web.access_log import AccessLogWriter
@@ -136,10 +135,7 @@ class Services:
                               "Idempotency-Key must be at most 200 characters",
                               "Idempotency-Key ยาวได้ไม่เกิน 200 ตัวอักษร")
             digest = hashlib.sha256(fingerprint).hexdigest()
-            try:
-                first = self.accounts.reply(username, key)
-            except AggregateNotFoundError:
-                first = None
+            first = self.accounts.reply(username, key)
             if first is not None:
                 if first.fingerprint != digest:
                     raise Problem(409, "idempotency-key-reused",
