@@ -66,6 +66,7 @@ def test_two_workers_share_tokens_and_log_every_read(tmp_path: Path) -> None:
         view.datastore.close()  # type: ignore[attr-defined]
         accounts = Accounts(url)
         accounts.add_user("aud", PASSWORD, role="auditor", areas=[])
+        accounts.add_user("adm", PASSWORD, role="admin", areas=[])
         accounts.close()
         # when the server is started with two workers,
         port = free_port()
@@ -86,6 +87,17 @@ def test_two_workers_share_tokens_and_log_every_read(tmp_path: Path) -> None:
                                   headers={"Authorization": f"Bearer {token}"}).status_code
                         for _ in range(READS)]
             assert statuses == [200] * READS
+            # a write with an Idempotency-Key is done once by the writer process, and sent
+            # again it is answered from the kept reply,
+            admin = {"Authorization": "Bearer " + httpx.post(f"{base}/api/v1/token", data={
+                "username": "adm", "password": PASSWORD}).json()["access_token"],
+                "Idempotency-Key": "add-reg-1"}
+            new_user = {"username": "reg1", "password": PASSWORD, "role": "auditor"}
+            first = httpx.post(f"{base}/api/v1/users", headers=admin, json=new_user)
+            again = httpx.post(f"{base}/api/v1/users", headers=admin, json=new_user)
+            assert (first.status_code, again.status_code) == (201, 201)
+            assert again.headers["idempotent-replay"] == "true"
+            assert again.json() == first.json()
             # a write (signing out everywhere) is done by the writer process, and the
             # workers, which answer reads, learn of it by polling: the token soon stops
             # working on every connection.

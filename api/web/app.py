@@ -65,7 +65,9 @@ def prepare_database(url: str, keys_dir: Path) -> None:
         Ledger(url=url).close()
         view = open_view(url)
         view.datastore.close()  # type: ignore[attr-defined]
-        Accounts(url).close()
+        accounts = Accounts(url)
+        accounts.replies  # its table  # noqa: B018
+        accounts.close()
         TokenSigner.from_key_store(KeyStore(keys_dir))
 
 
