@@ -840,7 +840,8 @@ def lost_check(outcome: Outcome) -> list[str]:
                 f"{first.opened} Opened)" if first else "")
     lines.append(f"access log: {r.tally.reads:,} RecordAccess.Read events for {acked:,} "
                  f"acknowledged reads → {verdict}; {r.tally.opened:,} RecordAccess.Opened "
-                 f"(a record's first read; ≤ {outcome.people:,} records){measured}")
+                 f"(a record's first read in one access stream: ≤ {outcome.people:,} records "
+                 f"× the server's processes){measured}")
     return lines
 
 
@@ -1085,8 +1086,9 @@ def parse(argv: Sequence[str] | None) -> Settings:
     add("--years", type=int, default=3, help="years of careers seeded (default 3)")
     add("--order-people", type=int, default=1,
         help="new teachers per order (2 lines each; default 1)")
-    add("--think-ms", type=float, default=0.0,
-        help="each registrar's mean pause after an order, in ms (default 0: back to back)")
+    add("--think-ms", type=float, default=1_000.0,
+        help="each registrar's mean pause after an order, in ms (default 1,000, uniform "
+             "0.5–1.5 s: people at terminals; 0: back to back, which measures saturation)")
     add("--reader-tool", choices=("auto", "wrk", "python"), default="auto",
         help="auto: wrk if installed, else Python clients in this process")
     add("--authorities", type=int, default=10, help="authority users (default 10)")
