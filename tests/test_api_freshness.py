@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import orjson
 import pytest
@@ -26,6 +29,7 @@ from commands.access import log_read
 from ledger.access import RecordAccess
 from projections import store
 from projections.record_projection import RECORD_TOPICS, open_view, rebuild, record_runner
+from projections.store import RecordView
 from tests.conftest import LedgerEnv
 from tests.factories import national_id, raise_salary, small_ledger
 from tests.pg import database_url, fresh_schema
@@ -44,13 +48,27 @@ def give_a_raise(env: LedgerEnv, record_id: object, salary: int) -> int:
     return env.ledger.submit(env.keys.authority, record, purpose="raise")[-1]
 
 
-def test_a_kept_record_is_rebuilt_once_this_process_projects_a_change(
-        ledger_env: LedgerEnv) -> None:
-    # Given a projected ledger and the API's cache over its view,
+@dataclass
+class Projected:
+    records: list[UUID]
+    view: RecordView
+    cache: RecordCache
+
+
+@pytest.fixture
+def projected(ledger_env: LedgerEnv) -> Iterator[Projected]:
+    """Four people, their view, and the API's cache over it."""
     records = small_ledger(ledger_env.ledger, ledger_env.keys.authority)
     view = open_view(ledger_env.url)
     rebuild(ledger_env.ledger, view)
-    cache = RecordCache(view, ledger_env.ledger.mapper, to_json)
+    yield Projected(records, view, RecordCache(view, ledger_env.ledger.mapper, to_json))
+    view.datastore.close()  # type: ignore[attr-defined]
+
+
+def test_a_kept_record_is_rebuilt_once_this_process_projects_a_change(
+        ledger_env: LedgerEnv, projected: Projected) -> None:
+    # Given a projected ledger and the API's cache over its view,
+    records, cache = projected.records, projected.cache
     nid = national_id(1)
     # a first read builds the record and keeps it, the second is served from memory;
     assert cache.lookup(nid) is None
@@ -67,17 +85,13 @@ def test_a_kept_record_is_rebuilt_once_this_process_projects_a_change(
     # while another person's kept record, unchanged, is still served.
     _record, other = cache.load(national_id(2))
     assert cache.lookup(national_id(2)) == other
-    view.datastore.close()  # type: ignore[attr-defined]
 
 
 def test_a_change_projected_by_another_process_is_found_by_polling(
-        ledger_env: LedgerEnv) -> None:
+        ledger_env: LedgerEnv, projected: Projected) -> None:
     # Given a kept record whose cache does not hear this process's view writes (as if the
     # projection ran in another process),
-    records = small_ledger(ledger_env.ledger, ledger_env.keys.authority)
-    view = open_view(ledger_env.url)
-    rebuild(ledger_env.ledger, view)
-    cache = RecordCache(view, ledger_env.ledger.mapper, to_json)
+    records, cache = projected.records, projected.cache
     store._listeners.discard(cache)
     nid = national_id(1)
     cache.load(nid)
@@ -90,18 +104,13 @@ def test_a_change_projected_by_another_process_is_found_by_polling(
     cache.refresh()
     assert cache.lookup(nid) is None
     assert salary(cache.load(nid)[1].json) == 16_600
-    view.datastore.close()  # type: ignore[attr-defined]
 
 
-def test_a_view_emptied_for_a_rebuild_drops_every_kept_record(ledger_env: LedgerEnv) -> None:
-    small_ledger(ledger_env.ledger, ledger_env.keys.authority)
-    view = open_view(ledger_env.url)
-    rebuild(ledger_env.ledger, view)
-    cache = RecordCache(view, ledger_env.ledger.mapper, to_json)
-    cache.load(national_id(1))
-    view.clear()
-    assert cache.lookup(national_id(1)) is None
-    view.datastore.close()  # type: ignore[attr-defined]
+def test_a_view_emptied_for_a_rebuild_drops_every_kept_record(projected: Projected) -> None:
+    projected.cache.load(national_id(1))
+    assert projected.cache.lookup(national_id(1)) is not None
+    projected.view.clear()
+    assert projected.cache.lookup(national_id(1)) is None
 
 
 @settings(max_examples=200, deadline=None)
