@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -89,13 +89,31 @@ def project(
         with record_runner() as runner:
             while True:
                 head = ledger.recorder.max_notification_id() or 0
-                with contextlib.suppress(TimeoutError):
-                    runner.wait(head, timeout=30)
+                target = _last_career_event(
+                    ledger, runner.view.max_tracking_id("Ledger") or 0, head)
+                if target > (runner.view.max_tracking_id("Ledger") or 0):
+                    with contextlib.suppress(TimeoutError):
+                        runner.wait(target, timeout=30)
                 done = runner.view.max_tracking_id("Ledger") or 0
-                out.print(f"kks16: at {done:,} of {head:,} (lag {max(head - done, 0):,})")
-                if once and done >= head:
+                lag = max(target - done, 0)
+                out.print(f"kks16: at {done:,} of {target:,} (lag {lag:,}; the log's head "
+                          f"is {head:,})")
+                if once and lag == 0:
                     return
                 time.sleep(2)
+
+
+def _last_career_event(ledger: Any, after: int, head: int) -> int:
+    """The position of the last career event in (after, head], or ``after`` if there is
+    none: the view tracks career events only, so access-log entries and keys are no lag."""
+    from projections.record_projection import RECORD_TOPICS
+
+    last = start = after
+    while page := ledger.recorder.select_notifications(start, 5_000, stop=head,
+                                                       topics=list(RECORD_TOPICS),
+                                                       inclusive_of_start=False):
+        last = start = page[-1].id
+    return last
 
 
 report_app = typer.Typer(help="Area and node reports (รายงานเขตพื้นที่และกลุ่ม NODE).",

@@ -63,3 +63,20 @@ def test_a_runner_killed_mid_stream_resumes_to_the_same_view_as_a_rebuild(
     # A rebuild from position zero gives exactly the same rows.
     rebuild(ledger, view)
     assert snapshot(view) == resumed
+
+
+def test_project_once_stops_when_only_access_log_entries_follow(ledger_env: LedgerEnv) -> None:
+    # Given careers, then a read logged after the last career event (the view does not
+    # track access-log entries, so the log's head is never the view's position),
+    from commands.access import log_read
+
+    ledger = ledger_env.ledger
+    people = [open_person(n) for n in range(1, 4)]
+    ledger.submit(ledger_env.keys.authority, *people, purpose="staff")
+    log_read(ledger, ledger_env.keys.registrar, people[0].id, purpose="ตรวจสอบ", reader="aud")
+    # when the projector is asked to catch up once, it does so and stops, saying no lag.
+    child = run_projector(ledger_env)
+    output, errors = child.communicate(timeout=120)
+    assert child.returncode == 0, errors
+    assert "(lag 0;" in output
+    assert len(snapshot(open_view(ledger_env.url))[1]) == 3
