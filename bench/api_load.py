@@ -1,10 +1,12 @@
 """``python -m bench.api_load [--seconds N] [--registrars 50] [--readers 200]
 [--backend postgres|sqlite] [--workers 1,2]``: a bounded load test of the HTTP API on loopback.
 
-For each server configuration (``--workers``: uvicorn worker processes) a fresh ledger is made
-(keys, the demo area seeded with ``commands.seed``, the record view rebuilt, users added), the
-in-process baselines are measured, and the real server is started in a process of its own
-(``bench.api_server``: ``tabien serve``'s set-up, the projection runner alongside). Then, for
+For each server configuration (``--workers``: uvicorn worker processes; with more than one,
+``tabien serve`` adds its writer process, to which the workers pass every write) a fresh
+ledger is made (keys, the demo area seeded with ``commands.seed``, the record view rebuilt,
+users added), the in-process baselines are measured, and the real server is started in a
+process of its own (``bench.api_server``: ``tabien serve``'s set-up, the projection runner
+alongside). Then, for
 ``--seconds`` (``--seconds`` × configurations is at most 60 s of load; every client stops
 by itself, and so does the server, later):
 
@@ -14,7 +16,8 @@ by itself, and so does the server, later):
 * **registrars** — ``--registrars`` asyncio clients (httpx, in this process), each in a loop:
   draft an order appointing a new teacher (``POST /orders``), check it (``POST …/check``),
   and have one of the area's authority users issue it (``POST …/issue``), every write with an
-  ``Idempotency-Key``.
+  ``Idempotency-Key``, then pause about ``--think-ms`` (default 1 s, uniformly 0.5–1.5×) as a
+  person at a terminal would; ``--think-ms 0`` sends orders back to back (saturation).
 
 Reported: reads/s, issues/s, p50/p95/p99 latencies, errors by status, the CPU each party used
 (the server, PostgreSQL, wrk, the registrar clients, everything else on the shared machine),
