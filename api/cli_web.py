@@ -109,9 +109,9 @@ def run_server(host: str, port: int, stop_after: float | None, workers: int = 1,
                            "การใช้หลายโปรเซสต้องใช้ PostgreSQL")
     prepare_database(url, keys_dir())
     runner = record_runner(url)  # the library's ProjectionRunner, in its own thread
+    os.environ[TABLES_READY_ENV] = "1"  # the writer and the workers inherit it
     writer = _start_writer(factory) if workers > 1 else None
     timer = _stop_later(stop_after)
-    os.environ[TABLES_READY_ENV] = "1"  # the workers inherit both
     if writer is not None:
         os.environ[WRITER_SOCKET_ENV] = writer.socket_path
     out.print(f"[green]serving[/] http://{host}:{port}/api/v1/docs  (Ctrl-C to stop)")
@@ -135,9 +135,7 @@ def _start_writer(factory: str) -> Any:
     import tempfile
 
     from api.web.writer import Writer
-    from ledger.config import TABLES_READY_ENV
 
-    os.environ[TABLES_READY_ENV] = "1"
     writer = Writer(factory, os.path.join(tempfile.mkdtemp(prefix="tabien-"), "writer.sock"))
     writer.start()
     return writer

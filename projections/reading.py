@@ -16,7 +16,7 @@ from ledger.record import EVENT_KINDS, PersonnelRecord
 from projections.kks16 import Kks16, build_record
 from projections.store import EntryRow, RecordView
 
-__all__ = ["events_from_rows", "record_and_id", "record_from_view"]
+__all__ = ["events_from_rows", "record_and_id", "record_from_view", "record_id_in_view"]
 
 _TOPICS = {kind: get_topic(cls) for kind, cls in EVENT_KINDS.items()}
 
@@ -35,11 +35,17 @@ def record_and_id(view: RecordView, mapper: Mapper[UUID], national_id: str, *,
                   as_of: date | None = None, known_at: datetime | None = None,
                   ) -> tuple[Kks16, UUID]:
     """``record_from_view``, with the record's id (for the access log) from the same look-up."""
-    record_id = view.record_id(normalise_national_id(national_id))
+    record_id = record_id_in_view(view, normalise_national_id(national_id))
+    record = build_record(events_from_rows(view.entries(record_id), mapper), as_of=as_of,
+                          known_at=known_at)
+    return record, record_id
+
+
+def record_id_in_view(view: RecordView, national_id: str) -> UUID:
+    """The record id of a (normalised) national ID, or NotFound."""
+    record_id = view.record_id(national_id)
     if record_id is None:
         raise NotFound("no record for this national ID in the record view (is it up to "
                        "date? see `tabien project`)",
                        "ไม่พบทะเบียนประวัติของเลขประจำตัวประชาชนนี้ในมุมมองข้อมูล")
-    record = build_record(events_from_rows(view.entries(record_id), mapper), as_of=as_of,
-                          known_at=known_at)
-    return record, record_id
+    return record_id

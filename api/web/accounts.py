@@ -10,7 +10,6 @@ so that concurrent denials never conflict.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import uuid
@@ -28,11 +27,11 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError as RecordConflictError
 from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import get_topic, strtobool
 from psycopg.rows import tuple_row
 
 from api.web.kept import Kept
-from ledger.config import TABLES_READY_ENV, database_env
+from ledger.config import database_env
 from ledger.errors import Conflict, InvalidInput, NotFound
 from ledger.identity import normalise_national_id
 
@@ -251,8 +250,10 @@ class Accounts(Application[uuid.UUID]):
 
     @cached_property
     def replies(self) -> ReplyStore:
+        # Made with the store's other tables, unless those are made elsewhere (CREATE_TABLE:
+        # ``tabien serve`` makes them before it starts its processes).
         return ReplyStore(self.recorder.datastore,  # type: ignore[attr-defined]
-                          create=os.environ.get(TABLES_READY_ENV) != "1")
+                          create=strtobool(self.env.get("CREATE_TABLE") or "yes"))
 
     def reply(self, username: str, key: str) -> KeptReply | None:
         """The kept response for this user's idempotency key, if there is one."""

@@ -35,17 +35,13 @@ class Kept(Generic[V]):
         self._entries: dict[Hashable, _Entry[V]] = {}
         self._newest: dict[Hashable, int] = {}  # per source, the newest version known
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
     def get(self, key: Hashable) -> V | None:
         """The kept value, unless there is none or its source has changed since (no I/O;
         safe from any thread)."""
         entry = self._entries.get(key)
         if entry is None or entry.version < self._newest.get(entry.source, 0):
-            self.misses += 1
             return None
-        self.hits += 1
         return entry.value
 
     def put(self, key: Hashable, value: V, source: Hashable, version: int) -> None:

@@ -26,9 +26,8 @@ from uuid import UUID
 from eventsourcing.persistence import Mapper
 
 from api.web.kept import Kept
-from ledger.errors import NotFound
 from projections.kks16 import Kks16, build_record
-from projections.reading import events_from_rows
+from projections.reading import events_from_rows, record_id_in_view
 from projections.store import RecordView, listen_to_views
 
 __all__ = ["CachedRecord", "RecordCache"]
@@ -39,7 +38,6 @@ DEFAULT_CAPACITY = 20_000  # records; a ก.ค.ศ.16 of a long career is a few
 @dataclass(frozen=True)
 class CachedRecord:
     record_id: UUID
-    national_id: str
     area: str
     json: bytes
     position: int  # the highest view position of the rows it was built from
@@ -62,21 +60,16 @@ class RecordCache:
         """The cached record, if there is one and no newer row of it is known (no I/O)."""
         return self.kept.get(national_id)
 
-    def load(self, national_id: str) -> tuple[Kks16, CachedRecord]:
-        """Build the record from the view's rows, keep its JSON and return both (blocking:
-        it reads the database)."""
-        record_id = self._view.record_id(national_id)
-        if record_id is None:
-            raise NotFound("no record for this national ID in the record view (is it up to "
-                           "date? see `tabien project`)",
-                           "ไม่พบทะเบียนประวัติของเลขประจำตัวประชาชนนี้ในมุมมองข้อมูล")
+    def load(self, national_id: str) -> CachedRecord:
+        """Build the record from the view's rows and keep its JSON (blocking: it reads the
+        database)."""
+        record_id = record_id_in_view(self._view, national_id)
         rows = self._view.entries(record_id)
         record = build_record(events_from_rows(rows, self._mapper))
         position = max((r.position for r in rows), default=0)
-        cached = CachedRecord(record_id, national_id, record.area, self._encode(record),
-                              position)
+        cached = CachedRecord(record_id, record.area, self._encode(record), position)
         self.kept.put(national_id, cached, record_id, position)
-        return record, cached
+        return cached
 
     def view_changed(self, changes: Mapping[UUID, int] | None) -> None:
         """Rows were written (``changes``: the newest position per record), or the view was

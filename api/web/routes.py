@@ -62,13 +62,23 @@ def record_for(principal: Principal, national_id: str, as_of: date | None,
                 known_at: datetime | None) -> tuple[Kks16, UUID]:
     services = principal.services
     nid = normalise_national_id(national_id)
-    if principal.role == "teacher" and principal.account.national_id != nid:
+    if _another_teachers(principal, nid):
         _deny_other_teacher(principal)
     record, record_id = record_and_id(services.view, services.ledger.mapper, nid, as_of=as_of,
                                       known_at=known_at)
-    if principal.role in AREA_ROLES:
-        principal.require_area(record.area)
+    if _outside_areas(principal, record.area):
+        principal.require_area(record.area)  # logs, then raises
     return record, record_id
+
+
+def _another_teachers(principal: Principal, national_id: str) -> bool:
+    """A teacher asking for a record not their own."""
+    return principal.role == "teacher" and principal.account.national_id != national_id
+
+
+def _outside_areas(principal: Principal, area: str) -> bool:
+    """A registrar, authority or payroll officer asking for a record outside their areas."""
+    return principal.role in AREA_ROLES and area not in principal.account.areas
 
 
 def log_record_read(principal: Principal, record_id: UUID, purpose: str) -> None:
@@ -100,12 +110,12 @@ async def read_record(national_id: NationalIdPath,
     # (``api.web.record_cache``); only a first read or a changed record reads the view.
     services = principal.services
     nid = normalise_national_id(national_id)
-    if principal.role == "teacher" and principal.account.national_id != nid:
+    if _another_teachers(principal, nid):
         await run_in_threadpool(_deny_other_teacher, principal)
     cached = services.records.lookup(nid)
     if cached is None:
-        cached = (await run_in_threadpool(services.records.load, nid))[1]
-    if principal.role in AREA_ROLES and cached.area not in principal.account.areas:
+        cached = await run_in_threadpool(services.records.load, nid)
+    if _outside_areas(principal, cached.area):
         await run_in_threadpool(principal.require_area, cached.area)  # logs, then raises
     await services.access_log.log_async(cached.record_id, reader=principal.username,
                                         purpose=purpose)

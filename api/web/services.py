@@ -1,5 +1,6 @@
 """What the routes share: the ledger, the record view, the accounts, the token signer, the
-signing keys of each area, and the one lock that keeps this process's writes in order."""
+signing keys of each area, what is kept in memory, and the one lock that keeps the server's
+rule-checked writes in order (across its processes: ``api.web.startup.WriteLock``)."""
 
 from __future__ import annotations
 
@@ -51,7 +52,9 @@ class Services:
     _stop_polling: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
-        self.records  # made before the poller, which refreshes it  # noqa: B018
+        # Current records as JSON, kept until their rows change; made before the poller,
+        # which refreshes it.
+        self.records = RecordCache(self.view, self.ledger.mapper, to_json)
         self._poller = threading.Thread(target=self._poll, name="api-poll", daemon=True)
         self._poller.start()
 
@@ -69,11 +72,6 @@ class Services:
                 failing = True
             else:
                 failing = False
-
-    @cached_property
-    def records(self) -> RecordCache:
-        """Current records as JSON, kept until their rows change."""
-        return RecordCache(self.view, self.ledger.mapper, to_json)
 
     def close(self) -> None:
         """Stop polling, write the queued access entries, then give back the database

@@ -27,14 +27,15 @@ from ledger.config import database_env
 __all__ = ["StreamClaim", "WriteLock", "claim_access_stream", "one_at_a_time"]
 
 
-def _postgres(url: str) -> dict[str, Any] | None:
+def _postgres(url: str) -> tuple[dict[str, Any], str] | None:
+    """psycopg's connection parameters and the schema, for a PostgreSQL URL (else None)."""
     env = database_env(url)
     if "POSTGRES_DBNAME" not in env:
         return None
-    return {"dbname": env["POSTGRES_DBNAME"], "host": env["POSTGRES_HOST"],
-            "port": env["POSTGRES_PORT"], "user": env["POSTGRES_USER"],
-            "password": env["POSTGRES_PASSWORD"] or None, "autocommit": True,
-            "_schema": env["POSTGRES_SCHEMA"]}
+    return ({"dbname": env["POSTGRES_DBNAME"], "host": env["POSTGRES_HOST"],
+             "port": env["POSTGRES_PORT"], "user": env["POSTGRES_USER"],
+             "password": env["POSTGRES_PASSWORD"] or None, "autocommit": True},
+            env["POSTGRES_SCHEMA"])
 
 
 def _lock_class(purpose: str, schema: str) -> int:
@@ -46,13 +47,13 @@ def _lock_class(purpose: str, schema: str) -> int:
 @contextmanager
 def one_at_a_time(url: str) -> Iterator[None]:
     """Hold the start-up lock of this database (PostgreSQL) while the body runs."""
-    params = _postgres(url)
-    if params is None:
+    postgres = _postgres(url)
+    if postgres is None:
         yield
         return
     import psycopg
 
-    schema = params.pop("_schema")
+    params, schema = postgres
     with psycopg.connect(**params) as conn:
         conn.execute("SELECT pg_advisory_lock(%s, 0)", (_lock_class("start", schema),))
         try:
@@ -78,12 +79,12 @@ class StreamClaim:
 def claim_access_stream(url: str) -> StreamClaim:
     """The first free access stream 1…15 on PostgreSQL, or 0 (shared with the command line:
     a conflict there is retried) on SQLite or when every stream is taken."""
-    params = _postgres(url)
-    if params is None:
+    postgres = _postgres(url)
+    if postgres is None:
         return StreamClaim(0)
     import psycopg
 
-    schema = params.pop("_schema")
+    params, schema = postgres
     conn = psycopg.connect(**params)
     for stream in range(1, ACCESS_STREAMS):
         row = conn.execute("SELECT pg_try_advisory_lock(%s, %s)",
@@ -101,10 +102,9 @@ class WriteLock:
 
     def __init__(self, url: str | None = None) -> None:
         self._threads = threading.Lock()
-        self._params = _postgres(url) if url is not None else None
-        self._class = 0
-        if self._params is not None:
-            self._class = _lock_class("writes", self._params.pop("_schema"))
+        postgres = _postgres(url) if url is not None else None
+        self._params = postgres[0] if postgres is not None else None
+        self._class = _lock_class("writes", postgres[1]) if postgres is not None else 0
         self._connection: Any = None
 
     def __enter__(self) -> WriteLock:

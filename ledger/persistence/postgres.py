@@ -156,9 +156,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         s, submission = stored_events, batch.submission
         params = ([e.originator_id for e in s], [e.originator_version for e in s],
                   [e.topic for e in s], [e.state for e in s], list(batch.event_hashes),
-                  submission.submission_id, submission.key_id, submission.signed_at.isoformat(),
-                  submission.purpose, submission.event_count, submission.root,
-                  submission.signature)
+                  *_submission_columns(submission))
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as c:
             row = c.execute(self._call_append, params, prepare=True).fetchone()
         assert row is not None
@@ -188,9 +186,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                            first_id: int, last_id: int) -> None:
         curs.execute(self._sql(
             "INSERT INTO {submissions} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"),
-            (submission.submission_id, submission.key_id, submission.signed_at.isoformat(),
-             submission.purpose, submission.event_count, submission.root,
-             submission.signature, first_id, last_id))
+            (*_submission_columns(submission), first_id, last_id))
 
     # ----------------------------------------------------------------- reading
 
@@ -296,6 +292,12 @@ class LedgerPostgresSubscription(PostgresSubscription):
 
     def _pull(self) -> None:
         pull_past_unwanted(self)
+
+
+def _submission_columns(submission: Submission) -> tuple[Any, ...]:
+    """A submission's columns as stored, before its first and last notification ids."""
+    return (submission.submission_id, submission.key_id, submission.signed_at.isoformat(),
+            submission.purpose, submission.event_count, submission.root, submission.signature)
 
 
 def _submission_row(r: dict[str, Any]) -> SubmissionRow:
