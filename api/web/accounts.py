@@ -26,6 +26,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError as RecordConflictError
+from eventsourcing.persistence import OperationalError
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.utils import get_topic, strtobool
 from psycopg.rows import tuple_row
@@ -255,14 +256,6 @@ class Accounts(Application[uuid.UUID]):
         return ReplyStore(self.recorder.datastore,  # type: ignore[attr-defined]
                           create=strtobool(self.env.get("CREATE_TABLE") or "yes"))
 
-    def reply(self, username: str, key: str) -> KeptReply | None:
-        """The kept response for this user's idempotency key, if there is one."""
-        return self.replies.get(username, key)
-
-    def keep_reply(self, username: str, key: str, fingerprint: str, status: int,
-                   body: str) -> None:
-        self.replies.keep(KeptReply(username, key, fingerprint, status, body))
-
     def denials(self, limit: int = 1000) -> list[dict[str, Any]]:
         """The latest refused requests, oldest first (the events hold all there is)."""
         rows = [{"username": d.username, "role": d.role, "method": d.method, "path": d.path,
@@ -341,14 +334,25 @@ class ReplyStore:
     """Idempotency replies, in a table of their own beside the accounts' events.
 
     A reply is bookkeeping of the API — the answer to send again if a client retries — not an
-    event of anyone's history, so it is one row (one round trip to keep, one to find) rather
-    than an aggregate; keeping it as an event cost a write of the accounts store, with its
-    table lock, on every write of the API. Replies kept as ``Reply`` events by earlier
-    versions are not looked up: a retry that old is answered as a new request.
+    event of anyone's history, so it is one row rather than an aggregate; keeping it as an
+    event cost a write of the accounts store, with its table lock, on every write of the API.
+    Replies kept as ``Reply`` events by earlier versions are not looked up: a retry that old
+    is answered as a new request.
+
+    A key is claimed before its write runs (a row with status 0, "under way") and the row
+    takes the reply when the write is done, or goes if the write is refused. So two requests
+    with one key, through any process of any server, never both write, without holding a
+    lock over the write itself. A claim left by a process that died with the write under way
+    is taken over after ``STALE_SECONDS``.
     """
 
-    def __init__(self, datastore: Any, *, create: bool) -> None:
+    UNDER_WAY = 0
+    STALE_SECONDS = 120.0
+
+    def __init__(self, datastore: Any, *, create: bool,
+                 clock: Callable[[], float] = time.time) -> None:
         self._datastore = datastore
+        self._clock = clock
         self._postgres = isinstance(datastore, PostgresDatastore)
         if self._postgres:
             schema = str(datastore.schema).replace('"', '""')
@@ -356,19 +360,38 @@ class ReplyStore:
         else:
             self._table = "api_replies"
         if create:
-            self._run(f"CREATE TABLE IF NOT EXISTS {self._table} (username text NOT NULL, "
-                      "key text NOT NULL, fingerprint text NOT NULL, status integer NOT NULL, "
-                      "body text NOT NULL, PRIMARY KEY (username, key))", ())
+            self._create()
+
+    def _create(self) -> None:
+        real = "double precision" if self._postgres else "REAL"
+        self._run(f"CREATE TABLE IF NOT EXISTS {self._table} (username text NOT NULL, "
+                  "key text NOT NULL, fingerprint text NOT NULL, status integer NOT NULL, "
+                  f"body text NOT NULL, claimed_at {real} NOT NULL DEFAULT 0, "
+                  "PRIMARY KEY (username, key))", ())
+        # A table made before claims gains the column; every row in it is a finished reply.
+        if self._postgres:
+            self._run(f"ALTER TABLE {self._table} ADD COLUMN IF NOT EXISTS claimed_at "
+                      f"{real} NOT NULL DEFAULT 0", ())
+            return
+        try:  # (a query, not PRAGMA table_info, which may answer from a stale schema)
+            self._run(f"SELECT claimed_at FROM {self._table} LIMIT 0", ())
+        except OperationalError:
+            self._run(f"ALTER TABLE {self._table} ADD COLUMN claimed_at {real} NOT NULL "
+                      "DEFAULT 0", ())
 
     def _run(self, statement: str, params: tuple[Any, ...]) -> list[Any]:
+        return self._run_counted(statement, params)[0]
+
+    def _run_counted(self, statement: str, params: tuple[Any, ...]) -> tuple[list[Any], int]:
+        """The rows a statement returns and the number of rows it changed."""
         if self._postgres:
             with self._datastore.get_connection() as conn, conn.cursor(
                     row_factory=tuple_row) as cursor:
                 cursor.execute(statement.replace("?", "%s"), params)
-                return cursor.fetchall() if cursor.description else []
+                return (cursor.fetchall() if cursor.description else []), cursor.rowcount
         with self._datastore.transaction(commit=True) as cursor:
             cursor.execute(statement, params)
-            return list(cursor.fetchall())
+            return list(cursor.fetchall()), cursor.sqlite_cursor.rowcount
 
     def get(self, username: str, key: str) -> KeptReply | None:
         rows = self._run(f"SELECT fingerprint, status, body FROM {self._table} "
@@ -378,12 +401,37 @@ class ReplyStore:
         fingerprint, status, body = rows[0]
         return KeptReply(username, key, str(fingerprint), int(status), str(body))
 
+    def claim(self, username: str, key: str, fingerprint: str) -> KeptReply | None:
+        """Claim the key for a write about to run: None when this caller holds it now, else
+        what the row holds (a finished reply, or ``UNDER_WAY``: another request is writing)."""
+        now = self._clock()
+        _rows, added = self._run_counted(
+            f"INSERT INTO {self._table} VALUES (?, ?, ?, ?, '', ?) "
+            "ON CONFLICT (username, key) DO NOTHING",
+            (username, key, fingerprint, self.UNDER_WAY, now))
+        if added:
+            return None
+        _rows, taken = self._run_counted(  # a claim its process left behind, long ago
+            f"UPDATE {self._table} SET fingerprint = ?, claimed_at = ? WHERE username = ? "
+            "AND key = ? AND status = ? AND claimed_at < ?",
+            (fingerprint, now, username, key, self.UNDER_WAY, now - self.STALE_SECONDS))
+        if taken:
+            return None
+        held = self.get(username, key)
+        if held is None:  # released between the two statements: try once more
+            return self.claim(username, key, fingerprint)
+        return held
+
     def keep(self, reply: KeptReply) -> None:
-        """Keep the first reply; a second for the same key (a retry that raced the first
-        through another process) leaves the first in place."""
-        self._run(f"INSERT INTO {self._table} VALUES (?, ?, ?, ?, ?) "
-                  "ON CONFLICT (username, key) DO NOTHING",
-                  (reply.username, reply.key, reply.fingerprint, reply.status, reply.body))
+        """The claimed key's reply, kept to be sent again on a retry."""
+        self._run(f"UPDATE {self._table} SET status = ?, body = ? WHERE username = ? AND "
+                  "key = ? AND status = ?",
+                  (reply.status, reply.body, reply.username, reply.key, self.UNDER_WAY))
+
+    def release(self, username: str, key: str) -> None:
+        """Give up a claim whose write was refused or failed: a retry runs afresh."""
+        self._run(f"DELETE FROM {self._table} WHERE username = ? AND key = ? AND status = ?",
+                  (username, key, self.UNDER_WAY))
 
 
 class Reply(Aggregate):

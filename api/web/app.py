@@ -77,7 +77,8 @@ _PROBLEMS = {
     "401": "not signed in, or the token is invalid, expired or revoked / ยังไม่ได้เข้าสู่ระบบ",
     "403": "the role or area does not allow it; the denial is logged / ไม่มีสิทธิ์",
     "404": "not found / ไม่พบ",
-    "409": "conflicts with what is recorded (duplicate, reused key) / ขัดแย้งกับข้อมูลที่มีอยู่",
+    "409": "conflicts with what is recorded (duplicate, reused key, the key's first request "
+           "still under way) / ขัดแย้งกับข้อมูลที่มีอยู่",
     "422": "refused by a rule / ขัดหลักเกณฑ์",
 }
 

@@ -7,6 +7,7 @@ the purpose given. Writes take an ``Idempotency-Key``.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -33,7 +34,7 @@ from api.web.services import json_response as _json
 from audit.timeline import TimelineEntry
 from commands.access import accesses_of
 from ledger.entries import AREA_PATTERN
-from ledger.errors import InvalidInput
+from ledger.errors import Conflict, InvalidInput
 from ledger.identity import normalise_national_id
 from ledger.order import Order
 from projections.kks16 import Kks16
@@ -212,7 +213,8 @@ def draft_order(draft: OrderDraft, request: Request,
         return 201, order_summary(order)
 
     return services.once(principal.username, idempotency_key,
-                         fingerprint(request, draft.model_dump(mode="json")), write)
+                         fingerprint(request, draft.model_dump(mode="json")), write,
+                         exclusive=False)
 
 
 AuthorityPath = Annotated[str, PathParam(pattern=AREA_PATTERN, examples=["สพม.16"],
@@ -255,7 +257,7 @@ def check_order(authority: AuthorityPath, number: OrderNumberPath, request: Requ
                      "results": report.results()}
 
     return services.once(principal.username, idempotency_key, fingerprint(request, None),
-                         write)
+                         write, exclusive=False)
 
 
 @router.post("/orders/{authority}/{number:path}/issue", tags=["orders / คำสั่ง"],
@@ -268,14 +270,25 @@ def issue_order(authority: AuthorityPath, number: OrderNumberPath, request: Requ
     own are one signed submission. Issuing twice returns the first result."""
     services = principal.services
 
-    def write() -> tuple[int, Any]:
+    def issue_once() -> tuple[int, Any]:
         order = _order_of(principal, authority, number)
-        result = services.desk.issue(services.keys_for(order.area).authority, order,
-                                     idempotency_key=idempotency_key or "")
-        return 200, result
+        return 200, services.desk.issue(services.keys_for(order.area).authority, order,
+                                        idempotency_key=idempotency_key or "")
+
+    def write() -> tuple[int, Any]:
+        # No lock is held: another order may change one of this order's records between
+        # the read and the submission, and the ledger then refuses the submission whole.
+        # The order is then read and checked again, against the records as they are now.
+        for _ in range(ISSUE_ATTEMPTS - 1):
+            with suppress(Conflict):
+                return issue_once()
+        return issue_once()
 
     return services.once(principal.username, idempotency_key, fingerprint(request, None),
-                         write)
+                         write, exclusive=False)
+
+
+ISSUE_ATTEMPTS = 3  # an issue refused because its records changed meanwhile is tried again
 
 
 # ---------------------------------------------------------------- audit

@@ -1,6 +1,6 @@
 """What the routes share: the ledger, the record view, the accounts, the token signer, the
 signing keys of each area, what is kept in memory, and the one lock that keeps the server's
-rule-checked writes in order (across its processes: ``api.web.startup.WriteLock``)."""
+exclusive writes in order (across its processes: ``api.web.startup.WriteLock``)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from starlette.responses import Response
 
 from api.web.access_log import AccessLogWriter
-from api.web.accounts import Accounts, LoginThrottle
+from api.web.accounts import Accounts, KeptReply, LoginThrottle, ReplyStore
 from api.web.problems import Problem
 from api.web.record_cache import RecordCache
 from api.web.startup import StreamClaim, WriteLock
@@ -117,35 +117,61 @@ class Services:
         """The keys of the demo area's operator, which sign the access log."""
         return self.keys_for(DEMO_AREA)
 
-    def once(self, username: str, key: str | None, fingerprint: bytes,
-             write: Any) -> Response:
+    def once(self, username: str, key: str | None, fingerprint: bytes, write: Any, *,
+             exclusive: bool = True) -> Response:
         """Run ``write`` (returning status and body) once per idempotency key and user.
 
         The same key again with the same request returns the first response and writes
-        nothing; with a different request it is refused (409).
+        nothing; with a different request, or while the first is still under way, it is
+        refused (409). ``exclusive`` writes run one at a time across the server's processes
+        (the write lock); the order routes pass False: their rules read only the records
+        their submission writes, and the ledger refuses a submission if any of those records
+        changed since it was read (a 409), so they need no lock.
         """
-        with self.write_lock:
-            if not key:
-                status, body = write()
-                return json_response(body, status)
-            if len(key) > 200:
-                raise Problem(400, "invalid-idempotency-key",
-                              "Idempotency-Key must be at most 200 characters",
-                              "Idempotency-Key ยาวได้ไม่เกิน 200 ตัวอักษร")
-            digest = hashlib.sha256(fingerprint).hexdigest()
-            first = self.accounts.reply(username, key)
-            if first is not None:
-                if first.fingerprint != digest:
-                    raise Problem(409, "idempotency-key-reused",
-                                  "this Idempotency-Key was used for a different request",
-                                  "Idempotency-Key นี้ถูกใช้กับคำขออื่นไปแล้ว")
-                return Response(first.body, status_code=first.status,
-                                media_type="application/json",
-                                headers={"Idempotent-Replay": "true"})
-            status, body = write()
-            if status < 400:
-                self.accounts.keep_reply(username, key, digest, status, to_json(body).decode())
+        if key is not None and len(key) > 200:
+            raise Problem(400, "invalid-idempotency-key",
+                          "Idempotency-Key must be at most 200 characters",
+                          "Idempotency-Key ยาวได้ไม่เกิน 200 ตัวอักษร")
+        if not key:
+            status, body = self._write(write, exclusive)
             return json_response(body, status)
+        digest = hashlib.sha256(fingerprint).hexdigest()
+        replies = self.accounts.replies
+        first = replies.claim(username, key, digest)
+        if first is not None:
+            return _replay(first, digest)
+        try:
+            status, body = self._write(write, exclusive)
+        except BaseException:
+            replies.release(username, key)
+            raise
+        if status < 400:
+            replies.keep(KeptReply(username, key, digest, status, to_json(body).decode()))
+        else:
+            replies.release(username, key)
+        return json_response(body, status)
+
+    def _write(self, write: Any, exclusive: bool) -> tuple[int, Any]:
+        if not exclusive:
+            return cast(tuple[int, Any], write())
+        with self.write_lock:
+            return cast(tuple[int, Any], write())
+
+
+def _replay(first: KeptReply, digest: str) -> Response:
+    """The answer to a repeated key: the first reply, or why there is none to give."""
+    if first.fingerprint != digest:
+        raise Problem(409, "idempotency-key-reused",
+                      "this Idempotency-Key was used for a different request",
+                      "Idempotency-Key นี้ถูกใช้กับคำขออื่นไปแล้ว")
+    if first.status == ReplyStore.UNDER_WAY:
+        raise Problem(409, "idempotency-key-in-use",
+                      "a request with this Idempotency-Key is still under way; ask again "
+                      "shortly for its answer",
+                      "คำขอที่ใช้ Idempotency-Key นี้กำลังดำเนินการอยู่ โปรดลองใหม่อีกครั้ง",
+                      headers={"Retry-After": "1"})
+    return Response(first.body, status_code=first.status, media_type="application/json",
+                    headers={"Idempotent-Replay": "true"})
 
 
 def to_json(body: Any) -> bytes:
