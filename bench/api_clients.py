@@ -1,6 +1,7 @@
-"""The load generators of ``bench.api_load``: the registrars (asyncio + httpx in the bench's
-own process), the readers (``wrk``, a C program, with a Lua script; or asyncio + httpx where
-wrk is missing), the orders they issue, and the latency figures."""
+"""The load generators of ``bench.api_load``: the registrars (asyncio clients in the bench's
+own process, on the bench's lean HTTP/1.1 client ``bench.http_client``), the readers (``wrk``,
+a C program, with a Lua script; or asyncio clients on ``bench.http_client`` where wrk is
+missing), the orders they issue, and the latency figures."""
 
 from __future__ import annotations
 
@@ -16,16 +17,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 import orjson
 
+from bench.http_client import Connection
 from commands.bootstrap import DEMO_AREA
 from ledger.identity import check_digit
-
-if TYPE_CHECKING:
-    import httpx
 
 __all__ = ["AREA", "Latencies", "Orders", "PythonReaders", "Registrars", "WrkResult",
            "bearer", "order_path", "percentile", "run_wrk", "wrk_script"]
@@ -33,6 +32,7 @@ __all__ = ["AREA", "Latencies", "Orders", "PythonReaders", "Registrars", "WrkRes
 AREA = DEMO_AREA
 YEAR_BE = "2569"
 CLIENT_TIMEOUT = 30.0
+_READ_TIMEOUT = 10.0  # the Python readers', as wrk's --timeout
 _WRK_TIMEOUT = "10s"
 
 
@@ -283,45 +283,47 @@ class Registrars:
         self.elapsed = 0.0  # from the start until the last order under way at the end is done
 
     async def run(self, seconds: float) -> None:
-        import httpx
+        start = time.perf_counter()
+        deadline = start + seconds
+        await asyncio.gather(*(self._one(i, deadline) for i in range(self.count)))
+        self.elapsed = time.perf_counter() - start
 
-        limits = httpx.Limits(max_connections=self.count, max_keepalive_connections=self.count)
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=CLIENT_TIMEOUT,
-                                     limits=limits) as client:
-            start = time.perf_counter()
-            deadline = start + seconds
-            await asyncio.gather(*(self._one(client, i, deadline) for i in range(self.count)))
-            self.elapsed = time.perf_counter() - start
-
-    async def _one(self, client: httpx.AsyncClient, i: int, deadline: float) -> None:
+    async def _one(self, i: int, deadline: float) -> None:
+        """One registrar, on a keep-alive connection of its own, until the deadline."""
         registrar = bearer(self.tokens["registrar"][i % len(self.tokens["registrar"])])
         authority = bearer(self.tokens["authority"][i % len(self.tokens["authority"])])
-        while time.perf_counter() < deadline:
-            number, lines = self.orders.next()
-            status = await self._timed(self.drafts, client, "/api/v1/orders", {
-                **registrar, "content-type": "application/json",
-                "Idempotency-Key": f"draft-{number}"}, orjson.dumps(Orders.body(number, lines)))
-            if status == 201:
-                status = await self._timed(self.checks, client, order_path(number, "check"),
-                                           {**registrar, "Idempotency-Key": f"check-{number}"},
-                                           None)
-            if status == 200:
-                status = await self._timed(self.issues, client, order_path(number, "issue"),
-                                           {**authority, "Idempotency-Key": f"issue-{number}"},
-                                           None)
-            if status != 200:
-                await asyncio.sleep(0.05)  # refused: do not spin
-            if self.think and time.perf_counter() < deadline:
-                await asyncio.sleep(min(self.think * random.uniform(0.5, 1.5),
-                                        max(0.0, deadline - time.perf_counter())))
+        async with Connection(self.base_url, CLIENT_TIMEOUT) as client:
+            while time.perf_counter() < deadline:
+                await self._order(client, registrar, authority)
+                if self.think and time.perf_counter() < deadline:
+                    await asyncio.sleep(min(self.think * random.uniform(0.5, 1.5),
+                                            max(0.0, deadline - time.perf_counter())))
 
-    async def _timed(self, into: Latencies, client: httpx.AsyncClient, path: str,
+    async def _order(self, client: Connection, registrar: dict[str, str],
+                     authority: dict[str, str]) -> None:
+        """Draft, check and issue one order, stopping at the first refusal."""
+        number, lines = self.orders.next()
+        status = await self._timed(self.drafts, client, "/api/v1/orders", {
+            **registrar, "content-type": "application/json",
+            "Idempotency-Key": f"draft-{number}"}, orjson.dumps(Orders.body(number, lines)))
+        if status == 201:
+            status = await self._timed(self.checks, client, order_path(number, "check"),
+                                       {**registrar, "Idempotency-Key": f"check-{number}"},
+                                       None)
+        if status == 200:
+            status = await self._timed(self.issues, client, order_path(number, "issue"),
+                                       {**authority, "Idempotency-Key": f"issue-{number}"},
+                                       None)
+        if status != 200:
+            await asyncio.sleep(0.05)  # refused: do not spin
+
+    async def _timed(self, into: Latencies, client: Connection, path: str,
                      headers: dict[str, str], body: bytes | None) -> int:
         self.in_flight += 1
         start = time.perf_counter()
         try:
-            response = await client.post(path, headers=headers, content=body)
-            status = str(response.status_code)
+            response = await client.request("POST", path, headers, body)
+            status = str(response.status)
         except Exception as e:
             status = f"{type(e).__name__}"
         finally:
@@ -339,29 +341,24 @@ class PythonReaders:
         self.reads = Latencies()
 
     async def run(self, seconds: float) -> WrkResult:
-        import httpx
-
-        limits = httpx.Limits(max_connections=self.count, max_keepalive_connections=self.count)
         start = time.perf_counter()
         deadline = start + seconds
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=10.0,
-                                     limits=limits) as client:
-
-            async def one() -> None:
-                while time.perf_counter() < deadline:
-                    tokens, paths = random.choice(self.pools)
-                    t0 = time.perf_counter()
-                    try:
-                        response = await client.get(random.choice(paths),
-                                                    headers=bearer(random.choice(tokens)))
-                        status = str(response.status_code)
-                    except Exception as e:
-                        status = type(e).__name__
-                    self.reads.add(status, (time.perf_counter() - t0) * 1000)
-
-            await asyncio.gather(*(one() for _ in range(self.count)))
+        await asyncio.gather(*(self._one(deadline) for _ in range(self.count)))
         r = self.reads
         return WrkResult(sum(r.statuses.values()), time.perf_counter() - start,
                          dict(r.statuses), {}, r.p(50), r.p(95), r.p(99),
                          max(r.ms, default=0.0), 0.0)
 
+    async def _one(self, deadline: float) -> None:
+        """One reader, on a keep-alive connection of its own, until the deadline."""
+        async with Connection(self.base_url, _READ_TIMEOUT) as client:
+            while time.perf_counter() < deadline:
+                tokens, paths = random.choice(self.pools)
+                t0 = time.perf_counter()
+                try:
+                    response = await client.request("GET", random.choice(paths),
+                                                    bearer(random.choice(tokens)))
+                    status = str(response.status)
+                except Exception as e:
+                    status = type(e).__name__
+                self.reads.add(status, (time.perf_counter() - t0) * 1000)

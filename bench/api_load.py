@@ -13,7 +13,9 @@ by itself, and so does the server, later):
 * **readers** — ``wrk`` (C, one process, two threads) keeps ``--readers`` connections busy with
   ``GET /api/v1/records/{id}``, each request a random seeded record read by a random auditor
   (any record) or registrar of the area (the area's records);
-* **registrars** — ``--registrars`` asyncio clients (httpx, in this process), each in a loop:
+* **registrars** — ``--registrars`` asyncio clients (in this process, on the bench's own lean
+  HTTP/1.1 client, ``bench.http_client``: httpx cost about 6 ms of CPU per request here, taken
+  from the two cores the server runs on), each in a loop:
   draft an order appointing a new teacher (``POST /orders``), check it (``POST …/check``),
   and have one of the area's authority users issue it (``POST …/issue``), every write with an
   ``Idempotency-Key``, then pause about ``--think-ms`` (default 1 s, uniformly 0.5–1.5×) as a
@@ -32,9 +34,10 @@ HTTP and the token); the same draft + check + issue in-process (``OrderDesk``); 
 against a trivial route (``/api/v1/docs``: no token, no database) and ``/api/v1/me`` (token +
 account), so that the cost of HTTP and of each layer shows.
 
-Needs ``httpx`` (``pip install httpx``; in the ``test`` extra) and ``wrk`` (``apt-get install
-wrk``; without it the readers are Python clients in this process, which compete with the
-server for the cores: the report says which). ``--profile DIR`` samples the server with
+Needs ``httpx`` for the set-up (signing every user in, and one order over HTTP before the load;
+``pip install httpx``, in the ``test`` extra) and ``wrk`` (``apt-get install wrk``; without it
+the readers are Python clients in this process, which compete with the server for the cores:
+the report says which). ``--profile DIR`` samples the server with
 ``py-spy`` (``pip install py-spy``) during the load and prints where the time goes on the read
 and the issue path (``bench.api_profile``).
 """
@@ -687,7 +690,7 @@ def load(fixture: Fixture, server: Server, tokens: dict[str, list[str]], orders:
                  wrk=reads.cpu_seconds,
                  clients=(rusage1.ru_utime + rusage1.ru_stime)
                  - (rusage0.ru_utime + rusage0.ru_stime))
-    tool = "none" if not settings.readers else "wrk" if use_wrk else "python (httpx)"
+    tool = "none" if not settings.readers else "wrk" if use_wrk else "python (http_client)"
     return LoadResult(seconds, registrars.elapsed or seconds, registrars.drafts,
                       registrars.checks, registrars.issues, reads, cpu,
                       tally_since(ledger, before), quiet, registrars.in_flight, pg_waits.seen,
@@ -992,9 +995,10 @@ LEGEND = (
     "random seeded record, half by a random auditor (any record), half by a random registrar "
     "of the area (the area's records); reads/s = 2xx answers ÷ wrk's duration; latency as wrk "
     "measures it (request sent → answer read).",
-    "Registrars: asyncio + httpx in the bench process, one keep-alive connection each, in a "
-    "loop: POST /api/v1/orders (an order appointing --order-people new teacher(s): "
-    "record_opened + appointed lines), POST …/check, then POST …/issue as one of the area's "
+    "Registrars: asyncio clients in the bench process (bench.http_client, a lean HTTP/1.1 "
+    "client), one keep-alive connection each, in a loop: POST /api/v1/orders (an order "
+    "appointing --order-people new teacher(s): record_opened + appointed lines), "
+    "POST …/check, then POST …/issue as one of the area's "
     "authority users; every write with an Idempotency-Key; issues/s = issued orders ÷ the "
     "time until the last order under way at the end was answered; latency client-side.",
     "Baselines (same run, same ledger, server idle, one thread, no HTTP): record_from_view "
@@ -1016,8 +1020,8 @@ def _check_tools(settings: Settings) -> list[str]:
     try:
         import httpx  # noqa: F401
     except ImportError:
-        problems.append("httpx is needed for the registrar clients: pip install httpx "
-                        "(or pip install -e '.[test]')")
+        problems.append("httpx is needed for the set-up (signing the users in, one order "
+                        "before the load): pip install httpx (or pip install -e '.[test]')")
     if settings.profile is not None and shutil.which("py-spy") is None:
         problems.append("--profile needs py-spy: pip install py-spy")
     if settings.backend == "postgres":
@@ -1074,8 +1078,8 @@ def parse(argv: Sequence[str] | None) -> Settings:
     parser = argparse.ArgumentParser(
         prog="python -m bench.api_load",
         description="A bounded load test of the HTTP API on loopback: readers (wrk) and "
-                    "registrars (httpx) against the real server, each figure beside a "
-                    "baseline from the same run.")
+                    "registrars (asyncio, bench.http_client) against the real server, each "
+                    "figure beside a baseline from the same run.")
     add: Callable[..., Any] = parser.add_argument
     add("--seconds", type=_seconds, default=30.0,
         help=f"load duration per server configuration (default 30); --seconds × the number "
