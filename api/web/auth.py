@@ -21,7 +21,8 @@ from api.web.schemas import AccountOut, TokenOut
 from api.web.services import Services
 from ledger.errors import NotFound
 
-__all__ = ["Principal", "allow", "auth_router", "current", "services_of"]
+__all__ = ["AREA_ROLES", "READERS", "Principal", "allow", "another_teachers_record",
+           "auth_router", "current", "in_force", "outside_own_areas", "services_of"]
 
 bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/token", auto_error=False)
 auth_router = APIRouter(tags=["sign-in / เข้าสู่ระบบ"])
@@ -63,6 +64,20 @@ class Principal:
                             f"{self.username} ไม่มีสิทธิ์ในเขตพื้นที่ {area}")
 
 
+READERS = ("teacher", "registrar", "authority", "auditor", "payroll")  # who reads records
+AREA_ROLES = ("registrar", "authority", "payroll")  # who reads only the records of their areas
+
+
+def another_teachers_record(account: Account, national_id: str) -> bool:
+    """A teacher asking for a record not their own."""
+    return account.role == "teacher" and account.national_id != national_id
+
+
+def outside_own_areas(account: Account, area: str) -> bool:
+    """A registrar, authority or payroll officer asking for a record outside their areas."""
+    return account.role in AREA_ROLES and area not in account.areas
+
+
 NO_USER = "(ไม่ระบุตัวตน / anonymous)"
 
 
@@ -81,12 +96,13 @@ async def current(request: Request,
     services = services_of(request)
     claims = services.tokens.read(token) if token else None
     account = services.accounts.signed_in(claims.username) if claims is not None else None
-    if claims is not None and account is not None and _in_force(account, claims.issued_at):
+    if claims is not None and account is not None and in_force(account, claims.issued_at):
         return Principal(account, request, services)
     return await run_in_threadpool(_current, request, token)
 
 
-def _in_force(account: Account, issued_at: datetime) -> bool:
+def in_force(account: Account, issued_at: datetime) -> bool:
+    """The account is enabled and its tokens issued at ``issued_at`` are not revoked."""
     revoked = account.tokens_valid_after
     return not account.disabled and (revoked is None or issued_at > revoked)
 
@@ -105,7 +121,7 @@ def _current(request: Request, token: str | None) -> Principal:
     except NotFound:
         raise _unauthorised(request, claims.username, "the token's user no longer exists",
                             "ไม่พบผู้ใช้ของโทเค็นนี้") from None
-    if not _in_force(account, claims.issued_at):
+    if not in_force(account, claims.issued_at):
         raise _unauthorised(request, claims.username, "the token was revoked",
                             "โทเค็นถูกเพิกถอนแล้ว")
     return Principal(account, request, services)

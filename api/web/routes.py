@@ -19,7 +19,13 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from api.web.auth import Principal, allow
+from api.web.auth import (
+    READERS,
+    Principal,
+    allow,
+    another_teachers_record,
+    outside_own_areas,
+)
 from api.web.schemas import (
     AccessRow,
     CheckOut,
@@ -73,13 +79,11 @@ def record_for(principal: Principal, national_id: str, as_of: date | None,
 
 
 def _another_teachers(principal: Principal, national_id: str) -> bool:
-    """A teacher asking for a record not their own."""
-    return principal.role == "teacher" and principal.account.national_id != national_id
+    return another_teachers_record(principal.account, national_id)
 
 
 def _outside_areas(principal: Principal, area: str) -> bool:
-    """A registrar, authority or payroll officer asking for a record outside their areas."""
-    return principal.role in AREA_ROLES and area not in principal.account.areas
+    return outside_own_areas(principal.account, area)
 
 
 def log_record_read(principal: Principal, record_id: UUID, purpose: str) -> None:
@@ -87,8 +91,6 @@ def log_record_read(principal: Principal, record_id: UUID, purpose: str) -> None
     principal.services.access_log.log(record_id, reader=principal.username, purpose=purpose)
 
 
-READERS = ("teacher", "registrar", "authority", "auditor", "payroll")
-AREA_ROLES = ("registrar", "authority", "payroll")  # who reads only the records of their areas
 
 
 @router.get("/records/{national_id}", tags=["records / ทะเบียนประวัติ"], response_model=Kks16,
