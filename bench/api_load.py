@@ -1,14 +1,16 @@
-"""``python -m bench.api_load [--seconds N] [--registrars 50] [--readers 200]
-[--backend postgres|sqlite] [--workers 1,2]``: a bounded load test of the HTTP API on loopback.
+"""``python -m bench.api_load [--seconds N] [--warm-up 15] [--registrars 50] [--readers 200]
+[--backend postgres|sqlite] [--workers 2]``: a bounded load test of the HTTP API on loopback.
 
 For each server configuration (``--workers``: uvicorn worker processes; with more than one,
 ``tabien serve`` adds its writer process, to which the workers pass every write) a fresh
 ledger is made (keys, the demo area seeded with ``commands.seed``, the record view rebuilt,
 users added), the in-process baselines are measured, and the real server is started in a
 process of its own (``bench.api_server``: ``tabien serve``'s set-up, the projection runner
-alongside). Then, for
-``--seconds`` (``--seconds`` × configurations is at most 60 s of load; every client stops
-by itself, and so does the server, later):
+alongside). The readers first read for ``--warm-up`` seconds, not counted, as a server
+that has been running a while would have served (each worker has then built the records it
+serves and opened their access logs; the warm-up's reads/s, the cold figure, is reported
+apart). Then, for ``--seconds`` (``--seconds`` plus the warm-up, × configurations, is at most
+60 s of load; every client stops by itself, and so does the server, later):
 
 * **readers** — ``wrk`` (C, one process, two threads) keeps ``--readers`` connections busy with
   ``GET /api/v1/records/{id}``, each request a random seeded record read by a random auditor
@@ -133,6 +135,7 @@ class Settings:
     profile_mode: str
     logs: Path | None
     verify: bool
+    warm_up: float = 0.0
 
 
 # ---------------------------------------------------------------- CPU accounting (/proc)
@@ -596,6 +599,7 @@ class LoadResult:
     server_errors: list[str]
     server_log: Path
     readers_tool: str
+    warm_up: WrkResult | None = None
     verify: str = ""
     profile: str = ""
 
@@ -642,8 +646,11 @@ def load(fixture: Fixture, server: Server, tokens: dict[str, list[str]], orders:
     registrars = Registrars(server.base_url, tokens, orders, settings.registrars,
                             settings.think_ms)
     ledger = fixture.services.ledger
-    before = _position(ledger)
     use_wrk = settings.reader_tool != "python" and shutil.which("wrk") is not None
+    warmed = _warm_up(server, pools, settings, directory) if use_wrk else None
+    if warmed is not None:
+        wait_quiet(ledger)  # the warm-up's access entries all in before the count starts
+    before = _position(ledger)
     outcome: list[WrkResult | BaseException] = []  # the readers'
     python_readers = None
     wrk_thread = None
@@ -694,7 +701,19 @@ def load(fixture: Fixture, server: Server, tokens: dict[str, list[str]], orders:
     return LoadResult(seconds, registrars.elapsed or seconds, registrars.drafts,
                       registrars.checks, registrars.issues, reads, cpu,
                       tally_since(ledger, before), quiet, registrars.in_flight, pg_waits.seen,
-                      server.errors_logged(), server.log, tool, profile=profile)
+                      server.errors_logged(), server.log, tool, warm_up=warmed,
+                      profile=profile)
+
+
+def _warm_up(server: Server, pools: list[tuple[list[str], list[str]]], settings: Settings,
+             directory: Path) -> WrkResult | None:
+    """``--warm-up`` seconds of the same reads before the clock starts, as a server that has
+    been running a while would have had: each worker has built the records it serves and
+    opened their access logs. Reported apart (its reads/s is the cold server's)."""
+    if not settings.warm_up or not settings.readers or not pools:
+        return None
+    script = wrk_script(directory / "warm-up.lua", pools)
+    return run_wrk(server.base_url, script, settings.readers, settings.warm_up)
 
 
 # ---------------------------------------------------------------- profiling (py-spy)
@@ -796,6 +815,15 @@ def one_configuration(settings: Settings, workers: int, directory: Path,
 
 
 # ---------------------------------------------------------------- the report
+
+
+def _warm_up_note(warm_up: WrkResult | None) -> list[str]:
+    if warm_up is None:
+        return ["no warm-up: the load started on a cold server (every worker builds each "
+                "record it first serves and opens its access log)"]
+    return [f"warm-up before the load (not counted above): {warm_up.seconds:.0f} s of the "
+            f"same reads, {warm_up.ok_per_s:,.0f} reads/s on the cold server, "
+            f"statuses {warm_up.statuses}"]
 
 
 def _ms(values: Latencies) -> str:
@@ -909,6 +937,7 @@ def print_outcomes(outcomes: Sequence[Outcome], settings: Settings, code: str) -
             + f"; drafts {dict(r.drafts.statuses)}; checks {dict(r.checks.statuses)}; "
             f"issues {dict(r.issues.statuses)}",
             *lost_check(o),
+            *_warm_up_note(r.warm_up),
             f"after the load: the registrars' last orders done at {r.registrar_seconds:.1f} s; "
             f"{r.quiet_after:.1f} s more until no more events were appended; "
             f"{r.in_flight_at_end} registrar requests left unanswered",
@@ -1082,13 +1111,17 @@ def parse(argv: Sequence[str] | None) -> Settings:
                     "figure beside a baseline from the same run.")
     add: Callable[..., Any] = parser.add_argument
     add("--seconds", type=_seconds, default=30.0,
-        help=f"load duration per server configuration (default 30); --seconds × the number "
-             f"of --workers configurations is at most {MAX_SECONDS:.0f}")
+        help=f"load duration per server configuration (default 30); (--seconds + "
+             f"--warm-up) × the number of --workers configurations is at most "
+             f"{MAX_SECONDS:.0f}")
+    add("--warm-up", type=float, default=15.0,
+        help="seconds of reads (wrk) before the load, not counted (default 15; 0: start "
+             "cold)")
     add("--registrars", type=int, default=50, help="concurrent registrars (default 50)")
     add("--readers", type=int, default=200, help="concurrent readers (default 200)")
     add("--backend", choices=("postgres", "sqlite"), default="postgres")
-    add("--workers", type=_workers, default=(1, 2),
-        help="uvicorn worker processes, one configuration each (default 1,2)")
+    add("--workers", type=_workers, default=(2,),
+        help="uvicorn worker processes, one configuration each, e.g. 1,2 (default 2)")
     add("--people", type=int, default=3_000, help="people seeded in the area (default 3,000)")
     add("--years", type=int, default=3, help="years of careers seeded (default 3)")
     add("--order-people", type=int, default=1,
@@ -1121,9 +1154,12 @@ def parse(argv: Sequence[str] | None) -> Settings:
         parser.error("readers: 0 (none) or at least 2 (wrk's two threads); registrars ≥ 0")
     if args.readers + args.registrars == 0:
         parser.error("no load: give readers or registrars")
-    if args.seconds * len(args.workers) > MAX_SECONDS:
-        parser.error(f"at most {MAX_SECONDS:.0f} s of load in all: --seconds "
-                     f"{args.seconds:.0f} × {len(args.workers)} configuration(s) is more")
+    if args.warm_up < 0:
+        parser.error("--warm-up: 0 or more seconds")
+    if (args.seconds + args.warm_up) * len(args.workers) > MAX_SECONDS:
+        parser.error(f"at most {MAX_SECONDS:.0f} s of load in all: (--seconds "
+                     f"{args.seconds:.0f} + --warm-up {args.warm_up:.0f}) × "
+                     f"{len(args.workers)} configuration(s) is more")
     return Settings(
         seconds=args.seconds, registrars=args.registrars, readers=args.readers,
         backend=args.backend, workers=args.workers, people=args.people, years=args.years,
@@ -1131,7 +1167,7 @@ def parse(argv: Sequence[str] | None) -> Settings:
         authorities=args.authorities, auditors=args.auditors, floor_seconds=args.floor_seconds,
         baseline_issues=args.baseline_issues, http=args.http, loop=args.loop,
         threads=args.threads, profile=args.profile, profile_mode=args.profile_mode,
-        logs=args.logs, verify=not args.no_verify)
+        logs=args.logs, verify=not args.no_verify, warm_up=args.warm_up)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

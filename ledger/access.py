@@ -15,9 +15,11 @@ area (a payroll feed) is one access entry of the area, naming how many records i
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
+from typing import cast
 
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, Snapshot
 
 from ledger.errors import InvalidInput
 
@@ -74,6 +76,19 @@ class RecordAccess(Aggregate):
     def for_record(cls, record_id: uuid.UUID, stream: int = 0) -> RecordAccess:
         return cls._create(cls.Opened, id=access_id_for(record_id, stream),
                            record_id=record_id, stream=stream)
+
+    @classmethod
+    def at_version(cls, record_id: uuid.UUID, stream: int, version: int) -> RecordAccess:
+        """The stored access aggregate of a record's stream, whose newest event is
+        ``version``, without reading its events.
+
+        Its whole state is which record and stream it logs, and both are in its id; only its
+        version grows with every read. So it is the library's snapshot of a fresh one, taken
+        at that version — rather than a replay of every read ever logged, which grows
+        without bound. (Its created and modified times are then those of this call: nothing
+        reads them, and they are never stored.)"""
+        fresh = Snapshot.take(cls.for_record(record_id, stream))
+        return cast(RecordAccess, replace(fresh, originator_version=version).mutate(None))
 
     def read(self, reader: str, channel: str, purpose: str, read_at: datetime) -> None:
         check_access(reader, purpose)

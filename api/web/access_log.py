@@ -10,9 +10,10 @@ entry is committed: nothing read goes unlogged, even if the server then stops.
 
 The access aggregate of a record is kept after each write and used as it is for the next
 read of that record, without a look at the database: this process is normally the only
-writer of API reads. When another process did write to one of them meanwhile (the CLI, a
-second server), the submission conflicts, and the batch is tried again with every aggregate
-loaded afresh.
+writer of API reads. One not kept is made from its stored version, found with all the others
+of its batch in one query; its reads are never replayed. When another process did write to
+one of them meanwhile (the CLI, a second server), the submission conflicts, and the batch is
+tried again with every aggregate loaded afresh.
 """
 
 from __future__ import annotations
@@ -24,10 +25,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import cast
 from uuid import UUID
-
-from eventsourcing.application import AggregateNotFoundError
 
 from ledger.access import RecordAccess, access_id_for, check_access
 from ledger.application import Ledger
@@ -138,11 +136,10 @@ class AccessLogWriter:
 
     def _append(self, batch: list[_Read]) -> None:
         for attempt in range(_ATTEMPTS):
-            accesses: dict[UUID, RecordAccess] = {}
+            accesses = self._current(list(dict.fromkeys(read.record_id for read in batch)))
             for read in batch:
-                access = accesses.get(read.record_id) or self._current(read.record_id)
-                access.read(read.reader, read.channel, read.purpose, read.read_at)
-                accesses[read.record_id] = access
+                accesses[read.record_id].read(read.reader, read.channel, read.purpose,
+                                              read.read_at)
             try:
                 # Not under the server's write lock: an access entry checks no rule, and the
                 # ledger's append is safe beside other writes (its table lock on PostgreSQL,
@@ -160,16 +157,19 @@ class AccessLogWriter:
                 self._keep(record_id, access)
             return
 
-    def _current(self, record_id: UUID) -> RecordAccess:
-        """The record's access aggregate as the ledger has it now."""
-        kept = self._kept.pop(record_id, None)
-        if kept is not None:
-            return kept
-        try:
-            return cast(RecordAccess, self._ledger.repository.get(
-                access_id_for(record_id, self.stream)))
-        except AggregateNotFoundError:
-            return RecordAccess.for_record(record_id, self.stream)
+    def _current(self, record_ids: list[UUID]) -> dict[UUID, RecordAccess]:
+        """The records' access aggregates as the ledger has them now: those kept, and the
+        others' versions in one look-up (``RecordAccess.at_version``), never a replay of
+        their reads."""
+        current = {r: self._kept.pop(r) for r in record_ids if r in self._kept}
+        missing = {access_id_for(r, self.stream): r for r in record_ids if r not in current}
+        stored = self._ledger.store.select_versions(list(missing)) if missing else {}
+        for access_id, record_id in missing.items():
+            version = stored.get(access_id)
+            current[record_id] = (RecordAccess.for_record(record_id, self.stream)
+                                  if version is None
+                                  else RecordAccess.at_version(record_id, self.stream, version))
+        return current
 
     def _keep(self, record_id: UUID, access: RecordAccess) -> None:
         self._kept[record_id] = access

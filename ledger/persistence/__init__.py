@@ -131,6 +131,11 @@ class LedgerRecorder(Protocol):
         self, keys: Sequence[tuple[UUID | str, int]]
     ) -> dict[UUID | str, bytes]: ...
 
+    def select_versions(self, originator_ids: Sequence[UUID]) -> dict[UUID, int]:
+        """The highest stored version of each aggregate that has events (one look-up for
+        all of them)."""
+        ...
+
     def iter_log(self, after: int = 0, batch_size: int = 20_000,
                  upto: int | None = None) -> Iterator[LogRow]: ...
 

@@ -212,6 +212,18 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             tuples.close()
         return {k: found.get(k, GENESIS_HASH) for k, _ in keys}
 
+    def select_versions(self, originator_ids: Sequence[UUID]) -> dict[UUID, int]:
+        if not originator_ids:
+            return {}
+        with self.datastore.get_connection() as conn, conn.cursor(
+                row_factory=tuple_row) as curs:
+            # One index probe per aggregate (the newest row of its primary key), one query.
+            curs.execute(self._sql(
+                "SELECT k.id, (SELECT max(e.originator_version) FROM {events} e "
+                "WHERE e.originator_id = k.id) FROM unnest(%s::{id_type}[]) AS k(id)",
+                id_type=Identifier(self.datastore.originator_id_type)), (list(originator_ids),))
+            return {row[0]: int(row[1]) for row in curs.fetchall() if row[1] is not None}
+
     def iter_log(self, after: int = 0, batch_size: int = 20_000,
                  upto: int | None = None) -> Iterator[LogRow]:
         """Every event after position ``after`` (up to ``upto``) with its stored hash, in

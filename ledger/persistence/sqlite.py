@@ -144,6 +144,18 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             result[originator_id] = bytes(row[0]) if row else GENESIS_HASH
         return result
 
+    def select_versions(self, originator_ids: Sequence[UUID]) -> dict[UUID, int]:
+        found: dict[UUID, int] = {}
+        statement = (f"SELECT MAX(originator_version) FROM {self.events_table_name} "
+                     "WHERE originator_id=?")
+        with self.datastore.transaction(commit=False) as c:
+            for originator_id in originator_ids:  # in process: a query each costs little
+                c.execute(statement, (_key(originator_id),))
+                row = c.fetchone()
+                if row is not None and row[0] is not None:
+                    found[originator_id] = int(row[0])
+        return found
+
     def iter_log(self, after: int = 0, batch_size: int = 20_000,
                  upto: int | None = None) -> Iterator[LogRow]:
         for rows in self._log_pages(after, upto, batch_size):
