@@ -52,6 +52,13 @@ def _accesses(api: Api, person: int) -> list[tuple[str, str]]:
     return [(a.reader, a.purpose) for a in accesses_of(api.services.ledger, record_id)]
 
 
+def _kept(fast: TestClient, api: Api, person: int = 2) -> str:
+    """The path of a record read once by an auditor, so that it is kept from now on."""
+    path = f"/api/v1/records/{national_id(person)}"
+    assert fast.get(path, headers=api.as_("aud")).status_code == 200
+    return path
+
+
 def test_a_kept_record_is_answered_ahead_of_the_application(
         api: Api, both: tuple[TestClient, TestClient, _Counting]) -> None:
     fast, slow, behind = both
@@ -108,8 +115,7 @@ def test_refusals_are_left_to_the_application_which_logs_them(
 def test_other_queries_are_left_to_the_application(
         api: Api, both: tuple[TestClient, TestClient, _Counting]) -> None:
     fast, slow, behind = both
-    path = f"/api/v1/records/{national_id(2)}"
-    assert fast.get(path, headers=api.as_("aud")).status_code == 200
+    path = _kept(fast, api)
     for query in ("as_of=2012-01-01", "known_at=2024-01-01T00:00:00", "purpose=",
                   "purpose=a&purpose=b", "purpose=%3Cscript%3E", "purpose=%ff", "other=1",
                   "purpose=%20%20"):
@@ -123,8 +129,7 @@ def test_other_queries_are_left_to_the_application(
 def test_requests_without_a_kept_valid_token_are_left_to_the_application(
         api: Api, both: tuple[TestClient, TestClient, _Counting]) -> None:
     fast, _slow, behind = both
-    path = f"/api/v1/records/{national_id(2)}"
-    assert fast.get(path, headers=api.as_("aud")).status_code == 200
+    path = _kept(fast, api)
     for authorization in (None, "Bearer", "Bearer not-a-token", "Basic dXNlcjpwYXNz",
                           f"bearer {api.tokens['aud']} extra"):
         reached, denials = behind.reached, api.denials()
@@ -137,8 +142,7 @@ def test_requests_without_a_kept_valid_token_are_left_to_the_application(
 def test_a_revoked_token_is_refused_at_once(
         api: Api, both: tuple[TestClient, TestClient, _Counting]) -> None:
     fast, _slow, behind = both
-    path = f"/api/v1/records/{national_id(2)}"
-    assert fast.get(path, headers=api.as_("aud")).status_code == 200
+    path = _kept(fast, api)
     assert fast.get(path, headers=api.as_("aud")).status_code == 200
     reached = behind.reached
     api.services.accounts.revoke_tokens("aud")
@@ -149,8 +153,7 @@ def test_a_revoked_token_is_refused_at_once(
 def test_a_changed_record_is_built_again_by_the_application(
         api: Api, both: tuple[TestClient, TestClient, _Counting]) -> None:
     fast, _slow, behind = both
-    path = f"/api/v1/records/{national_id(2)}"
-    assert fast.get(path, headers=api.as_("aud")).status_code == 200
+    path = _kept(fast, api)
     record_id = api.services.view.record_id(national_id(2))
     api.services.records.view_changed({record_id: 10**9})  # a newer row is known
     reached = behind.reached
@@ -161,8 +164,7 @@ def test_a_changed_record_is_built_again_by_the_application(
 def test_a_read_that_cannot_be_logged_is_never_shown(
         api: Api, both: tuple[TestClient, TestClient, _Counting]) -> None:
     fast, _slow, behind = both
-    path = f"/api/v1/records/{national_id(2)}"
-    assert fast.get(path, headers=api.as_("aud")).status_code == 200
+    path = _kept(fast, api)
     before = _accesses(api, 2)
     api.services.access_log.close()  # the log refuses every entry from now on
     reached = behind.reached
