@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from api.web.accounts import KeptReply, ReplyStore
+from api.web.accounts import Accounts, KeptReply, ReplyStore
 from api.web.problems import Problem
 from ledger.errors import InvalidInput
 from tests.factories import AREA, national_id
@@ -119,11 +119,15 @@ def test_replies_kept_before_claims_existed_are_still_answered(api: Api) -> None
                "fingerprint text NOT NULL, status integer NOT NULL, body text NOT NULL, "
                "PRIMARY KEY (username, key))", ())
     store._run(f"INSERT INTO {table} VALUES ('reg', 'old-key', 'fp', 201, '{{}}')", ())
-    reopened = ReplyStore(api.services.accounts.recorder.datastore,  # type: ignore[attr-defined]
-                          create=True)
-    assert reopened.claim("reg", "old-key", "fp") == KeptReply("reg", "old-key", "fp", 201,
-                                                                 "{}")
-    assert reopened.claim("reg", "new-key", "fp") is None
+    # Opened afresh, as a server that starts after the upgrade opens it.
+    accounts = Accounts(api.services.url)
+    try:
+        reopened = accounts.replies
+        assert reopened.claim("reg", "old-key", "fp") == KeptReply("reg", "old-key", "fp",
+                                                                     201, "{}")
+        assert reopened.claim("reg", "new-key", "fp") is None
+    finally:
+        accounts.close()
 
 
 # ------------------------------------------------------------------ orders at once
