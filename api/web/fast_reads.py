@@ -66,9 +66,11 @@ class FastReads:
         """The record's JSON, its id, the reader and the purpose, when the route would
         answer 200 from memory; None for anything else (no I/O)."""
         match = _RECORD_PATH.fullmatch(scope["path"])
+        if match is None:  # any other GET: nothing more is looked at
+            return None
         purpose = _purpose(scope.get("query_string", b""))
         token = _bearer_token(scope["headers"])
-        if match is None or purpose is None or token is None:
+        if purpose is None or token is None:
             return None
         account = self._kept_reader(token)
         try:

@@ -69,28 +69,18 @@ def record_for(principal: Principal, national_id: str, as_of: date | None,
                 known_at: datetime | None) -> tuple[Kks16, UUID]:
     services = principal.services
     nid = normalise_national_id(national_id)
-    if _another_teachers(principal, nid):
+    if another_teachers_record(principal.account, nid):
         _deny_other_teacher(principal)
     record, record_id = record_and_id(services.view, services.ledger.mapper, nid, as_of=as_of,
                                       known_at=known_at)
-    if _outside_areas(principal, record.area):
+    if outside_own_areas(principal.account, record.area):
         principal.require_area(record.area)  # logs, then raises
     return record, record_id
-
-
-def _another_teachers(principal: Principal, national_id: str) -> bool:
-    return another_teachers_record(principal.account, national_id)
-
-
-def _outside_areas(principal: Principal, area: str) -> bool:
-    return outside_own_areas(principal.account, area)
 
 
 def log_record_read(principal: Principal, record_id: UUID, purpose: str) -> None:
     """Append the read to the access log; the answer waits until it is committed."""
     principal.services.access_log.log(record_id, reader=principal.username, purpose=purpose)
-
-
 
 
 @router.get("/records/{national_id}", tags=["records / ทะเบียนประวัติ"], response_model=Kks16,
@@ -113,12 +103,12 @@ async def read_record(national_id: NationalIdPath,
     # (``api.web.record_cache``); only a first read or a changed record reads the view.
     services = principal.services
     nid = normalise_national_id(national_id)
-    if _another_teachers(principal, nid):
+    if another_teachers_record(principal.account, nid):
         await run_in_threadpool(_deny_other_teacher, principal)
     cached = services.records.lookup(nid)
     if cached is None:
         cached = await run_in_threadpool(services.records.load, nid)
-    if _outside_areas(principal, cached.area):
+    if outside_own_areas(principal.account, cached.area):
         await run_in_threadpool(principal.require_area, cached.area)  # logs, then raises
     await services.access_log.log_async(cached.record_id, reader=principal.username,
                                         purpose=purpose)
