@@ -74,7 +74,8 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(
-        min=1, max=15, help="server processes (several need PostgreSQL); one per core")] = 1,
+        min=1, max=14, help="server processes; several (PostgreSQL only) are read workers "
+        "beside a writer process; one per core")] = 1,
     stop_after: Annotated[float | None, typer.Option(
         help="stop after this many seconds (for smoke runs)")] = None,
 ) -> None:
@@ -89,15 +90,15 @@ def serve(
 def run_server(host: str, port: int, stop_after: float | None, workers: int = 1, *,
                factory: str = "api.web.app:app_from_env", **uvicorn_options: Any) -> None:
     """Serve until stopped: the tables made first, then the projection runner (a thread of
-    this process) and uvicorn, serving in this process or, with several workers, from
-    processes its supervisor starts, each opening its own services (``factory``)."""
+    this process) and uvicorn — in this process, or with several workers in the writer and
+    the read workers (``api.web.dispatch``), each opening its own services (``factory``),
+    this process handing them the connections."""
     import os
 
     import uvicorn
 
     from api.cli import out
     from api.web.app import prepare_database
-    from api.web.writer import WRITER_SOCKET_ENV
     from ledger.config import TABLES_READY_ENV
     from ledger.errors import InvalidInput
     from projections.record_projection import record_runner
@@ -109,36 +110,46 @@ def run_server(host: str, port: int, stop_after: float | None, workers: int = 1,
                            "การใช้หลายโปรเซสต้องใช้ PostgreSQL")
     prepare_database(url, keys_dir())
     runner = record_runner(url)  # the library's ProjectionRunner, in its own thread
-    os.environ[TABLES_READY_ENV] = "1"  # the writer and the workers inherit it
-    writer = _start_writer(factory) if workers > 1 else None
+    os.environ[TABLES_READY_ENV] = "1"  # the server's processes inherit it
     timer = _stop_later(stop_after)
-    if writer is not None:
-        os.environ[WRITER_SOCKET_ENV] = writer.socket_path
-    out.print(f"[green]serving[/] http://{host}:{port}/api/v1/docs  (Ctrl-C to stop)")
     try:
-        uvicorn.run(factory, factory=True, host=host, port=port, workers=workers,
-                    log_level="warning", **uvicorn_options)
+        if workers > 1:
+            _serve_several(factory, host, port, workers, uvicorn_options)
+        else:
+            out.print(f"[green]serving[/] http://{host}:{port}/api/v1/docs  (Ctrl-C to stop)")
+            uvicorn.run(factory, factory=True, host=host, port=port, log_level="warning",
+                        **uvicorn_options)
     finally:
         os.environ.pop(TABLES_READY_ENV, None)
-        os.environ.pop(WRITER_SOCKET_ENV, None)
         if timer is not None:
             timer.cancel()
-        if writer is not None:
-            writer.stop()
         runner.stop()
 
 
-def _start_writer(factory: str) -> Any:
-    """The writer process of a server with several workers (``api.web.writer``), on a Unix
-    socket in a folder of its own; it opens the tables the server has just made."""
-    import os
-    import tempfile
+def _serve_several(factory: str, host: str, port: int, workers: int,
+                   uvicorn_options: dict[str, Any]) -> None:
+    """The writer and ``workers`` read workers behind this process (``api.web.dispatch``),
+    until Ctrl-C or SIGTERM."""
+    import signal
 
-    from api.web.writer import Writer
+    from api.cli import out
+    from api.web.dispatch import Supervisor
 
-    writer = Writer(factory, os.path.join(tempfile.mkdtemp(prefix="tabien-"), "writer.sock"))
-    writer.start()
-    return writer
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    supervisor = Supervisor(factory, host, port, workers, uvicorn_options)
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        supervisor.start()
+        out.print(f"[green]serving[/] http://{host}:{port}/api/v1/docs  "
+                  f"({workers} read workers and the writer; Ctrl-C to stop)")
+        supervisor.watch()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        supervisor.stop()
 
 
 def _stop_later(seconds: float | None) -> threading.Timer | None:

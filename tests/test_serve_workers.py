@@ -1,8 +1,10 @@
-"""``tabien serve --workers 2`` on PostgreSQL, as an operator runs it: two processes start
-together over one database, both accept the same tokens, each logs the reads it serves in an
-access stream of its own, and every read is in the log; writes are done by the writer
-process, and what they change reaches the workers. On SQLite several workers are refused
-with a clear message."""
+"""``tabien serve --workers 2`` on PostgreSQL, as an operator runs it: two read workers and
+the writer start together over one database, all accept the same tokens, each logs the reads
+it serves in an access stream of its own, and every read is in the log; a connection whose
+first request is a write is served by the writer, reads by the read workers in turn; writes
+are done by the writer process, and what they change reaches the workers; a read worker that
+dies is started again while the other serves. On SQLite several workers are refused with a
+clear message."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from api.web.accounts import Accounts
+from api.web.dispatch import READER_NICENESS
 from commands.access import accesses_of
 from commands.bootstrap import initialise
 from ledger.application import Ledger
@@ -87,6 +90,27 @@ def test_two_workers_share_tokens_and_log_every_read(tmp_path: Path) -> None:
                                   headers={"Authorization": f"Bearer {token}"}).status_code
                         for _ in range(READS)]
             assert statuses == [200] * READS
+            # a connection whose first request is a write (signing in) is the writer's, and
+            # so are the reads that follow on it,
+            with httpx.Client(base_url=base, timeout=30) as keep_alive:
+                assert keep_alive.post("/api/v1/token", data={
+                    "username": "aud", "password": PASSWORD}).status_code == 200
+                for _ in range(2):
+                    assert keep_alive.get(f"/api/v1/records/{nid}", headers={
+                        "Authorization": f"Bearer {token}"}).status_code == 200
+            # a read worker killed is started again, and meanwhile the other serves every
+            # read,
+            readers = read_workers(server.pid)
+            assert len(readers) == 2
+            os.kill(readers[0], signal.SIGKILL)
+            statuses = [httpx.get(f"{base}/api/v1/records/{nid}", timeout=30,
+                                  headers={"Authorization": f"Bearer {token}"}).status_code
+                        for _ in range(6)]
+            assert statuses == [200] * 6
+            deadline = time.monotonic() + 30
+            while len(read_workers(server.pid)) < 2 or readers[0] in read_workers(server.pid):
+                assert time.monotonic() < deadline, "the killed read worker was not restarted"
+                time.sleep(0.2)
             # a write with an Idempotency-Key is done once by the writer process, and sent
             # again it is answered from the kept reply,
             admin = {"Authorization": "Bearer " + httpx.post(f"{base}/api/v1/token", data={
@@ -117,9 +141,35 @@ def test_two_workers_share_tokens_and_log_every_read(tmp_path: Path) -> None:
         # and every read is in the access log, in streams claimed by the workers (never the
         # command line's stream 0).
         logged = accesses_of(ledger, record_id_for(nid, store.identity_secret()))
-        assert len(logged) == READS
+        assert len(logged) == READS + 2 + 6
         assert 0 not in {entry.stream for entry in logged}
+        # The first reads, each on a fresh connection, were shared by the two read workers
+        # in turn; the two on the writer's connection are in a third stream.
+        first, on_writers_connection = logged[:READS], logged[READS:READS + 2]
+        reader_streams = {entry.stream for entry in first}
+        assert len(reader_streams) == 2
+        assert sorted(entry.stream for entry in first).count(min(reader_streams)) == READS // 2
+        writer_streams = {entry.stream for entry in on_writers_connection}
+        assert len(writer_streams) == 1
+        assert not writer_streams & reader_streams
         ledger.close()
+
+
+def read_workers(server_pid: int) -> list[int]:
+    """The server's read workers: its child processes at a lower priority (the writer runs
+    at the server's own)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent, niceness = int(fields[1]), int(fields[16])
+        if parent == server_pid and niceness == READER_NICENESS:
+            found.append(int(entry.name))
+    return sorted(found)
 
 
 def test_several_workers_on_sqlite_are_refused(tmp_path: Path) -> None:

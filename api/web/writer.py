@@ -8,21 +8,18 @@ the ledger's table lock) while it waited, so under a flood of reads an order too
 issue. In a process of its own, a write competes for the CPU only through the operating
 system, which runs a task that wakes from waiting at once.
 
-So ``tabien serve --workers N`` starts, beside the N workers, one writer: the same
-application, served on a Unix socket. Each worker passes every request that is not a read
-(any method but GET, HEAD and OPTIONS) to it unchanged — headers, body, then the answer back
-— through ``ForwardWrites``, over a connection of its own to the writer's Unix socket. The
-writer checks the token and the role itself, as any worker would. With one worker (the
-default, and SQLite's only mode) there is no writer: that process does both.
+So ``tabien serve --workers N`` starts, beside the N read workers, one writer: the same
+application. A connection whose first request is a write is handed to the writer by the
+front process (``api.web.dispatch``). A write arriving later on a read worker's connection is
+passed on by the worker unchanged — headers, body, then the answer back — through
+``ForwardWrites``, over a connection of its own to the writer's Unix socket. The writer
+checks the token and the role itself, as any worker would. With one worker (the default, and
+SQLite's only mode) there is no writer: that process does both.
 """
 
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
-import os
-import socket
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -30,14 +27,13 @@ import orjson
 
 from api.web.problems import PROBLEM_JSON
 
-__all__ = ["WRITER_SOCKET_ENV", "ForwardWrites", "Writer"]
+__all__ = ["WRITER_SOCKET_ENV", "ForwardWrites"]
 
 WRITER_SOCKET_ENV = "TABIEN_WRITER_SOCKET"
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Headers about one connection, not the message: each side sets its own.
 _HOP_BY_HOP = frozenset({b"connection", b"keep-alive", b"transfer-encoding", b"te",
                          b"upgrade", b"proxy-connection", b"trailer"})
-_START_SECONDS = 60.0
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -168,50 +164,3 @@ async def _unavailable(send: Any) -> None:
                 "headers": [(b"content-type", PROBLEM_JSON.encode()),
                             (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
-
-
-def _serve(factory: str, socket_path: str) -> None:
-    import uvicorn
-
-    uvicorn.run(factory, factory=True, uds=socket_path, log_level="warning")
-
-
-class Writer:
-    """The writer process: started with ``start`` (which waits until it answers), stopped
-    with ``stop``."""
-
-    def __init__(self, factory: str, socket_path: str) -> None:
-        self.socket_path = socket_path
-        self._process = multiprocessing.get_context("spawn").Process(
-            target=_serve, args=(factory, socket_path), name="tabien-writer")
-
-    def start(self) -> None:
-        if os.path.exists(self.socket_path):
-            os.unlink(self.socket_path)
-        self._process.start()
-        deadline = time.monotonic() + _START_SECONDS
-        while not self._answers():
-            if not self._process.is_alive():
-                raise RuntimeError("the writer process stopped while starting")
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("the writer process did not start in time")
-            time.sleep(0.05)
-
-    def _answers(self) -> bool:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-            try:
-                probe.connect(self.socket_path)
-            except OSError:
-                return False
-            return True
-
-    def stop(self) -> None:
-        if self._process.is_alive():
-            self._process.terminate()  # SIGTERM: uvicorn finishes what is under way
-            self._process.join(timeout=30)
-        if self._process.is_alive():
-            self._process.kill()
-            self._process.join()
-        if os.path.exists(self.socket_path):
-            os.unlink(self.socket_path)
