@@ -289,9 +289,16 @@ class Registrars:
         self.elapsed = time.perf_counter() - start
 
     async def _one(self, i: int, deadline: float) -> None:
-        """One registrar, on a keep-alive connection of its own, until the deadline."""
+        """One registrar, on a keep-alive connection of its own, until the deadline.
+
+        Each starts at a random point of its pause, as people at their terminals are each
+        somewhere in their own work when one looks: fifty orders drafted in the same
+        millisecond at the start, then checked and issued in step, would measure the
+        bench's start rather than the server."""
         registrar = bearer(self.tokens["registrar"][i % len(self.tokens["registrar"])])
         authority = bearer(self.tokens["authority"][i % len(self.tokens["authority"])])
+        if self.think:
+            await asyncio.sleep(random.uniform(0.0, 1.5 * self.think))
         async with Connection(self.base_url, CLIENT_TIMEOUT) as client:
             while time.perf_counter() < deadline:
                 await self._order(client, registrar, authority)

@@ -21,7 +21,8 @@ apart). Then, for ``--seconds`` (``--seconds`` plus the warm-up, × configuratio
   draft an order appointing a new teacher (``POST /orders``), check it (``POST …/check``),
   and have one of the area's authority users issue it (``POST …/issue``), every write with an
   ``Idempotency-Key``, then pause about ``--think-ms`` (default 1 s, uniformly 0.5–1.5×) as a
-  person at a terminal would; ``--think-ms 0`` sends orders back to back (saturation).
+  person at a terminal would, each starting at a random point of that pause (not all fifty
+  in the same millisecond); ``--think-ms 0`` sends orders back to back (saturation).
 
 Reported: reads/s, issues/s, p50/p95/p99 latencies, errors by status, the CPU each party used
 (the server, PostgreSQL, wrk, the registrar clients, everything else on the shared machine),
@@ -611,23 +612,32 @@ class PgWaits:
         self.schema = schema
         self.seen: Counter[str] = Counter()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread: threading.Thread | None = None
+        self._conn: psycopg.Connection[Any] | None = None
+
+    def connect(self) -> PgWaits:
+        """Connect before the warm-up: under load the server's pools may come to hold every
+        connection PostgreSQL allows."""
+        if self.schema is not None and self._conn is None:
+            self._conn = psycopg.connect(pg_server_url(), autocommit=True)
+        return self
 
     def __enter__(self) -> PgWaits:
-        if self.schema is not None:
+        if self.connect()._conn is not None:
+            self._thread = threading.Thread(target=self._run, args=(self._conn,), daemon=True)
             self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        if self._thread.is_alive():
+        if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def _run(self) -> None:
+    def _run(self, conn: psycopg.Connection[Any]) -> None:
         query = ("SELECT state, wait_event_type, wait_event, query FROM pg_stat_activity "
                  "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() "
                  "AND datname = current_database() AND state <> 'idle' AND query LIKE %s")
-        with psycopg.connect(pg_server_url(), autocommit=True) as conn:
+        with conn:
             while not self._stop.wait(0.2):
                 for state, kind, event, text in conn.execute(query, (f"%{self.schema}%",)):
                     what = f"{kind}:{event}" if kind else "on CPU"
@@ -647,6 +657,7 @@ def load(fixture: Fixture, server: Server, tokens: dict[str, list[str]], orders:
                             settings.think_ms)
     ledger = fixture.services.ledger
     use_wrk = settings.reader_tool != "python" and shutil.which("wrk") is not None
+    pg_waits = PgWaits(fixture.schema).connect()
     warmed = _warm_up(server, pools, settings, directory) if use_wrk else None
     if warmed is not None:
         wait_quiet(ledger)  # the warm-up's access entries all in before the count starts
@@ -677,7 +688,7 @@ def load(fixture: Fixture, server: Server, tokens: dict[str, list[str]], orders:
     profiler = (_start_profiler(server, seconds, profile_to, settings.profile_mode)
                 if profile_to else None)
     cpu0, rusage0 = CpuSample.take(server.pid), resource.getrusage(resource.RUSAGE_SELF)
-    with PgWaits(fixture.schema) as pg_waits:
+    with pg_waits:
         if wrk_thread is not None:
             wrk_thread.start()
         asyncio.run(everyone())
