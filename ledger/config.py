@@ -36,6 +36,12 @@ def evidence_dir() -> Path:
 # Set by ``tabien serve`` once it has created every table, for the processes it then starts:
 # the library's table creation (DDL) run beside the projection runner's writes can deadlock.
 TABLES_READY_ENV = "TABIEN_TABLES_READY"
+# Connections each pool of this process keeps open and may open at most ("2,8"). A process
+# opens a pool per application (the ledger, the record view, the accounts); ``tabien serve
+# --workers N`` gives its read workers small ones, so that the whole server stays under
+# PostgreSQL's default limit of 100 connections.
+POOL_ENV = "TABIEN_PG_POOL"
+DEFAULT_POOL = (2, 8)
 
 
 def database_env(url: str) -> dict[str, str]:
@@ -44,6 +50,28 @@ def database_env(url: str) -> dict[str, str]:
     if os.environ.get(TABLES_READY_ENV) == "1":
         env["CREATE_TABLE"] = "no"
     return env
+
+
+def pool_sizes() -> tuple[int, int]:
+    """(connections kept open, most connections) for each pool, from ``TABIEN_PG_POOL``."""
+    text = os.environ.get(POOL_ENV, "").strip()
+    if not text:
+        return DEFAULT_POOL
+    kept, _, most = text.partition(",")
+    try:
+        sizes = int(kept), int(most)
+    except ValueError:
+        sizes = (-1, -1)
+    if not 1 <= sizes[0] <= sizes[1]:
+        raise InvalidInput(f"{POOL_ENV}={text!r}: give two whole numbers KEPT,MOST with "
+                           "1 <= KEPT <= MOST, e.g. 2,8",
+                           f"{POOL_ENV} ต้องเป็นจำนวนเต็มสองจำนวน เช่น 2,8")
+    return sizes
+
+
+def _pool_env() -> dict[str, str]:
+    kept, most = pool_sizes()
+    return {"POSTGRES_POOL_SIZE": str(kept), "POSTGRES_MAX_OVERFLOW": str(most - kept)}
 
 
 def _database_env(url: str) -> dict[str, str]:
@@ -68,8 +96,7 @@ def _database_env(url: str) -> dict[str, str]:
             "POSTGRES_USER": unquote(parsed.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parsed.password or ""),
             "POSTGRES_SCHEMA": schema,
-            "POSTGRES_POOL_SIZE": "4",
-            "POSTGRES_MAX_OVERFLOW": "8",
+            **_pool_env(),
             "POSTGRES_LOCK_TIMEOUT": "10",
             "APPLICATION_RECORDER_TOPIC": "ledger.persistence.postgres:LedgerPostgresRecorder",
         }

@@ -7,6 +7,8 @@ with real children, is tested in ``tests/test_serve_workers.py``."""
 from __future__ import annotations
 
 import socket
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from api.cli_web import _lower_priority
 from api.web.dispatch import READER, WRITER, _Channels, _Dispatcher, role_of
 
 
@@ -195,3 +198,31 @@ def test_an_unknown_hello_is_refused(tmp_path: Path, front: Front) -> None:
     assert stranger.recv(1) == b""  # closed by the front
     assert (channels.writer, list(channels.readers)) == before
     stranger.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")
+def test_the_projection_runners_threads_alone_run_at_a_lower_priority() -> None:
+    # (tabien serve lowers the runner's threads this way: RUNNER_NICENESS)
+    started, finish = threading.Event(), threading.Event()
+
+    def runner_thread() -> None:
+        started.set()
+        finish.wait(10)
+
+    thread = threading.Thread(target=runner_thread)
+    thread.start()
+    try:
+        assert started.wait(10)
+        own = _niceness(threading.get_native_id())
+        _lower_priority({thread}, own + 3)
+        assert thread.native_id is not None
+        assert _niceness(thread.native_id) == own + 3
+        assert _niceness(threading.get_native_id()) == own  # this thread is untouched
+    finally:
+        finish.set()
+        thread.join()
+
+
+def _niceness(thread_id: int) -> int:
+    stat = Path(f"/proc/self/task/{thread_id}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[16])

@@ -42,16 +42,28 @@ authorities and payroll officers act only in their own education areas. Errors a
 """
 
 
-def open_services(url: str, keys_dir: Path, evidence_dir: Path | None = None) -> Services:
+# The ledger's pool of the process that writes: every write of the server runs there, each
+# holding a connection through its reads and its append (which may wait for the table lock);
+# with the default 8, issues under the bench's load spent a fifth of their time waiting for a
+# connection.
+WRITER_LEDGER_POOL = (4, 20)
+
+
+def open_services(url: str, keys_dir: Path, evidence_dir: Path | None = None, *,
+                  ledger_pool: tuple[int, int] | None = None) -> Services:
     """Everything the routes use; evidence files go to ``evidence_dir`` (default: the
-    configured folder, ``TABIEN_EVIDENCE_DIR``)."""
+    configured folder, ``TABIEN_EVIDENCE_DIR``); ``ledger_pool``: (kept, most) connections of
+    the ledger's pool, if not the configured sizes."""
     from ledger.config import evidence_dir as configured_evidence_dir
 
     key_store = KeyStore(keys_dir)
     # The processes of one server create the tables, and the token key, in turn: all of
     # them must sign with the one key.
     with one_at_a_time(url):
-        ledger, view, accounts = Ledger(url=url), open_view(url), Accounts(url)
+        pool = {} if ledger_pool is None else {
+            "POSTGRES_POOL_SIZE": str(ledger_pool[0]),
+            "POSTGRES_MAX_OVERFLOW": str(ledger_pool[1] - ledger_pool[0])}
+        ledger, view, accounts = Ledger(pool, url=url), open_view(url), Accounts(url)
         tokens = TokenSigner.from_key_store(key_store)
     return Services(url=url, ledger=ledger, view=view, accounts=accounts,
                     tokens=tokens, key_store=key_store,
@@ -144,8 +156,10 @@ def app_from_env() -> FastAPI:
     from api.web.writer import WRITER_SOCKET_ENV, ForwardWrites
     from ledger.config import database_url, keys_dir
 
-    app = create_app(open_services(database_url(), keys_dir()), close_at_shutdown=True)
-    writer_socket = os.environ.get(WRITER_SOCKET_ENV)
+    writer_socket = os.environ.get(WRITER_SOCKET_ENV)  # set in a read worker
+    services = open_services(database_url(), keys_dir(),
+                             ledger_pool=None if writer_socket else WRITER_LEDGER_POOL)
+    app = create_app(services, close_at_shutdown=True)
     if writer_socket:  # a worker beside a writer process: every write is the writer's
         app.add_middleware(ForwardWrites, socket_path=writer_socket)
     return app
