@@ -97,6 +97,7 @@ class HandedConnectionsServer:
         self._dispatch_path = dispatch_path
         self._hello = hello
         self._channel: socket.socket | None = None
+        self._handing: set[asyncio.Task[None]] = set()
 
     def run(self, sockets: list[socket.socket]) -> None:
         self.uvicorn.run(sockets=sockets)
@@ -122,13 +123,17 @@ class HandedConnectionsServer:
                 message, fds, _, _ = socket.recv_fds(self._channel, 256, 64)
             except (BlockingIOError, InterruptedError):
                 return
+            except OSError:
+                message, fds = b"", []
             if not message and not fds:  # the front process has gone: stop serving
                 self._close_channel()
                 server.should_exit = True
                 return
             for fd in fds:
-                sock = socket.socket(fileno=fd)
-                loop.create_task(_serve_connection(loop, protocol, sock))
+                task = loop.create_task(
+                    _serve_connection(loop, protocol, socket.socket(fileno=fd)))
+                self._handing.add(task)  # held until done: the loop keeps only weak ones
+                task.add_done_callback(self._handing.discard)
 
     def _close_channel(self) -> None:
         if self._channel is not None:
