@@ -1,8 +1,9 @@
 """``python -m bench.api_load [--seconds N] [--warm-up 15] [--registrars 50] [--readers 200]
 [--backend postgres|sqlite] [--workers 2]``: a bounded load test of the HTTP API on loopback.
 
-For each server configuration (``--workers``: uvicorn worker processes; with more than one,
-``tabien serve`` adds its writer process, to which the workers pass every write) a fresh
+For each server configuration (``--workers``: server processes; with more than one, read
+workers beside ``tabien serve``'s writer process, its front process handing each connection
+to the writer or a read worker by the connection's first request) a fresh
 ledger is made (keys, the demo area seeded with ``commands.seed``, the record view rebuilt,
 users added), the in-process baselines are measured, and the real server is started in a
 process of its own (``bench.api_server``: ``tabien serve``'s set-up, the projection runner

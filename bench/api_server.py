@@ -1,7 +1,8 @@
 """The HTTP API server that ``bench.api_load`` starts in a process of its own.
 
 ``tabien serve``'s set-up — ``api.web.app.app_from_env`` under uvicorn, in one process or as
-uvicorn's workers, the record view's ``ProjectionRunner`` alongside — with knobs the load
+read workers and a writer behind the front process (``api.web.dispatch``), the record view's
+``ProjectionRunner`` alongside — with knobs the load
 test varies (threads for the sync routes, uvicorn's HTTP and loop implementations), and a
 deadline after which it stops by itself even if the load test that started it is gone::
 
