@@ -1133,7 +1133,8 @@ def parse(argv: Sequence[str] | None) -> Settings:
     add("--readers", type=int, default=200, help="concurrent readers (default 200)")
     add("--backend", choices=("postgres", "sqlite"), default="postgres")
     add("--workers", type=_workers, default=(2,),
-        help="uvicorn worker processes, one configuration each, e.g. 1,2 (default 2)")
+        help="server processes (several: read workers beside the writer), one "
+             "configuration each, e.g. 1,2 (default 2)")
     add("--people", type=int, default=3_000, help="people seeded in the area (default 3,000)")
     add("--years", type=int, default=3, help="years of careers seeded (default 3)")
     add("--order-people", type=int, default=1,
