@@ -198,11 +198,13 @@ class OrderDesk:
         return IssueResult(order.id, issued.event_count, [], already_issued=True)
 
     def _check_authority(self, signer: Signer, order: Order) -> None:
-        key = self.ledger.key(signer.key_id)
-        if key.role != "authority" or key.area != order.area:
+        # The key's role and area only: whether it may still sign is checked when the
+        # submission is appended, against the key as stored then.
+        role, area = self.ledger.key_role(signer.key_id)
+        if role != "authority" or area != order.area:
             raise SignatureError(
-                f"only the authority of {order.area} may do this (key {key.key_id} is a "
-                f"{key.role} of {key.area or 'no area'})",
+                f"only the authority of {order.area} may do this (key {signer.key_id} is a "
+                f"{role} of {area or 'no area'})",
                 f"เฉพาะผู้มีอำนาจของ {order.area} เท่านั้นที่ทำรายการนี้ได้")
 
     # -------------------------------------------------------------- simulation

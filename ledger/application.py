@@ -322,6 +322,13 @@ class Ledger(Application[UUID]):
             raise NotFound(f"key {key_id} is not registered in this ledger",
                            f"ไม่พบกุญแจ {key_id} ในทะเบียนกุญแจ") from None
 
+    def key_role(self, key_id: str) -> tuple[str, str]:
+        """A registered key's role and area. Both are fixed when the key is registered, so a
+        key this process has seen is not read again (whether it is still usable — revoked,
+        rotated — is checked against the store when a submission it signs is appended)."""
+        key = self._keys.get(key_id) or self._current_key(key_id)
+        return key.role, key.area
+
     def _current_key(self, key_id: str) -> SigningKey:
         """The key as it stands now, for checking signatures only (never mutated).
 

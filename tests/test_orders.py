@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from commands.keys import revoke_key
 from commands.orders import OrderDesk
 from ledger.errors import Conflict, InvalidInput, RuleViolation, SignatureError
 from ledger.identity import record_id_for
@@ -228,3 +229,29 @@ def test_a_correction_must_change_known_fields_to_values_of_their_type(
     with pytest.raises(InvalidInput) as refused:
         draft(ledger_env, [line])
     assert words in " ".join(refused.value.details)
+
+
+def test_an_authority_key_revoked_elsewhere_is_refused_at_the_next_issue(
+        ledger_env: LedgerEnv) -> None:
+    # Given a desk that has seen the authority's key (its role and area are then not read
+    # again: they never change),
+    desk = OrderDesk(ledger_env.ledger, SECRET)
+    first = draft(ledger_env, opening_lines(1), number="10/2567")
+    desk.check(ledger_env.keys.registrar, first)
+    desk.issue(ledger_env.keys.authority, desk.order(AREA, "10/2567"))
+    assert ledger_env.ledger.key_role(ledger_env.keys.authority.key_id) == ("authority", AREA)
+    second = draft(ledger_env, opening_lines(2, ref={**REF, "order_number": "11/2567"}),
+                   number="11/2567")
+    desk.check(ledger_env.keys.registrar, second)
+    # when another process revokes that key,
+    elsewhere = ledger_env.reopen()
+    try:
+        key = elsewhere.key(ledger_env.keys.authority.key_id)
+        revoke_key(elsewhere, ledger_env.keys.admin, key.name, "the holder has left")
+    finally:
+        elsewhere.close()
+    # then the next issue signed with it is refused, and nothing is written.
+    before = ledger_env.ledger.store.count_events()
+    with pytest.raises(SignatureError, match="revoked"):
+        desk.issue(ledger_env.keys.authority, desk.order(AREA, "11/2567"))
+    assert ledger_env.ledger.store.count_events() == before
