@@ -226,3 +226,27 @@ def test_the_projection_runners_threads_alone_run_at_a_lower_priority() -> None:
 def _niceness(thread_id: int) -> int:
     stat = Path(f"/proc/self/task/{thread_id}/stat").read_text()
     return int(stat.rsplit(")", 1)[1].split()[16])
+
+
+def test_a_read_worker_too_busy_to_take_connections_keeps_its_place(front: Front) -> None:
+    # Given a read worker whose hand-over queue is full (it takes nothing for a while),
+    channels = front.dispatcher.channels
+    busy = channels.readers[0]
+    assert busy is not None
+    busy.settimeout(0.05)  # the front's send to it then times out instead of waiting 5 s
+    filler = socket.socket()
+    try:
+        while True:
+            socket.send_fds(busy, [b"c"], [filler.fileno()])
+    except TimeoutError:
+        pass
+    # then a read meant for it goes to the other read worker,
+    client = front.connect()
+    client.sendall(b"GET /a HTTP/1.1\r\n\r\n")
+    served = front.readers[1].take()
+    assert served.recv(64).startswith(b"GET /a ")
+    served.close()
+    client.close()
+    filler.close()
+    # and it is still one of the read workers, served again once it catches up.
+    assert channels.readers[0] is busy

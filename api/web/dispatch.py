@@ -350,8 +350,10 @@ class _Dispatcher:
             try:
                 socket.send_fds(channel, [b"c"], [conn.fileno()])
                 break
-            except OSError:  # that child has gone; it is started again and says hello
-                self.channels.drop(channel)
+            except (BrokenPipeError, ConnectionResetError):
+                self.channels.drop(channel)  # that child has gone; it is started again
+            except OSError:  # alive but not taking connections (its queue full): the next
+                continue
         self._forget(conn)  # handed over (the child holds its own descriptor), or no child
 
     def _forget(self, conn: socket.socket) -> None:
