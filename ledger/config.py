@@ -69,8 +69,10 @@ def pool_sizes() -> tuple[int, int]:
     return sizes
 
 
-def _pool_env() -> dict[str, str]:
-    kept, most = pool_sizes()
+def pool_env(sizes: tuple[int, int] | None = None) -> dict[str, str]:
+    """The library's settings for a pool of ``sizes`` (kept, most; default: the configured
+    ones)."""
+    kept, most = sizes or pool_sizes()
     return {"POSTGRES_POOL_SIZE": str(kept), "POSTGRES_MAX_OVERFLOW": str(most - kept)}
 
 
@@ -96,7 +98,7 @@ def _database_env(url: str) -> dict[str, str]:
             "POSTGRES_USER": unquote(parsed.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parsed.password or ""),
             "POSTGRES_SCHEMA": schema,
-            **_pool_env(),
+            **pool_env(),
             "POSTGRES_LOCK_TIMEOUT": "10",
             "APPLICATION_RECORDER_TOPIC": "ledger.persistence.postgres:LedgerPostgresRecorder",
         }

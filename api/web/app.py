@@ -55,14 +55,13 @@ def open_services(url: str, keys_dir: Path, evidence_dir: Path | None = None, *,
     configured folder, ``TABIEN_EVIDENCE_DIR``); ``ledger_pool``: (kept, most) connections of
     the ledger's pool, if not the configured sizes."""
     from ledger.config import evidence_dir as configured_evidence_dir
+    from ledger.config import pool_env
 
     key_store = KeyStore(keys_dir)
     # The processes of one server create the tables, and the token key, in turn: all of
     # them must sign with the one key.
     with one_at_a_time(url):
-        pool = {} if ledger_pool is None else {
-            "POSTGRES_POOL_SIZE": str(ledger_pool[0]),
-            "POSTGRES_MAX_OVERFLOW": str(ledger_pool[1] - ledger_pool[0])}
+        pool = {} if ledger_pool is None else pool_env(ledger_pool)
         ledger, view, accounts = Ledger(pool, url=url), open_view(url), Accounts(url)
         tokens = TokenSigner.from_key_store(key_store)
     return Services(url=url, ledger=ledger, view=view, accounts=accounts,

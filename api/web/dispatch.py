@@ -41,11 +41,15 @@ from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+import uvicorn
+
+from api.web.writer import READ_METHODS, WRITER_SOCKET_ENV
+from ledger.config import POOL_ENV
+
 __all__ = ["READER_NICENESS", "HandedConnectionsServer", "Supervisor", "role_of"]
 
 WRITER = "writer"
 READER = "reader"
-READ_METHODS = frozenset({b"GET", b"HEAD", b"OPTIONS"})
 # The longest method routed by ("OPTIONS") and the space after it.
 _PEEK_BYTES = 8
 # A connection that has sent no request line by then is closed, as uvicorn closes an idle one.
@@ -67,55 +71,47 @@ def role_of(first_bytes: bytes) -> str | None:
     400), or None while too few bytes have come to tell."""
     method, space, _ = first_bytes.partition(b" ")
     if space:
-        return READER if method in READ_METHODS else WRITER
+        return READER if method.decode("latin-1") in READ_METHODS else WRITER
     return READER if len(first_bytes) >= _PEEK_BYTES else None
 
 
 # ------------------------------------------------------------------ the children
 
 
-class HandedConnectionsServer:
+class HandedConnectionsServer(uvicorn.Server):
     """uvicorn's server, serving connections handed to it over ``dispatch_path`` (and, for
     the writer, its own Unix socket for writes forwarded by read workers)."""
 
-    def __init__(self, config: Any, dispatch_path: str, hello: bytes) -> None:
-        import uvicorn
-
-        server = self
-
-        class _Server(uvicorn.Server):
-            async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-                await super().startup(sockets=sockets)
-                if self.started:
-                    server._open_channel(self)
-
-            async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-                server._close_channel()
-                await super().shutdown(sockets=sockets)
-
-        self.uvicorn = _Server(config)
+    def __init__(self, config: uvicorn.Config, dispatch_path: str, hello: bytes) -> None:
+        super().__init__(config)
         self._dispatch_path = dispatch_path
         self._hello = hello
         self._channel: socket.socket | None = None
         self._handing: set[asyncio.Task[None]] = set()
 
-    def run(self, sockets: list[socket.socket]) -> None:
-        self.uvicorn.run(sockets=sockets)
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            self._open_channel()
 
-    def _open_channel(self, server: Any) -> None:
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self._close_channel()
+        await super().shutdown(sockets=sockets)
+
+    def _open_channel(self) -> None:
         loop = asyncio.get_running_loop()
-        protocol = functools.partial(
-            server.config.http_protocol_class, config=server.config,
-            server_state=server.server_state, app_state=server.lifespan.state)
+        protocol = functools.partial(  # as uvicorn's own startup makes its protocols
+            self.config.http_protocol_class, config=self.config,  # type: ignore[call-arg]
+            server_state=self.server_state, app_state=self.lifespan.state)
         channel = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         channel.connect(self._dispatch_path)
         channel.sendall(self._hello)  # ready: the application has started
         channel.setblocking(False)
         self._channel = channel
-        loop.add_reader(channel.fileno(), self._take, loop, protocol, server)
+        loop.add_reader(channel.fileno(), self._take, loop, protocol)
 
-    def _take(self, loop: asyncio.AbstractEventLoop, protocol: Callable[[], asyncio.Protocol],
-              server: Any) -> None:
+    def _take(self, loop: asyncio.AbstractEventLoop,
+              protocol: Callable[[], asyncio.Protocol]) -> None:
         """Serve every connection handed over since the last call."""
         assert self._channel is not None
         while True:
@@ -127,7 +123,7 @@ class HandedConnectionsServer:
                 message, fds = b"", []
             if not message and not fds:  # the front process has gone: stop serving
                 self._close_channel()
-                server.should_exit = True
+                self.should_exit = True
                 return
             for fd in fds:
                 task = loop.create_task(
@@ -165,10 +161,6 @@ class ChildSpec:
 
 def serve_child(spec: ChildSpec) -> None:
     """The body of a child process: uvicorn over the connections handed to it."""
-    import uvicorn
-
-    from api.web.writer import WRITER_SOCKET_ENV
-    from ledger.config import POOL_ENV
 
     if spec.niceness:
         os.nice(spec.niceness)
@@ -186,7 +178,7 @@ def serve_child(spec: ChildSpec) -> None:
     config = uvicorn.Config(spec.factory, factory=True, log_level="warning",
                             **spec.uvicorn_options)
     hello = f"{spec.role} {spec.index}\n".encode()
-    HandedConnectionsServer(config, spec.dispatch_path, hello).run(sockets)
+    HandedConnectionsServer(config, spec.dispatch_path, hello).run(sockets=sockets)
 
 
 # ------------------------------------------------------------------ the front process

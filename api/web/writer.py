@@ -27,10 +27,11 @@ import orjson
 
 from api.web.problems import PROBLEM_JSON
 
-__all__ = ["WRITER_SOCKET_ENV", "ForwardWrites"]
+__all__ = ["READ_METHODS", "WRITER_SOCKET_ENV", "ForwardWrites"]
 
 WRITER_SOCKET_ENV = "TABIEN_WRITER_SOCKET"
-_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Requests that write nothing: every other method is the writer's.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Headers about one connection, not the message: each side sets its own.
 _HOP_BY_HOP = frozenset({b"connection", b"keep-alive", b"transfer-encoding", b"te",
                          b"upgrade", b"proxy-connection", b"trailer"})
@@ -53,7 +54,7 @@ class ForwardWrites:
         self.socket_path = socket_path
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] in _READS:
+        if scope["type"] != "http" or scope["method"] in READ_METHODS:
             await self.app(scope, receive, send)
         else:
             await self._forward(scope, receive, send)
