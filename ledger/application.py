@@ -41,7 +41,7 @@ from ledger.integrity import (
 )
 from ledger.keys import Signer, SigningKey, key_record_id
 from ledger.merkle import CompactRange, leaf_hash
-from ledger.persistence import LedgerRecorder, SignedBatch
+from ledger.persistence import KeyMovedOn, KeyVersion, LedgerRecorder, SignedBatch
 from ledger.record import PersonnelRecord
 from ledger.transcoder import CanonicalTranscoder, LedgerMapper
 
@@ -50,6 +50,7 @@ __all__ = ["CLOCK_SKEW", "Draft", "Ledger"]
 _HEAD_CACHE_SIZE = 500_000
 _STREAM_FROM = 2_000  # events in one submission from which submit() streams
 _STREAM_CHUNK = 1_000
+_KEY_RECHECKS = 3  # times a key found changed under the write lock is brought up to date
 CLOCK_SKEW = timedelta(minutes=5)
 """How far a submission's signing time may be from the ledger's clock when it is appended."""
 
@@ -120,6 +121,20 @@ class Draft:
             signer.private_key, submission_id=submission_id or uuid.uuid4(),
             key_id=signer.key_id, signed_at=signed_at or datetime.now(UTC), purpose=purpose,
             event_hashes=self.event_hashes, root=self.root)
+
+
+def _version_of(key: SigningKey, draft: Draft) -> KeyVersion | None:
+    """The key version a submission was checked against; None for the genesis key, which is
+    registered by the very submission it signs (so the store has no version of it yet)."""
+    if draft.aggregates.get(key.id) is key:
+        return None
+    return KeyVersion(key.id, key.version)
+
+
+def _key_keeps_changing(submission: Submission | None) -> Conflict:
+    key_id = submission.key_id if submission is not None else "?"
+    return Conflict(f"key {key_id} kept changing while this submission was written; try again",
+                    "กุญแจที่ใช้ลงนามถูกเปลี่ยนแปลงระหว่างบันทึก กรุณาลองอีกครั้ง")
 
 
 class Ledger(Application[UUID]):
@@ -193,15 +208,27 @@ class Ledger(Application[UUID]):
             self._heads[stored.originator_id] = (stored.originator_version, digest)
 
     def append(self, draft: Draft, submission: Submission | None) -> list[int]:
-        """Check a signed draft and record it in one transaction; return notification ids."""
-        self.check_submission(draft, submission)
-        assert submission is not None
-        with _paused_gc(len(draft.stored_events)), _conflicts_refused():
-            ids = self.recorder.insert_events(
-                draft.stored_events, integrity=SignedBatch(draft.event_hashes, submission))
-        assert ids is not None
-        self._after_append(draft, ids)
-        return list(ids)
+        """Check a signed draft and record it in one transaction; return notification ids.
+
+        The key is checked as this process last saw it, and the recorder confirms under its
+        write lock that the key's record has not moved on since (a revocation elsewhere);
+        if it has, nothing was written and the check runs again on the key as it stands.
+        One round trip instead of two, and no window between the check and the write.
+        """
+        for _ in range(_KEY_RECHECKS):
+            key = self._checked_key(draft, submission)
+            assert submission is not None
+            batch = SignedBatch(draft.event_hashes, submission, _version_of(key, draft))
+            try:
+                with _paused_gc(len(draft.stored_events)), _conflicts_refused():
+                    ids = self.recorder.insert_events(draft.stored_events, integrity=batch)
+            except KeyMovedOn:
+                self._current_key(key.key_id)
+                continue
+            assert ids is not None
+            self._after_append(draft, ids)
+            return list(ids)
+        raise _key_keeps_changing(submission)
 
     def submit(self, signer: Signer, *aggregates: Aggregate, purpose: str) -> list[int]:
         """Prepare, sign and append in one call (the in-process path).
@@ -219,12 +246,27 @@ class Ledger(Application[UUID]):
 
     def _stream(self, signer: Signer, events: list[CanMutateAggregate[UUID]],
                 aggregates: Sequence[Aggregate], purpose: str) -> list[int]:
-        key = self._current_key(signer.key_id)  # before taking the write lock
+        for _ in range(_KEY_RECHECKS):
+            key = self._known_key(signer.key_id)  # read before taking the write lock
+            # Refused now rather than after streaming the whole order (it is checked again
+            # with the signature, once the stream is signed).
+            key.check_usable_at(datetime.now(UTC))
+            try:
+                return self._stream_once(signer, key, events, aggregates, purpose)
+            except KeyMovedOn:
+                self._current_key(signer.key_id)
+        raise _key_keeps_changing(None)
+
+    def _stream_once(self, signer: Signer, key: SigningKey,
+                     events: list[CanMutateAggregate[UUID]], aggregates: Sequence[Aggregate],
+                     purpose: str) -> list[int]:
         heads = self._heads_for(events)
         stored_all: list[StoredEvent] = []
         hashes_all: list[bytes] = []
         frontier = CompactRange()
-        with _paused_gc(len(events)), _conflicts_refused(), self.store.bulk_writer() as writer:
+        checked = KeyVersion(key.id, key.version)
+        with _paused_gc(len(events)), _conflicts_refused(), \
+                self.store.bulk_writer(checked) as writer:
             for start in range(0, len(events), _STREAM_CHUNK):
                 stored = [self.mapper.to_stored_event(e)
                           for e in events[start:start + _STREAM_CHUNK]]
@@ -253,10 +295,16 @@ class Ledger(Application[UUID]):
     def check_submission(self, draft: Draft, submission: Submission | None,
                          *, now: datetime | None = None) -> None:
         """Refuse an unsigned, wrongly signed, stale or unauthorised submission."""
+        self._checked_key(draft, submission, now=now)
+
+    def _checked_key(self, draft: Draft, submission: Submission | None,
+                     *, now: datetime | None = None) -> SigningKey:
         if submission is None:
             raise SignatureError("the submission is not signed",
                                  "ชุดรายการนี้ยังไม่ได้ลงลายมือชื่อดิจิทัล")
-        self._check_signed_by(self._signing_key(draft, submission), draft, submission, now)
+        key = self._signing_key(draft, submission)
+        self._check_signed_by(key, draft, submission, now)
+        return key
 
     def _check_signed_by(self, key: SigningKey, draft: Draft, submission: Submission,
                          now: datetime | None = None) -> None:
@@ -284,7 +332,7 @@ class Ledger(Application[UUID]):
 
     def _signing_key(self, draft: Draft, submission: Submission) -> SigningKey:
         try:
-            return self._current_key(submission.key_id)
+            return self._known_key(submission.key_id)
         except NotFound:
             genesis = self._genesis_key(draft, submission)
             if genesis is None:
@@ -326,19 +374,22 @@ class Ledger(Application[UUID]):
         """A registered key's role and area. Both are fixed when the key is registered, so a
         key this process has seen is not read again (whether it is still usable — revoked,
         rotated — is checked against the store when a submission it signs is appended)."""
-        key = self._keys.get(key_id) or self._current_key(key_id)
+        key = self._known_key(key_id)
         return key.role, key.area
 
-    def _current_key(self, key_id: str) -> SigningKey:
-        """The key as it stands now, for checking signatures only (never mutated).
-
-        Kept between submissions and brought up to date from the store each time, so a
-        revocation recorded by another process counts at once; only the rebuild is spared.
-        """
+    def _known_key(self, key_id: str) -> SigningKey:
+        """The key as this process last saw it, for checking signatures only (never mutated
+        by callers). Whether it is still current is confirmed when a submission is written
+        (``KeyVersion``); ``_current_key`` brings it up to date when it is not."""
         key = self._keys.get(key_id)
         if key is None:
             key = self._keys[key_id] = self.key(key_id)
-            return key
+        return key
+
+    def _current_key(self, key_id: str) -> SigningKey:
+        """The known key brought up to date from the store (a revocation or rotation
+        recorded by another process)."""
+        key = self._known_key(key_id)
         for event in self.events.get(key.id, gt=key.version):
             event.mutate(key)  # type: ignore[attr-defined]
         return key

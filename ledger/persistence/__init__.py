@@ -22,6 +22,8 @@ __all__ = [
     "END_OF_LOG",
     "BulkWrite",
     "CheckpointRow",
+    "KeyMovedOn",
+    "KeyVersion",
     "LedgerRecorder",
     "LogRow",
     "RawLogRow",
@@ -34,11 +36,30 @@ __all__ = [
 
 
 @dataclass(frozen=True)
+class KeyVersion:
+    """The signing key's record, and the version of it that the signature was checked
+    against."""
+
+    record_id: UUID
+    version: int
+
+
+class KeyMovedOn(Exception):
+    """The signing key's record has events beyond the version the submission was checked
+    against: it was revoked or rotated in between. A recorder raises this under its write
+    lock, before writing anything, so that no submission is appended on a key's stale state;
+    the ledger then checks again against the key as it stands."""
+
+
+@dataclass(frozen=True)
 class SignedBatch:
-    """What the ledger hands the recorder with a batch: each event's hash and the signature."""
+    """What the ledger hands the recorder with a batch: each event's hash, the signature, and
+    the key version it was checked against (None only for the ledger's first submission,
+    whose key is not stored yet)."""
 
     event_hashes: Sequence[bytes]
     submission: Submission
+    checked_key: KeyVersion | None = None
 
 
 class LogRow(NamedTuple):
@@ -109,7 +130,8 @@ class BulkWrite(Protocol):
     """An open write transaction holding the log's write lock: events are streamed into it in
     chunks (so the database ingests one chunk while the next is prepared) and it commits,
     with ``submission`` if one is set, when its ``with`` block ends — or writes nothing if the
-    block raises."""
+    block raises. Opened with a ``KeyVersion``, it first raises ``KeyMovedOn`` if that key's
+    record has moved past the version."""
 
     first_id: int
     next_id: int
@@ -121,7 +143,9 @@ class BulkWrite(Protocol):
 class LedgerRecorder(Protocol):
     """What the ledger and the auditor need from a backend beyond the library's recorder."""
 
-    def bulk_writer(self) -> AbstractContextManager[BulkWrite]: ...
+    def bulk_writer(
+        self, checked_key: KeyVersion | None = None
+    ) -> AbstractContextManager[BulkWrite]: ...
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: object
@@ -178,7 +202,7 @@ def insert_in_one_write(recorder: LedgerRecorder, stored_events: Sequence[Stored
         return []
     hashes = (batch.event_hashes if batch is not None
               else chain_from_store(stored_events, recorder.select_hashes))
-    with recorder.bulk_writer() as writer:
+    with recorder.bulk_writer(batch.checked_key if batch is not None else None) as writer:
         writer.write(stored_events, hashes)
         writer.submission = batch.submission if batch is not None else None
     return list(range(writer.first_id, writer.next_id))

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from eventsourcing.persistence import ApplicationRecorder, StoredEvent, Subscription
 from eventsourcing.postgres import (
     PostgresApplicationRecorder,
@@ -31,6 +32,8 @@ from ledger.persistence import (
     END_OF_LOG,
     BulkWrite,
     CheckpointRow,
+    KeyMovedOn,
+    KeyVersion,
     LogRow,
     RawLogRow,
     SignedBatch,
@@ -43,6 +46,7 @@ from ledger.persistence.subscription import pull_past_unwanted
 __all__ = ["LedgerPostgresRecorder"]
 
 _PIPELINED_UP_TO = 1_000  # events; a larger batch streams by COPY (``bulk_writer``)
+_KEY_MOVED_ON = "TBK01"  # this recorder's own SQLSTATE: see ``KeyMovedOn``
 
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 _COPY_TRAILER = struct.pack(">h", -1)
@@ -96,12 +100,18 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             "CREATE OR REPLACE FUNCTION {schema}.{function}("
             "ids {id_type}[], versions bigint[], topics text[], states bytea[], "
             "hashes bytea[], s_id uuid, s_key text, s_at text, s_purpose text, "
-            "s_count bigint, s_root bytea, s_signature bytea) "
+            "s_count bigint, s_root bytea, s_signature bytea, "
+            "k_id {id_type}, k_version bigint) "
             "RETURNS TABLE (first_id bigint, last_id bigint) LANGUAGE plpgsql AS $body$ "
             "DECLARE head bigint; "
             "BEGIN "
             "SET LOCAL lock_timeout = '{lock_timeout}s'; "
             "LOCK TABLE {events} IN EXCLUSIVE MODE; "
+            # Under the lock, so no revocation can slip in between this check and the rows.
+            "IF k_id IS NOT NULL AND EXISTS (SELECT 1 FROM {events} WHERE originator_id = k_id "
+            "AND originator_version > k_version) THEN "
+            "RAISE EXCEPTION 'the signing key has changed' USING ERRCODE = '{key_moved_on}'; "
+            "END IF; "
             # A volatile function's statements each see what has committed before them,
             # so the highest id is read after the lock is held.
             "SELECT COALESCE(MAX(notification_id), 0) INTO head FROM {events}; "
@@ -118,11 +128,14 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             schema=Identifier(self.datastore.schema), function=self._append_function,
             id_type=Identifier(self.datastore.originator_id_type),
             lock_timeout=SQL(str(int(self.datastore.lock_timeout))),
-            channel=Identifier(self.channel_name)))
+            key_moved_on=SQL(_KEY_MOVED_ON), channel=Identifier(self.channel_name)))
         self._call_append = self._sql(
             "SELECT first_id, last_id FROM {schema}.{function}(%s, %s, %s, %s, %s, %s, %s, "
-            "%s, %s, %s, %s, %s)", schema=Identifier(self.datastore.schema),
+            "%s, %s, %s, %s, %s, %s, %s)", schema=Identifier(self.datastore.schema),
             function=self._append_function)
+        self._key_moved_on = self._sql(
+            "SELECT EXISTS (SELECT 1 FROM {events} WHERE originator_id = %s "
+            "AND originator_version > %s)")
 
     def _sql(self, text: str, **extra: Any) -> Composed:
         schema = Identifier(self.datastore.schema)
@@ -153,22 +166,30 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         while this process waits for its turn to run Python (beside an event loop busy with
         reads, each wait between statements held the lock for milliseconds, and every other
         writer queued behind it)."""
-        s, submission = stored_events, batch.submission
+        s, submission, key = stored_events, batch.submission, batch.checked_key
         params = ([e.originator_id for e in s], [e.originator_version for e in s],
                   [e.topic for e in s], [e.state for e in s], list(batch.event_hashes),
-                  *_submission_columns(submission))
+                  *_submission_columns(submission),
+                  key.record_id if key else None, key.version if key else None)
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as c:
-            row = c.execute(self._call_append, params, prepare=True).fetchone()
+            try:
+                row = c.execute(self._call_append, params, prepare=True).fetchone()
+            except psycopg.Error as e:
+                if e.sqlstate == _KEY_MOVED_ON:
+                    raise KeyMovedOn(str(e)) from None
+                raise
         assert row is not None
         first, last = int(row[0]), int(row[1])
         assert last - first + 1 == len(s)
         return list(range(first, last + 1))
 
     @contextmanager
-    def bulk_writer(self) -> Iterator[BulkWrite]:
+    def bulk_writer(self, checked_key: KeyVersion | None = None) -> Iterator[BulkWrite]:
         with self.datastore.get_connection() as conn, conn.transaction(), \
                 conn.cursor() as curs:
             self._lock_table(curs)
+            if checked_key is not None:
+                self._refuse_moved_key(curs, checked_key)
             curs.execute(self._sql("SELECT COALESCE(MAX(notification_id), 0) AS m FROM {events}"))
             row = curs.fetchone()
             assert row is not None
@@ -181,6 +202,11 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 self._insert_submission(curs, writer.submission, writer.first_id,
                                         writer.next_id - 1)
             self._notify_channel(curs)
+
+    def _refuse_moved_key(self, curs: Cursor[DictRow], key: KeyVersion) -> None:
+        row = curs.execute(self._key_moved_on, (key.record_id, key.version)).fetchone()
+        if row is not None and row["exists"]:
+            raise KeyMovedOn(f"key record {key.record_id} is past version {key.version}")
 
     def _insert_submission(self, curs: Cursor[DictRow], submission: Submission,
                            first_id: int, last_id: int) -> None:

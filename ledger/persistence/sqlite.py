@@ -31,6 +31,8 @@ from ledger.persistence import (
     END_OF_LOG,
     BulkWrite,
     CheckpointRow,
+    KeyMovedOn,
+    KeyVersion,
     LogRow,
     RawLogRow,
     SubmissionRow,
@@ -100,12 +102,14 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         return insert_in_one_write(self, stored_events, kwargs.get("integrity"))
 
     @contextmanager
-    def bulk_writer(self) -> Iterator[BulkWrite]:
+    def bulk_writer(self, checked_key: KeyVersion | None = None) -> Iterator[BulkWrite]:
         with self.datastore.get_connection(commit=True) as conn:
             cursor = conn.cursor()
             try:
                 cursor.execute("BEGIN IMMEDIATE")
                 try:
+                    if checked_key is not None:
+                        self._refuse_moved_key(cursor, checked_key)
                     writer = _RowWriter(self, cursor, (self._max_notification_id(cursor) or 0) + 1)
                     yield writer
                     if writer.submission is not None:
@@ -118,6 +122,12 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 raise IntegrityError(e) from e
             except sqlite3.OperationalError as e:
                 raise OperationalError(e) from e
+
+    def _refuse_moved_key(self, cursor: SQLiteCursor, key: KeyVersion) -> None:
+        cursor.execute(f"SELECT 1 FROM {self.events_table_name} WHERE originator_id=? "
+                       "AND originator_version>? LIMIT 1", (_key(key.record_id), key.version))
+        if cursor.fetchone() is not None:
+            raise KeyMovedOn(f"key record {key.record_id} is past version {key.version}")
 
     def _insert_submission(self, cursor: SQLiteCursor, writer: _RowWriter) -> None:
         s = writer.submission
