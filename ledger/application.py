@@ -131,8 +131,7 @@ def _version_of(key: SigningKey, draft: Draft) -> KeyVersion | None:
     return KeyVersion(key.id, key.version)
 
 
-def _key_keeps_changing(submission: Submission | None) -> Conflict:
-    key_id = submission.key_id if submission is not None else "?"
+def _key_keeps_changing(key_id: str) -> Conflict:
     return Conflict(f"key {key_id} kept changing while this submission was written; try again",
                     "กุญแจที่ใช้ลงนามถูกเปลี่ยนแปลงระหว่างบันทึก กรุณาลองอีกครั้ง")
 
@@ -228,7 +227,7 @@ class Ledger(Application[UUID]):
             assert ids is not None
             self._after_append(draft, ids)
             return list(ids)
-        raise _key_keeps_changing(submission)
+        raise _key_keeps_changing(key.key_id)
 
     def submit(self, signer: Signer, *aggregates: Aggregate, purpose: str) -> list[int]:
         """Prepare, sign and append in one call (the in-process path).
@@ -255,7 +254,7 @@ class Ledger(Application[UUID]):
                 return self._stream_once(signer, key, events, aggregates, purpose)
             except KeyMovedOn:
                 self._current_key(signer.key_id)
-        raise _key_keeps_changing(None)
+        raise _key_keeps_changing(signer.key_id)
 
     def _stream_once(self, signer: Signer, key: SigningKey,
                      events: list[CanMutateAggregate[UUID]], aggregates: Sequence[Aggregate],

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from ledger import application
-from ledger.errors import SignatureError
+from ledger.errors import Conflict, SignatureError
 from ledger.keys import SigningKey, key_record_id
 from ledger.persistence import BulkWrite, KeyMovedOn, KeyVersion
 from tests.conftest import LedgerEnv
@@ -135,3 +135,25 @@ def test_the_recorder_refuses_a_key_version_that_is_not_the_newest(
         pytest.fail("the write lock was given on a stale key version")
     assert events(ledger_env) == before
 
+
+
+def test_a_key_that_never_settles_gives_a_clear_conflict_after_three_rechecks(
+        ledger_env: LedgerEnv) -> None:
+    # Given a store that finds the signing key moved on at every write (as if its record
+    # changed again each time — a unit test of the retry's bound, not of the store),
+    ledger = ledger_env.ledger
+    attempts: list[int] = []
+
+    def always_moved(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(1)
+        raise KeyMovedOn("moved again")
+
+    ledger.store.insert_events = always_moved  # type: ignore[method-assign]
+    before = events(ledger_env)
+    # then the ledger stops after three rechecks with a conflict that says to try again,
+    with pytest.raises(Conflict, match="kept changing") as refused:
+        ledger.submit(ledger_env.keys.registrar, open_person(1), purpose="never settles")
+    assert "ลองอีกครั้ง" in refused.value.message_th
+    assert len(attempts) == 3
+    # and nothing was written.
+    assert events(ledger_env) == before
