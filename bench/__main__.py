@@ -18,7 +18,7 @@ from pathlib import Path
 from commands.bootstrap import KeySet, load_key_set
 from ledger.keys import KeyStore
 
-from . import payroll, rebuild, scenarios
+from . import payroll, rebuild, salary_round, scenarios
 from .backends import (
     PostgresBackend,
     SQLiteBackend,
@@ -33,8 +33,8 @@ from .timing import Progress
 __all__ = ["main", "run"]
 
 SCENARIOS = {**scenarios.SCENARIOS, "rebuild": rebuild.rebuild_view,
-             "payroll": payroll.payroll_feed}
-LEGEND = (*scenarios.LEGEND, *rebuild.LEGEND, *payroll.LEGEND)
+             "payroll": payroll.payroll_feed, "round": salary_round.salary_round}
+LEGEND = (*scenarios.LEGEND, *rebuild.LEGEND, *payroll.LEGEND, *salary_round.LEGEND)
 BACKENDS = ("sqlite", "postgres")
 NAMES = (*SCENARIOS, *BACKENDS)
 _KEY_NAMES = ("tabien-admin", "tabien-checkpoint", "registrar-spm16", "authority-spm16")

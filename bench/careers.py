@@ -16,11 +16,11 @@ from ledger.identity import check_digit, record_id_for
 from ledger.record import PersonnelRecord
 from ledger.vocabulary import OrderRef
 
-__all__ = ["AREA", "People", "raise_salaries"]
+__all__ = ["AREA", "RECORD_SECRET", "People", "raise_salaries"]
 
 AREA = DEMO_AREA
 # Record ids are keyed hashes of national IDs; any fixed secret of 32 bytes will do here.
-_SECRET = b"tabien-bench-record-id-secret-32"
+RECORD_SECRET = b"tabien-bench-record-id-secret-32"
 _APPOINTED = date(2010, 5, 16)
 _BIRTH = date(1985, 5, 1)
 _FIRST_SALARY = 15_050
@@ -50,7 +50,7 @@ class People:
         nid = _national_id(n)
         order = _order(f"{n}/2553", _APPOINTED)
         record = PersonnelRecord.open(
-            record_id_for(nid, _SECRET), effective_date=_APPOINTED, order=order,
+            record_id_for(nid, RECORD_SECRET), effective_date=_APPOINTED, order=order,
             national_id=nid, prefix="นางสาว", first_name=f"ครู{n}", last_name="ใจดี",
             birth_date=_BIRTH, area=AREA)
         record.record(PersonnelRecord.Appointed, effective_date=_APPOINTED, order=order,

@@ -67,6 +67,7 @@ class Sizes:
     rebuild_postgres: int
     rounds: int = 3
     payroll_people: int = 50_000
+    round_people: int = 5_000
 
     @classmethod
     def full(cls) -> Sizes:
@@ -78,7 +79,8 @@ class Sizes:
     def quick(cls) -> Sizes:
         return cls(single=100, order=1_000, verify_people=500,
                    verify_events_per_person=20, verify_order_events=500,
-                   rebuild_sqlite=10_000, rebuild_postgres=10_000, payroll_people=5_000)
+                   rebuild_sqlite=10_000, rebuild_postgres=10_000, payroll_people=5_000,
+                   round_people=500)
 
     def rebuild_events(self, backend: str) -> int:
         """Record events in the rebuild scenario's ledger on this backend."""
@@ -89,7 +91,8 @@ class Sizes:
                 f"verify {self.verify_people:,} people × {self.verify_events_per_person} "
                 f"events in orders of ~{self.verify_order_events:,} events; rebuild "
                 f"{self.rebuild_sqlite:,} record events on SQLite, "
-                f"{self.rebuild_postgres:,} on PostgreSQL (built the same way)")
+                f"{self.rebuild_postgres:,} on PostgreSQL (built the same way); payroll "
+                f"{self.payroll_people:,} people; salary round {self.round_people:,} people")
 
 
 class Backend(Protocol):

@@ -48,6 +48,7 @@ from ledger.vocabulary import OrderRef
 __all__ = ["CheckReport", "IssueResult", "LineCheck", "OrderDesk"]
 
 _IDEMPOTENCY_NAMESPACE = uuid.UUID("2e7c9a41-5d3b-4f08-b6a2-9c1d0e8f7a55")
+_LINES_AT_ONCE = 1_000  # lines whose records' histories are read together
 
 
 @dataclass(frozen=True)
@@ -213,19 +214,36 @@ class OrderDesk:
                   progress: Callable[[int], None] | None = None
                   ) -> tuple[_Simulation, CheckReport]:
         sim = _Simulation()
-        for n, line in order.active_lines():
-            if progress is not None:
-                progress(1)
-            entry = parse_entry(line)
-            record_id = record_id_for(entry.national_id, self.secret)
-            failures = self._check_and_apply(sim, order, n, entry, record_id, overrides)
-            sim.lines.append(LineCheck(n, entry.national_id, entry.event_class.KIND, failures))
+        lines = order.active_lines()
+        for start in range(0, len(lines), _LINES_AT_ONCE):
+            entries = [(n, parse_entry(line)) for n, line in lines[start:start + _LINES_AT_ONCE]]
+            batch = [(n, entry, record_id_for(entry.national_id, self.secret))
+                     for n, entry in entries]
+            self._read_histories(sim, [record_id for _, _, record_id in batch])
+            for n, entry, record_id in batch:
+                if progress is not None:
+                    progress(1)
+                failures = self._check_and_apply(sim, order, n, entry, record_id, overrides)
+                sim.lines.append(LineCheck(n, entry.national_id, entry.event_class.KIND,
+                                           failures))
         return sim, CheckReport(order, ruleset_version(), sim.lines)
+
+    def _read_histories(self, sim: _Simulation, record_ids: list[UUID]) -> None:
+        """The histories of the records a batch of lines names, read together (one query,
+        not one per line), for those not already in the simulation."""
+        wanted = list(dict.fromkeys(r for r in record_ids if r not in sim.facts))
+        found = self.ledger.histories(wanted)
+        for record_id in wanted:
+            events = cast(list[PersonnelRecord.Event], found.get(record_id, []))
+            sim.facts[record_id] = events
+            if events:
+                sim.records[record_id] = cast(
+                    PersonnelRecord, reduce(lambda agg, e: e.mutate(agg), events, None))
 
     def _check_and_apply(self, sim: _Simulation, order: Order, n: int, entry: Entry,
                          record_id: UUID, overrides: dict[tuple[int, str], str]
                          ) -> list[Failure]:
-        history = self._history(sim, record_id)
+        history = sim.facts[record_id]  # read with its batch of lines
         facts = RecordFacts.from_entries(entries_of(history))
         context = LineContext(facts, entry.event_class.KIND, entry.fields["effective_date"],
                               entry.fields, order.area)
@@ -237,15 +255,6 @@ class OrderDesk:
         except RuleViolation as e:
             return [Failure(e.rule, e.message, e.message_th, overridable=False)]
         return []
-
-    def _history(self, sim: _Simulation, record_id: UUID) -> list[PersonnelRecord.Event]:
-        if record_id not in sim.facts:
-            events = cast(list[PersonnelRecord.Event], list(self.ledger.events.get(record_id)))
-            sim.facts[record_id] = events
-            if events:
-                sim.records[record_id] = cast(
-                    PersonnelRecord, reduce(lambda agg, e: e.mutate(agg), events, None))
-        return sim.facts[record_id]
 
     @staticmethod
     def _apply(sim: _Simulation, record_id: UUID, entry: Entry) -> None:

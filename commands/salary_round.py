@@ -112,9 +112,10 @@ def records_of_area(ledger: Ledger, area: str) -> Iterator[tuple[UUID, RecordFac
     while True:
         page = ledger.recorder.select_notifications(start, 1_000, topics=[topic],
                                                     inclusive_of_start=False)
-        for notification in page:
-            record_id = cast(UUID, notification.originator_id)
-            events = cast(list[PersonnelRecord.Event], list(ledger.events.get(record_id)))
+        record_ids = [cast(UUID, n.originator_id) for n in page]
+        histories = ledger.histories(record_ids)  # one query for the page
+        for record_id in record_ids:
+            events = cast(list[PersonnelRecord.Event], histories[record_id])
             facts = RecordFacts.from_events(events)
             if facts.area == area:
                 yield record_id, facts

@@ -25,7 +25,7 @@ from typing import Any, Protocol, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate, CanMutateAggregate
+from eventsourcing.domain import Aggregate, CanMutateAggregate, DomainEventProtocol
 from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 from eventsourcing.persistence import Mapper, Recording, StoredEvent, Transcoder
 from eventsourcing.utils import EnvType
@@ -50,6 +50,7 @@ __all__ = ["CLOCK_SKEW", "Draft", "Ledger"]
 _HEAD_CACHE_SIZE = 500_000
 _STREAM_FROM = 2_000  # events in one submission from which submit() streams
 _STREAM_CHUNK = 1_000
+_HISTORIES_AT_ONCE = 1_000  # records whose events one query reads (``histories``)
 _KEY_RECHECKS = 3  # times a key found changed under the write lock is brought up to date
 CLOCK_SKEW = timedelta(minutes=5)
 """How far a submission's signing time may be from the ledger's clock when it is appended."""
@@ -392,6 +393,18 @@ class Ledger(Application[UUID]):
         for event in self.events.get(key.id, gt=key.version):
             event.mutate(key)  # type: ignore[attr-defined]
         return key
+
+    def histories(self, record_ids: Sequence[UUID]
+                  ) -> dict[UUID, list[DomainEventProtocol[UUID]]]:
+        """The events of many records, oldest first, read together (a query per 1,000
+        records on PostgreSQL): what checking an order of many lines needs. A record with
+        no events is left out."""
+        found: dict[UUID, list[DomainEventProtocol[UUID]]] = {}
+        for start in range(0, len(record_ids), _HISTORIES_AT_ONCE):
+            batch = record_ids[start:start + _HISTORIES_AT_ONCE]
+            for record_id, stored in self.store.select_histories(batch).items():
+                found[record_id] = [self.mapper.to_domain_event(e) for e in stored]
+        return found
 
     def record(self, record_id: UUID) -> PersonnelRecord:
         try:

@@ -160,6 +160,13 @@ class LedgerRecorder(Protocol):
         all of them)."""
         ...
 
+    def select_histories(
+        self, originator_ids: Sequence[UUID]
+    ) -> dict[UUID, list[StoredEvent]]:
+        """Every stored event of each aggregate, oldest first, read together (aggregates
+        without events are left out)."""
+        ...
+
     def iter_log(self, after: int = 0, batch_size: int = 20_000,
                  upto: int | None = None) -> Iterator[LogRow]: ...
 

@@ -133,6 +133,11 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             "SELECT first_id, last_id FROM {schema}.{function}(%s, %s, %s, %s, %s, %s, %s, "
             "%s, %s, %s, %s, %s, %s, %s)", schema=Identifier(self.datastore.schema),
             function=self._append_function)
+        self._select_histories = self._sql(
+            "SELECT originator_id, originator_version, topic, state FROM {events} "
+            "WHERE originator_id = ANY(%s::{id_type}[]) "
+            "ORDER BY originator_id, originator_version",
+            id_type=Identifier(self.datastore.originator_id_type))
         self._key_moved_on = self._sql(
             "SELECT EXISTS (SELECT 1 FROM {events} WHERE originator_id = %s "
             "AND originator_version > %s)")
@@ -249,6 +254,21 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 "WHERE e.originator_id = k.id) FROM unnest(%s::{id_type}[]) AS k(id)",
                 id_type=Identifier(self.datastore.originator_id_type)), (list(originator_ids),))
             return {row[0]: int(row[1]) for row in curs.fetchall() if row[1] is not None}
+
+    def select_histories(self, originator_ids: Sequence[UUID]
+                         ) -> dict[UUID, list[StoredEvent]]:
+        found: dict[UUID, list[StoredEvent]] = {}
+        if not originator_ids:
+            return found
+        with self.datastore.get_connection() as conn, conn.cursor(
+                row_factory=tuple_row) as curs:
+            # One query for all of them, walking the primary key once per aggregate: an
+            # order of thousands of lines had read each record in its own round trip.
+            curs.execute(self._select_histories, (list(originator_ids),), prepare=True)
+            for row in curs:
+                found.setdefault(row[0], []).append(
+                    StoredEvent(row[0], row[1], row[2], bytes(row[3])))
+        return found
 
     def iter_log(self, after: int = 0, batch_size: int = 20_000,
                  upto: int | None = None) -> Iterator[LogRow]:

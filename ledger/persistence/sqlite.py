@@ -166,6 +166,20 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                     found[originator_id] = int(row[0])
         return found
 
+    def select_histories(self, originator_ids: Sequence[UUID]
+                         ) -> dict[UUID, list[StoredEvent]]:
+        found: dict[UUID, list[StoredEvent]] = {}
+        statement = (f"SELECT originator_version, topic, state FROM {self.events_table_name} "
+                     "WHERE originator_id=? ORDER BY originator_version")
+        with self.datastore.transaction(commit=False) as c:
+            for originator_id in originator_ids:  # in process: a query each costs little
+                c.execute(statement, (_key(originator_id),))
+                events = [StoredEvent(originator_id, int(r[0]), r[1], bytes(r[2]))
+                          for r in c.fetchall()]
+                if events:
+                    found[originator_id] = events
+        return found
+
     def iter_log(self, after: int = 0, batch_size: int = 20_000,
                  upto: int | None = None) -> Iterator[LogRow]:
         for rows in self._log_pages(after, upto, batch_size):
