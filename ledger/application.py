@@ -19,6 +19,7 @@ import gc
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
@@ -31,7 +32,7 @@ from eventsourcing.persistence import Mapper, Recording, StoredEvent, Transcoder
 from eventsourcing.utils import EnvType
 
 from ledger.config import database_env, database_url
-from ledger.errors import Conflict, NotFound, SignatureError
+from ledger.errors import AlreadyWritten, Conflict, NotFound, SignatureError
 from ledger.integrity import (
     GENESIS_HASH,
     Submission,
@@ -45,7 +46,7 @@ from ledger.persistence import KeyMovedOn, KeyVersion, LedgerRecorder, SignedBat
 from ledger.record import PersonnelRecord
 from ledger.transcoder import CanonicalTranscoder, LedgerMapper
 
-__all__ = ["CLOCK_SKEW", "Draft", "Ledger"]
+__all__ = ["CLOCK_SKEW", "Draft", "Ledger", "already_written", "submissions_of_attempt"]
 
 _HEAD_CACHE_SIZE = 500_000
 _STREAM_FROM = 2_000  # events in one submission from which submit() streams
@@ -76,15 +77,70 @@ def _collect(aggregates: Sequence[Aggregate]) -> list[CanMutateAggregate[UUID]]:
 
 
 @contextmanager
-def _conflicts_refused() -> Iterator[None]:
-    """A primary-key clash means another writer took a version first: a domain conflict."""
+def _conflicts_refused(store: LedgerRecorder, submission_id: UUID) -> Iterator[None]:
+    """A primary-key clash means another writer took a version first: a domain conflict —
+    or, for a submission named by an attempt, that attempt's earlier run wrote it."""
     try:
         yield
     except StoreIntegrityError as e:
+        if _attempt.get() is not None and store.has_any_submission([submission_id]):
+            raise already_written() from e
         raise Conflict(
             "another submission changed one of these records first; reload and retry",
             "มีการบันทึกรายการของทะเบียนประวัตินี้ก่อนหน้าแล้ว กรุณาโหลดใหม่และลองอีกครั้ง",
         ) from e
+
+
+def already_written() -> AlreadyWritten:
+    return AlreadyWritten(
+        "this request was carried out already, in whole or in part, by an earlier run whose "
+        "answer was lost; nothing was written again (look at what it wrote, and send a new "
+        "request if more is needed)",
+        "คำขอนี้ได้บันทึกไว้แล้วทั้งหมดหรือบางส่วนโดยการส่งครั้งก่อนซึ่งไม่ได้รับคำตอบ ไม่มีการบันทึกซ้ำ "
+        "(โปรดตรวจสอบสิ่งที่บันทึกไว้ และส่งคำขอใหม่หากยังต้องบันทึกเพิ่ม)")
+
+
+_ATTEMPT_SUBMISSIONS = 64  # submissions of one attempt looked for when it is run again
+
+
+@dataclass
+class _Attempt:
+    attempt_id: UUID
+    made: int = 0
+
+    def next_submission_id(self) -> UUID:
+        self.made += 1
+        return submission_id_of(self.attempt_id, self.made)
+
+
+def submission_id_of(attempt_id: UUID, n: int) -> UUID:
+    """The id of an attempt's ``n``-th submission (from 1)."""
+    return uuid.uuid5(attempt_id, str(n))
+
+
+_attempt: ContextVar[_Attempt | None] = ContextVar("tabien_submission_attempt", default=None)
+
+
+@contextmanager
+def submissions_of_attempt(attempt_id: UUID) -> Iterator[None]:
+    """Submissions made inside this block are named by ``attempt_id`` — its first, second …
+    submission — instead of at random.
+
+    An attempt is one run of a write that can be run again after its process died (the
+    HTTP API's idempotency claims): run again under the same attempt, its first submission
+    gets the id that the dead run's first submission had, the store refuses the duplicate,
+    and ``AlreadyWritten`` says so instead of the write being made twice.
+    """
+    token = _attempt.set(_Attempt(attempt_id))
+    try:
+        yield
+    finally:
+        _attempt.reset(token)
+
+
+def _new_submission_id() -> UUID:
+    attempt = _attempt.get()
+    return attempt.next_submission_id() if attempt is not None else uuid.uuid4()
 
 
 @contextmanager
@@ -220,7 +276,8 @@ class Ledger(Application[UUID]):
             assert submission is not None
             batch = SignedBatch(draft.event_hashes, submission, _version_of(key, draft))
             try:
-                with _paused_gc(len(draft.stored_events)), _conflicts_refused():
+                with _paused_gc(len(draft.stored_events)), \
+                        _conflicts_refused(self.store, submission.submission_id):
                     ids = self.recorder.insert_events(draft.stored_events, integrity=batch)
             except KeyMovedOn:
                 self._current_key(key.key_id)
@@ -239,33 +296,36 @@ class Ledger(Application[UUID]):
         ``append`` checks it — or writes nothing.
         """
         events = _collect(aggregates)
+        submission_id = _new_submission_id()
         if len(events) < _STREAM_FROM:
             draft = self._draft(events, aggregates)
-            return self.append(draft, draft.sign(signer, purpose))
-        return self._stream(signer, events, aggregates, purpose)
+            return self.append(draft, draft.sign(signer, purpose, submission_id=submission_id))
+        return self._stream(signer, events, aggregates, purpose, submission_id)
 
     def _stream(self, signer: Signer, events: list[CanMutateAggregate[UUID]],
-                aggregates: Sequence[Aggregate], purpose: str) -> list[int]:
+                aggregates: Sequence[Aggregate], purpose: str,
+                submission_id: UUID) -> list[int]:
         for _ in range(_KEY_RECHECKS):
             key = self._known_key(signer.key_id)  # read before taking the write lock
             # Refused now rather than after streaming the whole order (it is checked again
             # with the signature, once the stream is signed).
             key.check_usable_at(datetime.now(UTC))
             try:
-                return self._stream_once(signer, key, events, aggregates, purpose)
+                return self._stream_once(signer, key, events, aggregates, purpose,
+                                         submission_id)
             except KeyMovedOn:
                 self._current_key(signer.key_id)
         raise _key_keeps_changing(signer.key_id)
 
     def _stream_once(self, signer: Signer, key: SigningKey,
                      events: list[CanMutateAggregate[UUID]], aggregates: Sequence[Aggregate],
-                     purpose: str) -> list[int]:
+                     purpose: str, submission_id: UUID) -> list[int]:
         heads = self._heads_for(events)
         stored_all: list[StoredEvent] = []
         hashes_all: list[bytes] = []
         frontier = CompactRange()
         checked = KeyVersion(key.id, key.version)
-        with _paused_gc(len(events)), _conflicts_refused(), \
+        with _paused_gc(len(events)), _conflicts_refused(self.store, submission_id), \
                 self.store.bulk_writer(checked) as writer:
             for start in range(0, len(events), _STREAM_CHUNK):
                 stored = [self.mapper.to_stored_event(e)
@@ -277,7 +337,7 @@ class Ledger(Application[UUID]):
                 hashes_all.extend(hashes)
             draft = Draft(tuple(events), tuple(stored_all), tuple(hashes_all), frontier.root(),
                           {a.id: a for a in aggregates})
-            submission = draft.sign(signer, purpose)
+            submission = draft.sign(signer, purpose, submission_id=submission_id)
             self._check_signed_by(key, draft, submission)
             writer.submission = submission
         ids = list(range(writer.first_id, writer.next_id))
@@ -405,6 +465,14 @@ class Ledger(Application[UUID]):
             for record_id, stored in self.store.select_histories(batch).items():
                 found[record_id] = [self.mapper.to_domain_event(e) for e in stored]
         return found
+
+    def attempt_wrote(self, attempt_id: UUID) -> bool:
+        """Whether an attempt (``submissions_of_attempt``) made any submission: asked before a
+        write is run again after its process died. Its first submissions are looked for, not
+        only the first one: a run refused as a conflict and tried again within the attempt
+        (an issue does) wrote its second or third."""
+        return self.store.has_any_submission(
+            [submission_id_of(attempt_id, n) for n in range(1, _ATTEMPT_SUBMISSIONS + 1)])
 
     def record(self, record_id: UUID) -> PersonnelRecord:
         try:

@@ -9,6 +9,7 @@ Every error carries an English message and a Thai message, so that each boundary
     │   └── InvalidDate
     ├── NotFound
     ├── Conflict                another writer got there first, or a duplicate
+    │   └── AlreadyWritten      an earlier run of the same attempt wrote it already
     ├── RuleViolation           a rule of the domain refuses the command
     ├── SignatureError          unsigned, wrongly signed, or signed by an invalid key
     └── IntegrityError          stored history does not match its hashes, chain or proofs
@@ -17,6 +18,7 @@ Every error carries an English message and a Thai message, so that each boundary
 from __future__ import annotations
 
 __all__ = [
+    "AlreadyWritten",
     "Conflict",
     "IntegrityError",
     "InvalidDate",
@@ -66,6 +68,13 @@ class NotFound(TabienError):
 
 class Conflict(TabienError):
     code = "conflict"
+
+
+class AlreadyWritten(Conflict):
+    """A write run again after its process died (its answer lost) finds its own first
+    submission already in the ledger: nothing is written a second time."""
+
+    code = "already-written"
 
 
 class RuleViolation(TabienError):

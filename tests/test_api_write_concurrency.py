@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from api.web.accounts import Accounts, KeptReply, ReplyStore
+from api.web.accounts import Accounts, Claimed, KeptReply, ReplyStore
 from api.web.problems import Problem
 from ledger.errors import InvalidInput
 from tests.factories import AREA, national_id
@@ -95,13 +95,19 @@ def test_a_refused_write_gives_its_key_back(api: Api) -> None:
 def test_a_claim_its_process_left_behind_is_taken_over_after_a_while(api: Api) -> None:
     now = [1_000.0]
     store = _fresh_store(api, clock=lambda: now[0])
-    assert store.claim("reg", "key-3", "fp-a") is None
+    first = store.claim("reg", "key-3", "fp-a")
+    assert isinstance(first, Claimed)
     now[0] += 10
     held = store.claim("reg", "key-3", "fp-a")
-    assert held is not None
+    assert isinstance(held, KeptReply)
     assert held.status == ReplyStore.UNDER_WAY
     now[0] += ReplyStore.STALE_SECONDS
-    assert store.claim("reg", "key-3", "fp-b") is None  # the process that claimed it is gone
+    # The process that claimed it is gone: the claim is taken over, as the same attempt (so
+    # the ledger can tell what that process wrote before it died).
+    taken = store.claim("reg", "key-3", "fp-b")
+    assert isinstance(taken, Claimed)
+    assert taken.taken_over
+    assert taken.attempt == first.attempt
     store.keep(KeptReply("reg", "key-3", "fp-b", 200, '{"n": 1}'))
     finished = store.claim("reg", "key-3", "fp-b")
     assert finished == KeptReply("reg", "key-3", "fp-b", 200, '{"n": 1}')
@@ -125,7 +131,7 @@ def test_replies_kept_before_claims_existed_are_still_answered(api: Api) -> None
         reopened = accounts.replies
         assert reopened.claim("reg", "old-key", "fp") == KeptReply("reg", "old-key", "fp",
                                                                      201, "{}")
-        assert reopened.claim("reg", "new-key", "fp") is None
+        assert isinstance(reopened.claim("reg", "new-key", "fp"), Claimed)
     finally:
         accounts.close()
 

@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from api.web.accounts import Accounts
+from api.web.accounts import Accounts, Claimed, KeptReply
 from commands.bootstrap import initialise
 from ledger.application import Ledger
 from ledger.config import DEFAULT_POOL, POOL_ENV, pool_sizes
@@ -42,7 +42,7 @@ def test_a_claim_commits_without_the_flush_and_leaves_the_session_as_it_was(
         accounts = Accounts(url)
         try:
             replies = accounts.replies
-            assert replies.claim("reg", "key-1", "fp") is None
+            assert isinstance(replies.claim("reg", "key-1", "fp"), Claimed)
             datastore = accounts.recorder.datastore  # type: ignore[attr-defined]
             assert _setting_on_the_pooled_connection(datastore) == "on"
             # and the claim is committed: another connection sees it, under way.
@@ -53,7 +53,7 @@ def test_a_claim_commits_without_the_flush_and_leaves_the_session_as_it_was(
             assert row == (0,)
             # A second claim of the key finds the first.
             held = replies.claim("reg", "key-1", "fp")
-            assert held is not None
+            assert isinstance(held, KeptReply)
             assert held.status == replies.UNDER_WAY
         finally:
             accounts.close()

@@ -36,8 +36,8 @@ from ledger.config import database_env
 from ledger.errors import Conflict, InvalidInput, NotFound
 from ledger.identity import normalise_national_id
 
-__all__ = ["ROLES", "Account", "Accounts", "Denial", "KeptReply", "LoginThrottle", "Reply",
-           "ReplyStore", "accounts_url"]
+__all__ = ["ROLES", "Account", "Accounts", "Claimed", "Denial", "KeptReply", "LoginThrottle",
+           "Reply", "ReplyStore", "accounts_url"]
 
 ROLES = ("registrar", "authority", "auditor", "teacher", "payroll", "admin")
 ROLES_TH = {"registrar": "นายทะเบียน", "authority": "ผู้มีอำนาจสั่งบรรจุและแต่งตั้ง",
@@ -330,6 +330,16 @@ class KeptReply:
     body: str
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """A key claimed for a write about to run, and the attempt that write runs as: a fresh
+    one, or — for a claim taken over from a process that died under way — that process's
+    own, so that the ledger knows the submissions it may already have made."""
+
+    attempt: uuid.UUID
+    taken_over: bool = False  # from a process that died under way: it may have written
+
+
 class ReplyStore:
     """Idempotency replies, in a table of their own beside the accounts' events.
 
@@ -361,16 +371,17 @@ class ReplyStore:
             self._table = "api_replies"
         if create:
             self._create()
-        values = "VALUES (?, ?, ?, ?, '', ?)"
+        values = "VALUES (?, ?, ?, ?, '', ?, ?)"
         if self._postgres:
             # The claim's commit need not wait for the disk: the write it guards commits
             # after it, and PostgreSQL's log is flushed in order, so by the time the write is
             # durable the claim is too; a claim lost in a crash had no write after it. (In
             # one statement, so that it stays one round trip; the setting lasts for this
             # statement's transaction only.)
-            values = ("SELECT ?, ?, ?, ?, '', ? FROM "
+            values = ("SELECT ?, ?, ?, ?, '', ?, ? FROM "
                       "(SELECT set_config('synchronous_commit', 'off', true)) AS setting")
-        self._claim_statement = (f"INSERT INTO {self._table} {values} "
+        self._claim_statement = (f"INSERT INTO {self._table} (username, key, fingerprint, "
+                                 f"status, body, claimed_at, attempt) {values} "
                                  "ON CONFLICT (username, key) DO NOTHING")
 
     def _create(self) -> None:
@@ -378,17 +389,21 @@ class ReplyStore:
         self._run(f"CREATE TABLE IF NOT EXISTS {self._table} (username text NOT NULL, "
                   "key text NOT NULL, fingerprint text NOT NULL, status integer NOT NULL, "
                   f"body text NOT NULL, claimed_at {real} NOT NULL DEFAULT 0, "
-                  "PRIMARY KEY (username, key))", ())
-        # A table made before claims gains the column; every row in it is a finished reply.
+                  "attempt text NOT NULL DEFAULT '', PRIMARY KEY (username, key))", ())
+        # A table made before claims (or before attempts) gains the column; every row in
+        # it is a finished reply, or a claim whose attempt is unknown ('').
+        self._add_column("claimed_at", f"{real} NOT NULL DEFAULT 0")
+        self._add_column("attempt", "text NOT NULL DEFAULT ''")
+
+    def _add_column(self, name: str, definition: str) -> None:
         if self._postgres:
-            self._run(f"ALTER TABLE {self._table} ADD COLUMN IF NOT EXISTS claimed_at "
-                      f"{real} NOT NULL DEFAULT 0", ())
+            self._run(f"ALTER TABLE {self._table} ADD COLUMN IF NOT EXISTS {name} "
+                      f"{definition}", ())
             return
         try:  # (a query, not PRAGMA table_info, which may answer from a stale schema)
-            self._run(f"SELECT claimed_at FROM {self._table} LIMIT 0", ())
+            self._run(f"SELECT {name} FROM {self._table} LIMIT 0", ())
         except OperationalError:
-            self._run(f"ALTER TABLE {self._table} ADD COLUMN claimed_at {real} NOT NULL "
-                      "DEFAULT 0", ())
+            self._run(f"ALTER TABLE {self._table} ADD COLUMN {name} {definition}", ())
 
     def _run(self, statement: str, params: tuple[Any, ...]) -> list[Any]:
         return self._run_counted(statement, params)[0]
@@ -412,20 +427,23 @@ class ReplyStore:
         fingerprint, status, body = rows[0]
         return KeptReply(username, key, str(fingerprint), int(status), str(body))
 
-    def claim(self, username: str, key: str, fingerprint: str) -> KeptReply | None:
-        """Claim the key for a write about to run: None when this caller holds it now, else
-        what the row holds (a finished reply, or ``UNDER_WAY``: another request is writing)."""
-        now = self._clock()
-        _rows, added = self._run_counted(self._claim_statement,
-                                         (username, key, fingerprint, self.UNDER_WAY, now))
+    def claim(self, username: str, key: str, fingerprint: str) -> KeptReply | Claimed:
+        """Claim the key for a write about to run: ``Claimed`` when this caller holds it now,
+        else what the row holds (a finished reply, or ``UNDER_WAY``: another request is
+        writing)."""
+        now, attempt = self._clock(), uuid.uuid4()
+        _rows, added = self._run_counted(self._claim_statement, (
+            username, key, fingerprint, self.UNDER_WAY, now, str(attempt)))
         if added:
-            return None
-        _rows, taken = self._run_counted(  # a claim its process left behind, long ago
-            f"UPDATE {self._table} SET fingerprint = ?, claimed_at = ? WHERE username = ? "
-            "AND key = ? AND status = ? AND claimed_at < ?",
-            (fingerprint, now, username, key, self.UNDER_WAY, now - self.STALE_SECONDS))
+            return Claimed(attempt)
+        taken = self._run(  # a claim its process left behind, long ago: its attempt goes on
+            f"UPDATE {self._table} SET fingerprint = ?, claimed_at = ?, attempt = CASE "
+            "WHEN attempt = '' THEN ? ELSE attempt END WHERE username = ? AND key = ? "
+            "AND status = ? AND claimed_at < ? RETURNING attempt",
+            (fingerprint, now, str(attempt), username, key, self.UNDER_WAY,
+             now - self.STALE_SECONDS))
         if taken:
-            return None
+            return Claimed(uuid.UUID(str(taken[0][0])), taken_over=True)
         held = self.get(username, key)
         if held is None:  # released between the two statements: try once more
             return self.claim(username, key, fingerprint)

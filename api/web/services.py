@@ -17,14 +17,14 @@ from starlette.responses import Response
 
 from api.web.access_log import AccessLogWriter
 from api.web.accounts import Accounts, KeptReply, LoginThrottle, ReplyStore
-from api.web.problems import Problem
+from api.web.problems import PROBLEM_JSON, Problem, problem_response
 from api.web.record_cache import RecordCache
 from api.web.startup import StreamClaim, WriteLock
 from api.web.tokens import TokenSigner
 from commands.bootstrap import DEMO_AREA, KeySet, current_key_set
 from commands.orders import OrderDesk
-from ledger.application import Ledger
-from ledger.errors import NotFound
+from ledger.application import Ledger, already_written, submissions_of_attempt
+from ledger.errors import AlreadyWritten, NotFound
 from ledger.evidence import EvidenceStore
 from ledger.keys import KeyStore
 from projections.store import RecordView
@@ -127,6 +127,10 @@ class Services:
         (the write lock); the order routes pass False: their rules read only the records
         their submission writes, and the ledger refuses a submission if any of those records
         changed since it was read (a 409), so they need no lock.
+
+        A write whose process died under way is run again by a retry once its claim is
+        stale — unless the ledger holds a submission of that run (``Claimed.attempt``): the
+        answer is then 409 ``already-written``, kept for the key, and nothing is written twice.
         """
         if key is not None and len(key) > 200:
             raise Problem(400, "invalid-idempotency-key",
@@ -137,11 +141,19 @@ class Services:
             return json_response(body, status)
         digest = hashlib.sha256(fingerprint).hexdigest()
         replies = self.accounts.replies
-        first = replies.claim(username, key, digest)
-        if first is not None:
-            return _replay(first, digest)
+        claim = replies.claim(username, key, digest)
+        if isinstance(claim, KeptReply):
+            return _replay(claim, digest)
         try:
-            status, body = self._write(write, exclusive)
+            if claim.taken_over and self.ledger.attempt_wrote(claim.attempt):
+                raise already_written()
+            with submissions_of_attempt(claim.attempt):
+                status, body = self._write(write, exclusive)
+        except AlreadyWritten as e:
+            # A run of this attempt wrote before its process died, answer unkept: this answer
+            # is kept in its place, so that no later retry runs the write again.
+            replies.keep(KeptReply(username, key, digest, 409, _problem_body(e)))
+            raise
         except BaseException:
             replies.release(username, key)
             raise
@@ -170,8 +182,14 @@ def _replay(first: KeptReply, digest: str) -> Response:
                       "shortly for its answer",
                       "คำขอที่ใช้ Idempotency-Key นี้กำลังดำเนินการอยู่ โปรดลองใหม่อีกครั้ง",
                       headers={"Retry-After": "1"})
-    return Response(first.body, status_code=first.status, media_type="application/json",
+    media_type = PROBLEM_JSON if first.status >= 400 else "application/json"
+    return Response(first.body, status_code=first.status, media_type=media_type,
                     headers={"Idempotent-Replay": "true"})
+
+
+def _problem_body(error: AlreadyWritten) -> str:
+    response = problem_response(409, error.code, "Conflict", error.message, error.message_th)
+    return bytes(response.body).decode()
 
 
 def to_json(body: Any) -> bytes:

@@ -160,6 +160,8 @@ class LedgerRecorder(Protocol):
         all of them)."""
         ...
 
+    def has_any_submission(self, submission_ids: Sequence[UUID]) -> bool: ...
+
     def select_histories(
         self, originator_ids: Sequence[UUID]
     ) -> dict[UUID, list[StoredEvent]]:

@@ -255,6 +255,12 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 id_type=Identifier(self.datastore.originator_id_type)), (list(originator_ids),))
             return {row[0]: int(row[1]) for row in curs.fetchall() if row[1] is not None}
 
+    def has_any_submission(self, submission_ids: Sequence[UUID]) -> bool:
+        with self.datastore.get_connection() as conn:
+            return conn.execute(self._sql(
+                "SELECT 1 FROM {submissions} WHERE submission_id = ANY(%s::uuid[]) LIMIT 1"),
+                (list(submission_ids),)).fetchone() is not None
+
     def select_histories(self, originator_ids: Sequence[UUID]
                          ) -> dict[UUID, list[StoredEvent]]:
         found: dict[UUID, list[StoredEvent]] = {}

@@ -166,6 +166,15 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                     found[originator_id] = int(row[0])
         return found
 
+    def has_any_submission(self, submission_ids: Sequence[UUID]) -> bool:
+        statement = f"SELECT 1 FROM {self.submissions_table_name} WHERE submission_id=?"
+        with self.datastore.transaction(commit=False) as c:
+            for submission_id in submission_ids:  # in process: a query each costs little
+                c.execute(statement, (str(submission_id),))
+                if c.fetchone() is not None:
+                    return True
+        return False
+
     def select_histories(self, originator_ids: Sequence[UUID]
                          ) -> dict[UUID, list[StoredEvent]]:
         found: dict[UUID, list[StoredEvent]] = {}
