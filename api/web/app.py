@@ -90,7 +90,8 @@ _PROBLEMS = {
     "403": "the role or area does not allow it; the denial is logged / ไม่มีสิทธิ์",
     "404": "not found / ไม่พบ",
     "409": "conflicts with what is recorded (duplicate, reused key, the key's first request "
-           "still under way) / ขัดแย้งกับข้อมูลที่มีอยู่",
+           "still under way, already written by a run whose answer was lost) / "
+           "ขัดแย้งกับข้อมูลที่มีอยู่",
     "422": "refused by a rule / ขัดหลักเกณฑ์",
 }
 
