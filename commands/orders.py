@@ -30,6 +30,7 @@ from commands.rules import Failure, LineContext, check_line
 from ledger.application import Ledger
 from ledger.entries import Entry, parse_entry
 from ledger.errors import (
+    AlreadyWritten,
     Conflict,
     InvalidInput,
     NotFound,
@@ -130,6 +131,8 @@ class OrderDesk:
                             order_date=order_date, title=title, lines=list(lines))
         try:
             self.ledger.submit(signer, order, purpose=f"ร่างคำสั่ง {authority} ที่ {order_number}")
+        except AlreadyWritten:
+            raise  # this very draft, by a run whose answer was lost: said as such
         except Conflict:
             raise Conflict(f"order number {order_number} is already used by {authority}",
                            f"เลขที่คำสั่ง {order_number} ของ {authority} ถูกใช้ไปแล้ว") from None

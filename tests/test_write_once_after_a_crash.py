@@ -20,6 +20,7 @@ from ledger.application import submissions_of_attempt
 from ledger.errors import AlreadyWritten, Conflict
 from tests.conftest import LedgerEnv
 from tests.factories import AREA, open_person
+from tests.test_orders import draft, opening_lines
 from tests.test_web_api import _draft_body
 from tests.web import Api, is_problem
 
@@ -155,3 +156,16 @@ def test_a_check_retried_after_its_process_died_is_not_made_twice(api: Api) -> N
     fresh = api.client.post(check_path, headers={**api.as_("reg"), "Idempotency-Key": "check-2"})
     assert fresh.status_code == 200, fresh.text
     assert api.events() == after_check + 1
+
+
+def test_a_draft_run_again_under_its_attempt_says_already_written_not_number_used(
+        ledger_env: LedgerEnv) -> None:
+    attempt = uuid.uuid4()
+    with submissions_of_attempt(attempt):
+        draft(ledger_env, opening_lines(1))
+    # Run again as the same attempt, the draft is known for what it is, made already;
+    with submissions_of_attempt(attempt), pytest.raises(AlreadyWritten):
+        draft(ledger_env, opening_lines(1))
+    # sent as a new request, the same number is a number already used.
+    with pytest.raises(Conflict, match="already used"):
+        draft(ledger_env, opening_lines(1))
