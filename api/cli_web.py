@@ -139,7 +139,6 @@ def _lower_priority(threads: set[threading.Thread], niceness: int) -> None:
     """Run these threads of this process at a lower priority (Linux schedules each thread on
     its own: ``setpriority`` with a thread's id reaches that thread only)."""
     import os
-    import sys
 
     if not sys.platform.startswith("linux"):
         return

@@ -19,18 +19,16 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import reduce
 from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.application import AggregateNotFoundError, project_aggregate
 
 from commands.facts import RecordFacts, entries_of
 from commands.rules import Failure, LineContext, check_line
 from ledger.application import Ledger
 from ledger.entries import Entry, parse_entry
 from ledger.errors import (
-    AlreadyWritten,
     Conflict,
     InvalidInput,
     NotFound,
@@ -131,8 +129,6 @@ class OrderDesk:
                             order_date=order_date, title=title, lines=list(lines))
         try:
             self.ledger.submit(signer, order, purpose=f"ร่างคำสั่ง {authority} ที่ {order_number}")
-        except AlreadyWritten:
-            raise  # this very draft, by a run whose answer was lost: said as such
         except Conflict:
             raise Conflict(f"order number {order_number} is already used by {authority}",
                            f"เลขที่คำสั่ง {order_number} ของ {authority} ถูกใช้ไปแล้ว") from None
@@ -240,8 +236,7 @@ class OrderDesk:
             events = cast(list[PersonnelRecord.Event], found.get(record_id, []))
             sim.facts[record_id] = events
             if events:
-                sim.records[record_id] = cast(
-                    PersonnelRecord, reduce(lambda agg, e: e.mutate(agg), events, None))
+                sim.records[record_id] = cast(PersonnelRecord, project_aggregate(None, events))
 
     def _check_and_apply(self, sim: _Simulation, order: Order, n: int, entry: Entry,
                          record_id: UUID, overrides: dict[tuple[int, str], str]

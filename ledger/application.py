@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import gc
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -46,7 +46,7 @@ from ledger.persistence import KeyMovedOn, KeyVersion, LedgerRecorder, SignedBat
 from ledger.record import PersonnelRecord
 from ledger.transcoder import CanonicalTranscoder, LedgerMapper
 
-__all__ = ["CLOCK_SKEW", "Draft", "Ledger", "already_written", "submissions_of_attempt"]
+__all__ = ["CLOCK_SKEW", "Draft", "Ledger", "submissions_of_attempt"]
 
 _HEAD_CACHE_SIZE = 500_000
 _STREAM_FROM = 2_000  # events in one submission from which submit() streams
@@ -84,20 +84,11 @@ def _conflicts_refused(store: LedgerRecorder, submission_id: UUID) -> Iterator[N
         yield
     except StoreIntegrityError as e:
         if _attempt.get() is not None and store.has_any_submission([submission_id]):
-            raise already_written() from e
+            raise AlreadyWritten from e
         raise Conflict(
             "another submission changed one of these records first; reload and retry",
             "มีการบันทึกรายการของทะเบียนประวัตินี้ก่อนหน้าแล้ว กรุณาโหลดใหม่และลองอีกครั้ง",
         ) from e
-
-
-def already_written() -> AlreadyWritten:
-    return AlreadyWritten(
-        "this request was carried out already, in whole or in part, by an earlier run whose "
-        "answer was lost; nothing was written again (look at what it wrote, and send a new "
-        "request if more is needed)",
-        "คำขอนี้ได้บันทึกไว้แล้วทั้งหมดหรือบางส่วนโดยการส่งครั้งก่อนซึ่งไม่ได้รับคำตอบ ไม่มีการบันทึกซ้ำ "
-        "(โปรดตรวจสอบสิ่งที่บันทึกไว้ และส่งคำขอใหม่หากยังต้องบันทึกเพิ่ม)")
 
 
 _ATTEMPT_SUBMISSIONS = 64  # submissions of one attempt looked for when it is run again
@@ -185,7 +176,7 @@ def _version_of(key: SigningKey, draft: Draft) -> KeyVersion | None:
     registered by the very submission it signs (so the store has no version of it yet)."""
     if draft.aggregates.get(key.id) is key:
         return None
-    return KeyVersion(key.id, key.version)
+    return KeyVersion(key.key_id, key.id, key.version)
 
 
 def _key_keeps_changing(key_id: str) -> Conflict:
@@ -271,21 +262,31 @@ class Ledger(Application[UUID]):
         if it has, nothing was written and the check runs again on the key as it stands.
         One round trip instead of two, and no window between the check and the write.
         """
-        for _ in range(_KEY_RECHECKS):
-            key = self._checked_key(draft, submission)
-            assert submission is not None
-            batch = SignedBatch(draft.event_hashes, submission, _version_of(key, draft))
+        return self._rechecking_key(lambda: self._append_once(draft, submission))
+
+    def _append_once(self, draft: Draft, submission: Submission | None) -> list[int]:
+        key = self._checked_key(draft, submission)
+        assert submission is not None
+        batch = SignedBatch(draft.event_hashes, submission, _version_of(key, draft))
+        with _paused_gc(len(draft.stored_events)), \
+                _conflicts_refused(self.store, submission.submission_id):
+            ids = self.recorder.insert_events(draft.stored_events, integrity=batch)
+        assert ids is not None
+        self._after_append(draft, ids)
+        return list(ids)
+
+    def _rechecking_key(self, write: Callable[[], list[int]]) -> list[int]:
+        """``write``, run again (at most ``_KEY_RECHECKS`` times in all) while the recorder
+        finds its signing key moved on, each time with the key brought up to date."""
+        for _ in range(_KEY_RECHECKS - 1):
             try:
-                with _paused_gc(len(draft.stored_events)), \
-                        _conflicts_refused(self.store, submission.submission_id):
-                    ids = self.recorder.insert_events(draft.stored_events, integrity=batch)
-            except KeyMovedOn:
-                self._current_key(key.key_id)
-                continue
-            assert ids is not None
-            self._after_append(draft, ids)
-            return list(ids)
-        raise _key_keeps_changing(key.key_id)
+                return write()
+            except KeyMovedOn as moved:
+                self._current_key(moved.key.key_id)
+        try:
+            return write()
+        except KeyMovedOn as moved:
+            raise _key_keeps_changing(moved.key.key_id) from None
 
     def submit(self, signer: Signer, *aggregates: Aggregate, purpose: str) -> list[int]:
         """Prepare, sign and append in one call (the in-process path).
@@ -305,26 +306,21 @@ class Ledger(Application[UUID]):
     def _stream(self, signer: Signer, events: list[CanMutateAggregate[UUID]],
                 aggregates: Sequence[Aggregate], purpose: str,
                 submission_id: UUID) -> list[int]:
-        for _ in range(_KEY_RECHECKS):
-            key = self._known_key(signer.key_id)  # read before taking the write lock
-            # Refused now rather than after streaming the whole order (it is checked again
-            # with the signature, once the stream is signed).
-            key.check_usable_at(datetime.now(UTC))
-            try:
-                return self._stream_once(signer, key, events, aggregates, purpose,
-                                         submission_id)
-            except KeyMovedOn:
-                self._current_key(signer.key_id)
-        raise _key_keeps_changing(signer.key_id)
+        return self._rechecking_key(
+            lambda: self._stream_once(signer, events, aggregates, purpose, submission_id))
 
-    def _stream_once(self, signer: Signer, key: SigningKey,
-                     events: list[CanMutateAggregate[UUID]], aggregates: Sequence[Aggregate],
-                     purpose: str, submission_id: UUID) -> list[int]:
+    def _stream_once(self, signer: Signer, events: list[CanMutateAggregate[UUID]],
+                     aggregates: Sequence[Aggregate], purpose: str,
+                     submission_id: UUID) -> list[int]:
+        key = self._known_key(signer.key_id)  # read before taking the write lock
+        # Refused now rather than after streaming the whole order (it is checked again with
+        # the signature, once the stream is signed).
+        key.check_usable_at(datetime.now(UTC))
         heads = self._heads_for(events)
         stored_all: list[StoredEvent] = []
         hashes_all: list[bytes] = []
         frontier = CompactRange()
-        checked = KeyVersion(key.id, key.version)
+        checked = KeyVersion(key.key_id, key.id, key.version)
         with _paused_gc(len(events)), _conflicts_refused(self.store, submission_id), \
                 self.store.bulk_writer(checked) as writer:
             for start in range(0, len(events), _STREAM_CHUNK):

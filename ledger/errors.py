@@ -9,7 +9,7 @@ Every error carries an English message and a Thai message, so that each boundary
     │   └── InvalidDate
     ├── NotFound
     ├── Conflict                another writer got there first, or a duplicate
-    │   └── AlreadyWritten      an earlier run of the same attempt wrote it already
+    ├── AlreadyWritten          an earlier run of the same request wrote it already
     ├── RuleViolation           a rule of the domain refuses the command
     ├── SignatureError          unsigned, wrongly signed, or signed by an invalid key
     └── IntegrityError          stored history does not match its hashes, chain or proofs
@@ -70,11 +70,20 @@ class Conflict(TabienError):
     code = "conflict"
 
 
-class AlreadyWritten(Conflict):
-    """A write run again after its process died (its answer lost) finds its own first
-    submission already in the ledger: nothing is written a second time."""
+class AlreadyWritten(TabienError):
+    """A write run again after its process died (its answer lost) finds a submission of its
+    earlier run in the ledger: nothing is written a second time. Not a ``Conflict``: those
+    are retried against the records as they are now, and this must never be."""
 
     code = "already-written"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this request was carried out already, in whole or in part, by an earlier run "
+            "whose answer was lost; nothing was written again (look at what it wrote, and "
+            "send a new request if more is needed)",
+            "คำขอนี้ได้บันทึกไว้แล้วทั้งหมดหรือบางส่วนโดยการส่งครั้งก่อนซึ่งไม่ได้รับคำตอบ ไม่มีการบันทึกซ้ำ "
+            "(โปรดตรวจสอบสิ่งที่บันทึกไว้ และส่งคำขอใหม่หากยังต้องบันทึกเพิ่ม)")
 
 
 class RuleViolation(TabienError):

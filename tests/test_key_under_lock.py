@@ -126,11 +126,11 @@ def test_the_recorder_refuses_a_key_version_that_is_not_the_newest(
     store = ledger_env.ledger.store
     writer: AbstractContextManager[BulkWrite]
     # a write opened on that version is let through (and, with nothing in it, writes nothing),
-    with store.bulk_writer(KeyVersion(key.id, key.version)) as writer_open:
+    with store.bulk_writer(KeyVersion(key.key_id, key.id, key.version)) as writer_open:
         assert writer_open.first_id == writer_open.next_id
     # but one opened on an older version is refused before anything is written.
     before = events(ledger_env)
-    writer = store.bulk_writer(KeyVersion(key.id, key.version - 1))
+    writer = store.bulk_writer(KeyVersion(key.key_id, key.id, key.version - 1))
     with pytest.raises(KeyMovedOn), writer:
         pytest.fail("the write lock was given on a stale key version")
     assert events(ledger_env) == before
@@ -146,7 +146,8 @@ def test_a_key_that_never_settles_gives_a_clear_conflict_after_three_rechecks(
 
     def always_moved(*args: Any, **kwargs: Any) -> Any:
         attempts.append(1)
-        raise KeyMovedOn("moved again")
+        checked = kwargs["integrity"].checked_key
+        raise KeyMovedOn(checked)
 
     ledger.store.insert_events = always_moved  # type: ignore[method-assign]
     before = events(ledger_env)

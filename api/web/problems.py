@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from ledger.errors import (
+    AlreadyWritten,
     Conflict,
     InvalidInput,
     NotFound,
@@ -27,6 +28,7 @@ PROBLEM_JSON = "application/problem+json"
 _STATUS_OF: list[tuple[type[TabienError], int]] = [
     (NotFound, 404),
     (Conflict, 409),
+    (AlreadyWritten, 409),
     (RuleViolation, 422),
     (InvalidInput, 400),
     (SignatureError, 409),

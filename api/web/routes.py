@@ -7,6 +7,7 @@ the purpose given. Writes take an ``Idempotency-Key``.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -39,7 +40,7 @@ from api.web.services import json_response as _json
 from audit.timeline import TimelineEntry
 from commands.access import accesses_of
 from ledger.entries import AREA_PATTERN
-from ledger.errors import AlreadyWritten, Conflict, InvalidInput
+from ledger.errors import Conflict, InvalidInput
 from ledger.identity import normalise_national_id
 from ledger.order import Order
 from projections.kks16 import Kks16
@@ -271,12 +272,8 @@ def issue_order(authority: AuthorityPath, number: OrderNumberPath, request: Requ
         # the read and the submission, and the ledger then refuses the submission whole.
         # The order is then read and checked again, against the records as they are now.
         for _ in range(ISSUE_ATTEMPTS - 1):
-            try:
+            with suppress(Conflict):
                 return issue_once()
-            except AlreadyWritten:
-                raise  # made already, by a run of this request whose answer was lost
-            except Conflict:
-                continue
         return issue_once()
 
     return services.once(principal.username, idempotency_key, fingerprint(request, None),

@@ -23,7 +23,7 @@ from api.web.startup import StreamClaim, WriteLock
 from api.web.tokens import TokenSigner
 from commands.bootstrap import DEMO_AREA, KeySet, current_key_set
 from commands.orders import OrderDesk
-from ledger.application import Ledger, already_written, submissions_of_attempt
+from ledger.application import Ledger, submissions_of_attempt
 from ledger.errors import AlreadyWritten, NotFound
 from ledger.evidence import EvidenceStore
 from ledger.keys import KeyStore
@@ -146,7 +146,7 @@ class Services:
             return _replay(claim, digest)
         try:
             if claim.taken_over and self.ledger.attempt_wrote(claim.attempt):
-                raise already_written()
+                raise AlreadyWritten
             with submissions_of_attempt(claim.attempt):
                 status, body = self._write(write, exclusive)
         except AlreadyWritten as e:

@@ -37,9 +37,10 @@ __all__ = [
 
 @dataclass(frozen=True)
 class KeyVersion:
-    """The signing key's record, and the version of it that the signature was checked
-    against."""
+    """The signing key (its id and its record's), and the version of its record that the
+    signature was checked against."""
 
+    key_id: str
     record_id: UUID
     version: int
 
@@ -49,6 +50,10 @@ class KeyMovedOn(Exception):
     against: it was revoked or rotated in between. A recorder raises this under its write
     lock, before writing anything, so that no submission is appended on a key's stale state;
     the ledger then checks again against the key as it stands."""
+
+    def __init__(self, key: KeyVersion) -> None:
+        super().__init__(f"key {key.key_id} has changed since version {key.version}")
+        self.key = key
 
 
 @dataclass(frozen=True)

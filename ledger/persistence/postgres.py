@@ -180,8 +180,8 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             try:
                 row = c.execute(self._call_append, params, prepare=True).fetchone()
             except psycopg.Error as e:
-                if e.sqlstate == _KEY_MOVED_ON:
-                    raise KeyMovedOn(str(e)) from None
+                if e.sqlstate == _KEY_MOVED_ON and key is not None:
+                    raise KeyMovedOn(key) from None
                 raise
         assert row is not None
         first, last = int(row[0]), int(row[1])
@@ -211,7 +211,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
     def _refuse_moved_key(self, curs: Cursor[DictRow], key: KeyVersion) -> None:
         row = curs.execute(self._key_moved_on, (key.record_id, key.version)).fetchone()
         if row is not None and row["exists"]:
-            raise KeyMovedOn(f"key record {key.record_id} is past version {key.version}")
+            raise KeyMovedOn(key)
 
     def _insert_submission(self, curs: Cursor[DictRow], submission: Submission,
                            first_id: int, last_id: int) -> None:

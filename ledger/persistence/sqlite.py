@@ -127,7 +127,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         cursor.execute(f"SELECT 1 FROM {self.events_table_name} WHERE originator_id=? "
                        "AND originator_version>? LIMIT 1", (_key(key.record_id), key.version))
         if cursor.fetchone() is not None:
-            raise KeyMovedOn(f"key record {key.record_id} is past version {key.version}")
+            raise KeyMovedOn(key)
 
     def _insert_submission(self, cursor: SQLiteCursor, writer: _RowWriter) -> None:
         s = writer.submission
