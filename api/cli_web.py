@@ -170,8 +170,15 @@ def _serve_several(factory: str, host: str, port: int, workers: int,
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
-        supervisor.stop()
+        # A second Ctrl-C (or --stop-after's) while the children stop would abandon the stop
+        # half-way, and the interpreter would then wait at exit for children still serving.
+        previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        try:
+            supervisor.stop()
+        finally:
+            signal.signal(signal.SIGINT, previous_int)
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _stop_later(seconds: float | None) -> threading.Timer | None:

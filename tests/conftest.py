@@ -12,6 +12,7 @@ from commands.bootstrap import KeySet, initialise
 from ledger.application import Ledger
 from ledger.keys import KeyStore
 from tests.pg import database_url, fresh_schema
+from tests.processes import become_subreaper, descendants, kill_all
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -60,6 +61,25 @@ def ledger_env(backend: str, tmp_path: Path) -> Iterator[LedgerEnv]:
                             initialise(ledger, store, development=False))
         finally:
             ledger.close()
+
+
+# ------------------------------------------------------------------ no process left behind
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    become_subreaper()
+
+
+@pytest.fixture(autouse=True)
+def no_process_left_behind() -> Iterator[None]:
+    """A test that leaves a process running fails, and the process is killed (a server left
+    by one run was found still serving 13 minutes later: issue 15)."""
+    before = set(descendants())
+    yield
+    left = kill_all([pid for pid in descendants() if pid not in before])
+    if left:
+        pytest.fail("processes left running (killed now): "
+                    + "; ".join(f"{pid}: {cmd}" for pid, cmd in left.items()), pytrace=False)
 
 
 # The HTTP API's fixture, for every API test module.

@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def pins() -> dict[str, str]:
     found = {}
-    for line in (ROOT / "constraints.txt").read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
+    for written in (ROOT / "constraints.txt").read_text().splitlines():
+        line = written.split("#", 1)[0].strip()
         if line:
             name, _, version = line.partition("==")
             assert version, f"constraints.txt: {line!r} is not pinned with =="

@@ -94,11 +94,42 @@ def front(tmp_path: Path) -> Iterator[Front]:
     while not channels.ready():
         assert time.monotonic() < deadline, "the children's hellos were not taken"
         time.sleep(0.01)
+    dispatcher.accept_connections()
     yield Front(listener.getsockname()[1], writer, readers, dispatcher)
     dispatcher.stop()
     channels.close()
     listener.close()
     hand_over.close()
+
+
+def test_no_connection_is_handed_out_before_the_server_takes_connections(
+        tmp_path: Path) -> None:
+    """A read answered by the first child up took every later read with it: the two-worker
+    test saw all 24 reads in one stream on a loaded machine (issue 15)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    path = str(tmp_path / "dispatch.sock")
+    hand_over = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    hand_over.bind(path)
+    hand_over.listen(8)
+    dispatcher = _Dispatcher(listener, hand_over, _Channels(readers=1))
+    dispatcher.start()
+    try:
+        # Given a read worker that has said hello, while the server is still starting,
+        reader = say_hello(path, b"reader 0\n")
+        client = socket.create_connection(listener.getsockname(), timeout=5)
+        client.sendall(b"GET /a HTTP/1.1\r\n\r\n")
+        # a connection waits in the backlog,
+        assert reader.has_nothing()
+        # and is handed over once the server takes connections.
+        dispatcher.accept_connections()
+        served = reader.take()
+        assert served.recv(64).startswith(b"GET /a ")
+        served.close()
+        client.close()
+    finally:
+        dispatcher.stop()
+        listener.close()
+        hand_over.close()
 
 
 def test_a_write_goes_to_the_writer_with_its_bytes_unread(front: Front) -> None:

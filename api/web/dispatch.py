@@ -250,14 +250,25 @@ class _Dispatcher:
         self._waiting: dict[socket.socket, float] = {}  # a new connection → its deadline
         self._partial: set[socket.socket] = set()  # a few bytes came, not yet a method
         self._stopping = threading.Event()
+        self._accepting = threading.Event()
         self._wake_r, self._wake_w = socket.socketpair()
         self.thread = threading.Thread(target=self._run, name="tabien-dispatch", daemon=True)
 
     def start(self) -> None:
-        for sock in (self.listener, self.hand_over, self._wake_r):
+        """Take the children's hellos; connections wait in the listener's backlog until
+        ``accept_connections``."""
+        self.listener.setblocking(False)
+        for sock in (self.hand_over, self._wake_r):
             sock.setblocking(False)
             self._selector.register(sock, selectors.EVENT_READ)
         self.thread.start()
+
+    def accept_connections(self) -> None:
+        """Start handing out connections (registered by the dispatcher's own thread: the
+        selector is not shared between threads)."""
+        self._accepting.set()
+        with contextlib.suppress(OSError):
+            self._wake_w.send(b"x")
 
     def stop(self) -> None:
         self._stopping.set()
@@ -266,8 +277,12 @@ class _Dispatcher:
         self.thread.join(timeout=10)
 
     def _run(self) -> None:
+        listening = False
         try:
             while not self._stopping.is_set():
+                if not listening and self._accepting.is_set():
+                    self._selector.register(self.listener, selectors.EVENT_READ)
+                    listening = True
                 timeout = 0.01 if self._partial else 0.5
                 for key, _ in self._selector.select(timeout):
                     self._ready(key.fileobj)  # type: ignore[arg-type]
@@ -395,7 +410,11 @@ class Supervisor:
 
     def start(self) -> None:
         """Start the dispatcher, then the writer, then the read workers (each told where
-        the writer is); return when every child has said it is ready."""
+        the writer is); once every child has said it is ready, take connections and return.
+
+        Until then a client's connection waits in the listener's backlog: answered by the
+        first child up, every read would have gone to it and the other would have started
+        with nothing to do."""
         self._dispatcher.start()
         for i in range(len(self._specs)):
             self._children[i] = self._spawn(self._specs[i])
@@ -407,6 +426,7 @@ class Supervisor:
                 if time.monotonic() > deadline:
                     raise RuntimeError("the server processes did not start in time")
                 self._channels.changed.wait(0.2)
+        self._dispatcher.accept_connections()
 
     def watch(self) -> None:
         """Until ``stop``: start again any child that has stopped."""
