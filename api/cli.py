@@ -1,23 +1,28 @@
-"""The ``tabien`` command line.
+"""The ``tabien`` command line: the app, the commands of the ledger itself (init, seed,
+checkpoint, verify, append, keys, demo), and the command groups of the ``cli_*`` modules.
 
-Errors from the one error tree are translated here, once: the Thai and English message on
-stderr and an exit code (1: verification found a problem; 2: the input or the request was
-refused and nothing was written).
+Errors from the one error tree are translated once, in ``api.cli_common``, which every
+command module imports (none imports this one).
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api.cli_audit import audit_app
+from api.cli_common import (
+    err,
+    exit_with,
+    open_ledger,
+    out,
+    progress_bar,
+    translate_errors,
+)
 from api.cli_evidence import evidence_app
 from api.cli_import import import_legacy
 from api.cli_orders import correct, order_app, renumber, round_app
@@ -26,7 +31,6 @@ from api.cli_positions import positions_app
 from api.cli_records import project, rebuild, record_app, report_app
 from api.cli_web import serve, token, user_app
 from commands.bootstrap import DEMO_AREA, initialise, load_key_set, trusted_root
-from ledger.application import Ledger
 from ledger.checkpoints import create_checkpoint
 from ledger.config import database_url, keys_dir
 from ledger.errors import TabienError
@@ -44,67 +48,14 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-out = Console()
-err = Console(stderr=True)
-
-T = TypeVar("T")
-
-
-def console_out(text: str) -> None:
-    """Plain output, never wrapped: paths and keys must stay whole."""
-    out.print(text, markup=False, highlight=False, soft_wrap=True)
-
-
-def log_access(ledger: Ledger, record_id: object, purpose: str, channel: str = "cli") -> None:
-    """Every read of a personal record is written to the access log (PDPA), signed by the
-    operator's registrar key."""
-    from uuid import UUID
-
-    from commands.access import log_read
-
-    assert isinstance(record_id, UUID)
-    log_read(ledger, load_key_set(KeyStore(keys_dir())).registrar, record_id,
-             purpose=purpose, channel=channel)
-
-
-def _fail(error: TabienError, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]ผิดพลาด / error:[/] {error.message_th}", soft_wrap=True)
-    err.print(f"  {error.message}", markup=False, highlight=False, soft_wrap=True)
-    for detail in error.details:
-        err.print(f"  • {detail}", markup=False, highlight=False, soft_wrap=True)
-    return typer.Exit(code)
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except TabienError as e:
-        raise _fail(e) from None
-
-
-def _open_ledger() -> Ledger:
-    return Ledger(url=database_url())
-
-
-@contextmanager
-def _progress(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
-    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn()]
-    with Progress(*columns, console=err, transient=False,
-                  disable=not err.is_terminal and total is not None and total < 50_000) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda n: bar.advance(task, n)
-
-
 @app.command()
 def init(
     area: Annotated[str, typer.Option(help="education area of the demo keys")] = DEMO_AREA,
 ) -> None:
     """Create a new ledger and its key set (สร้างสมุดทะเบียนและชุดกุญแจ)."""
-    with _errors():
+    with translate_errors():
         store = KeyStore(keys_dir())
-        ledger = _open_ledger()
+        ledger = open_ledger()
         keys = initialise(ledger, store, area=area)
     out.print(f"[green]✓[/] ledger created at {database_url()}")
     out.print(f"  keys in {store.directory}/ (admin {keys.admin.key_id})")
@@ -124,11 +75,11 @@ def seed(
     """Seed a demo area with synthetic careers (สร้างข้อมูลตัวอย่าง)."""
     from commands.seed import seed_area
 
-    with _errors():
+    with translate_errors():
         store = KeyStore(keys_dir())
-        ledger = _open_ledger()
+        ledger = open_ledger()
         keys = load_key_set(store, area)
-        with _progress(f"seeding {area}", None) as advance:
+        with progress_bar(f"seeding {area}", None) as advance:
             summary = seed_area(ledger, keys, store.identity_secret(), people=people,
                                 years=years, seed=seed, area=area, progress=advance)
     span = ""
@@ -143,9 +94,9 @@ def seed(
 @app.command()
 def checkpoint() -> None:
     """Sign and print a checkpoint of the ledger (ลงนามจุดตรวจสอบ)."""
-    with _errors():
+    with translate_errors():
         store = KeyStore(keys_dir())
-        ledger = _open_ledger()
+        ledger = open_ledger()
         row = create_checkpoint(ledger.store, load_key_set(store).checkpoint)
     typer.echo(row.note, nl=False)
 
@@ -171,10 +122,10 @@ def verify(
     from ledger.config import evidence_dir
     from ledger.evidence import EvidenceStore
 
-    with _errors():
+    with translate_errors():
         external = read_checkpoints(against.read_bytes()) if against is not None else []
         store = KeyStore(keys_dir())
-        ledger = _open_ledger()
+        ledger = open_ledger()
         if since:
             from audit.incremental import verify_since
 
@@ -185,7 +136,7 @@ def verify(
         total = ledger.store.count_events()
         processes = workers if workers is not None else auto_workers(total)
         parallel = Parallel(database_url(), processes) if processes > 1 else None
-        with _progress("verifying", total) as advance:
+        with progress_bar("verifying", total) as advance:
             report = verify_ledger(ledger.store, ledger.mapper, trusted_root=trusted_root(store),
                                    progress=advance, evidence=EvidenceStore(evidence_dir()),
                                    external=external, parallel=parallel)
@@ -220,12 +171,12 @@ def append(
     from commands.append import append_entries, read_entry_lines
 
     if signer not in ("registrar", "authority"):
-        raise _fail(TabienError(f"unknown signer {signer!r}: use registrar or authority",
+        raise exit_with(TabienError(f"unknown signer {signer!r}: use registrar or authority",
                                 f"ไม่รู้จักผู้ลงนาม {signer!r}"))
-    with _errors():
+    with translate_errors():
         entries = read_entry_lines(file)
         store = KeyStore(keys_dir())
-        ledger = _open_ledger()
+        ledger = open_ledger()
         keys = load_key_set(store, area)
         ids = append_entries(ledger, getattr(keys, signer), store.identity_secret(), entries,
                              purpose=purpose or f"{len(entries)} entries from {file.name}")
@@ -244,8 +195,8 @@ def keys_list() -> None:
 
     from commands.keys import list_keys
 
-    with _errors():
-        registry = list_keys(_open_ledger())
+    with translate_errors():
+        registry = list_keys(open_ledger())
     table = Table("รหัสกุญแจ (key id)", "บทบาท (role)", "เขต", "เริ่มใช้", "สถานะ (state)")
     for key in registry:
         state = "ใช้งานได้ active"
@@ -268,9 +219,9 @@ def keys_add(
     """Generate a key and register it, signed by the admin (เพิ่มกุญแจ)."""
     from commands.keys import add_key
 
-    with _errors():
+    with translate_errors():
         store = KeyStore(keys_dir())
-        key = add_key(_open_ledger(), store, load_key_set(store).admin, name, role, area,
+        key = add_key(open_ledger(), store, load_key_set(store).admin, name, role, area,
                       valid_days=valid_days)
     out.print(f"[green]✓[/] registered {key.key_id} ({key.role})")
 
@@ -283,9 +234,9 @@ def keys_rotate(
     """Replace a key by a new one with the same role and area (เปลี่ยนกุญแจ)."""
     from commands.keys import rotate_key
 
-    with _errors():
+    with translate_errors():
         store = KeyStore(keys_dir())
-        key = rotate_key(_open_ledger(), store, load_key_set(store).admin, old, new)
+        key = rotate_key(open_ledger(), store, load_key_set(store).admin, old, new)
     out.print(f"[green]✓[/] {old} rotated to {key.key_id}")
 
 
@@ -297,9 +248,9 @@ def keys_revoke(
     """Revoke a key from now on (เพิกถอนกุญแจ)."""
     from commands.keys import revoke_key
 
-    with _errors():
+    with translate_errors():
         store = KeyStore(keys_dir())
-        key = revoke_key(_open_ledger(), load_key_set(store).admin, name, reason)
+        key = revoke_key(open_ledger(), load_key_set(store).admin, name, reason)
     out.print(f"[green]✓[/] revoked {key.key_id}")
 
 
@@ -321,7 +272,7 @@ def demo(
     """
     from projections.reports import node_of
 
-    ledger = _open_ledger()
+    ledger = open_ledger()
     if ledger.recorder.max_notification_id() is None:
         init(DEMO_AREA)
         seed(people=people, years=years, seed=2567, area=DEMO_AREA)
@@ -343,7 +294,7 @@ def demo(
 def _serve_demo(port: int, stop_after: float | None) -> None:
     from api.cli_web import add_demo_users, run_server
 
-    with _errors():
+    with translate_errors():
         made = add_demo_users()
         if made:
             out.print("demo users / ผู้ใช้สาธิต (passwords shown once, keep them):")
@@ -356,9 +307,9 @@ def _serve_demo(port: int, stop_after: float | None) -> None:
 def _seed_other_area(area: str, people: int, years: int, seed_number: int) -> None:
     from commands.bootstrap import add_area
 
-    with _errors():
+    with translate_errors():
         store = KeyStore(keys_dir())
-        add_area(_open_ledger(), store, load_key_set(store).admin, area)
+        add_area(open_ledger(), store, load_key_set(store).admin, area)
     seed(people=people, years=years, seed=seed_number, area=area)
 
 

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from api.cli_common import console_out, log_access, open_ledger, out, translate_errors
+
 audit_app = typer.Typer(help="The auditor's tools (เครื่องมือผู้ตรวจสอบ): proofs, checkpoints.",
                         no_args_is_help=True)
 checkpoints_app = typer.Typer(help="Signed checkpoints for witnesses.", no_args_is_help=True)
@@ -14,11 +16,10 @@ audit_app.add_typer(checkpoints_app, name="checkpoints")
 
 
 def _checkpoint_vkeys() -> list[str]:
-    from api.cli import _open_ledger
     from commands.keys import list_keys
     from ledger.note import verifier_key
 
-    return [verifier_key(k.name, k.public_key) for k in list_keys(_open_ledger())
+    return [verifier_key(k.name, k.public_key) for k in list_keys(open_ledger())
             if k.role == "checkpoint"]
 
 
@@ -30,11 +31,10 @@ def audit_proof(
     = None,
 ) -> None:
     """An inclusion proof of one event under a signed checkpoint (หลักฐานการอยู่ในสมุด)."""
-    from api.cli import _errors, _open_ledger, console_out
     from audit.proofs import inclusion_file
 
-    with _errors():
-        ledger = _open_ledger()
+    with translate_errors():
+        ledger = open_ledger()
         out.write_bytes(inclusion_file(ledger.store, position, checkpoint_size=checkpoint))
     console_out(f"✓ inclusion proof written to {out}; check it with "
                 "`python audit/standalone.py KEY.vkey FILE`")
@@ -48,11 +48,10 @@ def audit_consistency(
     = None,
 ) -> None:
     """A consistency proof between two signed checkpoints (หลักฐานความต่อเนื่อง)."""
-    from api.cli import _errors, _open_ledger, console_out
     from audit.proofs import consistency_file
 
-    with _errors():
-        ledger = _open_ledger()
+    with translate_errors():
+        ledger = open_ledger()
         out.write_bytes(consistency_file(ledger.store, old, new))
     console_out(f"✓ consistency proof written to {out}")
 
@@ -62,12 +61,11 @@ def checkpoints_export(
     out: Annotated[Path, typer.Option(help="file for the witness (JSON lines)")],
 ) -> None:
     """Every signed checkpoint and the checkpoint key, for a witness to keep (ส่งออก)."""
-    from api.cli import _errors, _open_ledger, console_out
     from audit.proofs import export_checkpoints
 
-    with _errors():
+    with translate_errors():
         keys = _checkpoint_vkeys()
-        ledger = _open_ledger()
+        ledger = open_ledger()
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(export_checkpoints(ledger.store, keys))
         for key in keys:
@@ -97,13 +95,12 @@ def audit_timeline(
     from rich.console import Console
     from rich.table import Table
 
-    from api.cli import _errors, _open_ledger, log_access, out
     from audit.timeline import timeline
     from ledger.errors import NotFound
     from ledger.thaidate import format_thai_date, format_thai_datetime
 
-    with _errors():
-        ledger = _open_ledger()
+    with translate_errors():
+        ledger = open_ledger()
         record_id = _record_id(national_id)
         entries = timeline(ledger.store, ledger.mapper, record_id)  # type: ignore[arg-type]
         if not entries:
@@ -135,7 +132,6 @@ def audit_diff(
     from typing import cast
     from uuid import UUID
 
-    from api.cli import _errors, _open_ledger, log_access, out
     from api.cli_records import _known_at
     from ledger.errors import InvalidInput, NotFound
     from ledger.record import PersonnelRecord
@@ -143,10 +139,10 @@ def audit_diff(
     from projections.diff import diff_records
     from projections.kks16 import build_record
 
-    with _errors():
+    with translate_errors():
         if axis not in ("effective", "known"):
             raise InvalidInput("--axis is effective or known", "--axis ต้องเป็น effective หรือ known")
-        ledger = _open_ledger()
+        ledger = open_ledger()
         record_id = cast(UUID, _record_id(national_id))
         events = cast(list[PersonnelRecord.Event], list(ledger.events.get(record_id)))
         if not events:
@@ -172,12 +168,11 @@ def audit_access(national_id: str) -> None:
     from typing import cast
     from uuid import UUID
 
-    from api.cli import _errors, _open_ledger, out
     from commands.access import accesses_of
     from ledger.thaidate import format_thai_datetime
 
-    with _errors():
-        ledger = _open_ledger()
+    with translate_errors():
+        ledger = open_ledger()
         entries = accesses_of(ledger, cast(UUID, _record_id(national_id)))
     if not entries:
         out.print("no reads recorded / ยังไม่มีการเข้าถึง")

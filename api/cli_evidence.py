@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import orjson
 import typer
 
+from api.cli_common import err, exit_with, log_access, open_ledger, out, translate_errors
 from commands.bootstrap import DEMO_AREA
 from ledger.errors import InvalidInput, TabienError
 from ledger.evidence import EvidenceStore
@@ -64,7 +65,6 @@ def attach(
     area: Annotated[str, typer.Option(help="education area of the signing key")] = DEMO_AREA,
 ) -> None:
     """Store a file and append a signed entry referring to it (แนบเอกสารหลักฐาน)."""
-    from api.cli import _errors, _open_ledger, out
     from commands.bootstrap import load_key_set
     from commands.evidence import Attachment, attach_evidence
     from ledger.config import evidence_dir, keys_dir
@@ -72,7 +72,7 @@ def attach(
     from ledger.thaidate import parse_date
     from ledger.vocabulary import OrderRef
 
-    with _errors():
+    with translate_errors():
         _check_signer(signer)
         evidence = EvidenceStore(evidence_dir())
         order = OrderRef(order_authority, order_number, parse_date(order_date))
@@ -83,7 +83,7 @@ def attach(
             media_type=media_type)
         store = KeyStore(keys_dir())
         keys = load_key_set(store, area)
-        ref, position = attach_evidence(_open_ledger(), getattr(keys, signer),
+        ref, position = attach_evidence(open_ledger(), getattr(keys, signer),
                                         store.identity_secret(), evidence, attachment)
     target = f"entry {to}" if to else "the record"
     out.print(f"[green]✓[/] {ref.name} ({ref.media_type}, {ref.size:,} bytes) attached to "
@@ -98,10 +98,9 @@ def put(
         help="e.g. application/pdf; default: guessed from the file name")] = None,
 ) -> None:
     """Store a file only, and print its reference as JSON for `tabien append` (เก็บไฟล์)."""
-    from api.cli import _errors
     from ledger.config import evidence_dir
 
-    with _errors():
+    with translate_errors():
         evidence = EvidenceStore(evidence_dir())
         ref = evidence.put(_read_file(file, evidence), file.name, media_type)
     typer.echo(orjson.dumps(ref, option=orjson.OPT_SORT_KEYS).decode())
@@ -120,17 +119,16 @@ def show(
     The read is logged against every record that refers to the file (PDPA). Exit 1 when the
     stored file no longer has that hash.
     """
-    from api.cli import _errors, _fail, _open_ledger, err
     from ledger.config import evidence_dir
     from ledger.errors import IntegrityError
 
-    with _errors():
+    with translate_errors():
         sha256 = sha256.strip().lower()
         try:
             data = EvidenceStore(evidence_dir()).read_sha256(sha256)
         except IntegrityError as e:
-            raise _fail(e, code=1) from None
-        _log_evidence_read(_open_ledger(), sha256, purpose)
+            raise exit_with(e, code=1) from None
+        _log_evidence_read(open_ledger(), sha256, purpose)
         if output is None:
             typer.echo(data, nl=False)
             return
@@ -143,7 +141,6 @@ def _log_evidence_read(ledger: Ledger, sha256: str, purpose: str) -> None:
     """A file is personal data of the records that refer to it: one access entry for each.
     A file no record refers to yet (stored by ``put``, or the view not caught up) is logged
     as a read in the operator's area, naming the hash, so no read goes unrecorded."""
-    from api.cli import log_access
     from commands.access import log_area_export
     from commands.bootstrap import load_key_set
     from ledger.config import keys_dir

@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from api.cli_common import err, open_ledger, out, progress_bar, translate_errors
 from commands.legacy_import import FileSummary
 
 __all__ = ["import_legacy"]
@@ -36,19 +37,18 @@ def import_legacy(
     Rows already in the ledger are skipped; rejected rows go to <file>.rejected.csv.
     """
     # api.cli imports this module to register the command, so its helpers are taken here.
-    from api.cli import _errors, _open_ledger, _progress
     from commands.bootstrap import DEMO_AREA, load_key_set
     from commands.legacy_import import import_sources, read_sources
     from ledger.config import keys_dir
     from ledger.keys import KeyStore
 
-    with _errors():
+    with translate_errors():
         sources = read_sources(files)
         store = KeyStore(keys_dir())
-        ledger = _open_ledger()
+        ledger = open_ledger()
         signer = load_key_set(store, area or DEMO_AREA).registrar
         total = sum(len(source.rows) for source in sources)
-        with _progress("นำเข้า / importing", total) as advance:
+        with progress_bar("นำเข้า / importing", total) as advance:
             summaries = import_sources(ledger, signer, store.identity_secret(), sources,
                                        default_area=area, dry_run=dry_run, progress=advance)
     for summary in summaries:
@@ -57,7 +57,6 @@ def import_legacy(
 
 
 def _print_file(s: FileSummary) -> None:
-    from api.cli import err, out
 
     out.print(f"[bold]{s.path.name}[/]: {s.layout_th} / {s.layout} file — {s.encoding}",
               soft_wrap=True)
@@ -82,7 +81,6 @@ def _print_file(s: FileSummary) -> None:
 
 
 def _print_outcome(summaries: list[FileSummary], dry_run: bool, key_id: str) -> None:
-    from api.cli import err, out
 
     rejected = sum(len(s.rejected) for s in summaries)
     if dry_run:

@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from api.cli_common import open_ledger, out, progress_bar, translate_errors
 from commands.bootstrap import DEMO_AREA, KeySet, load_key_set
 from commands.orders import CheckReport, IssueResult, OrderDesk
 from ledger.errors import InvalidInput
@@ -34,11 +35,10 @@ AreaOption = Annotated[str, typer.Option(help="education area (its authority iss
 
 
 def _desk(area: str) -> tuple[OrderDesk, KeySet]:
-    from api.cli import _open_ledger
     from ledger.config import keys_dir
 
     store = KeyStore(keys_dir())
-    return OrderDesk(_open_ledger(), store.identity_secret()), load_key_set(store, area)
+    return OrderDesk(open_ledger(), store.identity_secret()), load_key_set(store, area)
 
 
 def _date(text: str) -> date:
@@ -46,7 +46,6 @@ def _date(text: str) -> date:
 
 
 def _print_check(report: CheckReport) -> None:
-    from api.cli import out
 
     failing = [(line, f) for line in report.lines for f in line.failures]
     out.print(f"rule set / หลักเกณฑ์: {report.ruleset_version}; "
@@ -77,10 +76,9 @@ def order_draft(
     area: AreaOption = DEMO_AREA,
 ) -> None:
     """Draft an order from a file (ร่างคำสั่ง); every line is checked for form first."""
-    from api.cli import _errors, out
     from commands.bulk_list import read_bulk_list
 
-    with _errors():
+    with translate_errors():
         desk, keys = _desk(area)
         if file.suffix.lower() == ".json":
             spec: dict[str, Any] = orjson.loads(file.read_bytes())
@@ -106,12 +104,11 @@ def order_draft(
 @order_app.command("check")
 def order_check(number: str, area: AreaOption = DEMO_AREA) -> None:
     """Check every line against the rules and record the result (ตรวจสอบคำสั่ง)."""
-    from api.cli import _errors, _progress
 
-    with _errors():
+    with translate_errors():
         desk, keys = _desk(area)
         order = desk.order(area, number)
-        with _progress("checking / ตรวจสอบ", len(order.active_lines())) as advance:
+        with progress_bar("checking / ตรวจสอบ", len(order.active_lines())) as advance:
             report = desk.check(keys.registrar, order, progress=advance)
     _print_check(report)
 
@@ -124,9 +121,8 @@ def order_remove_lines(
     area: AreaOption = DEMO_AREA,
 ) -> None:
     """Take failing lines out of a bulk list before issuing (ตัดรายการออก)."""
-    from api.cli import _errors, out
 
-    with _errors():
+    with translate_errors():
         try:
             positions = [int(p) for p in lines.split(",") if p.strip()]
         except ValueError:
@@ -151,11 +147,10 @@ def order_override(
     area: AreaOption = DEMO_AREA,
 ) -> None:
     """Accept a failed check, as the order's authority, with a reason (ยกเว้นผลการตรวจสอบ)."""
-    from api.cli import _errors, out
     from ledger.config import evidence_dir
     from ledger.evidence import EvidenceStore
 
-    with _errors():
+    with translate_errors():
         desk, keys = _desk(area)
         store = EvidenceStore(evidence_dir())
         refs = [store.put(path.read_bytes(), path.name) for path in evidence or []]
@@ -170,12 +165,11 @@ def order_issue(
     area: AreaOption = DEMO_AREA,
 ) -> None:
     """Issue the order, signed by the area's authority (ออกคำสั่ง)."""
-    from api.cli import _errors, _progress, out
 
-    with _errors():
+    with translate_errors():
         desk, keys = _desk(area)
         order = desk.order(area, number)
-        with _progress("issuing / ออกคำสั่ง", len(order.active_lines())) as advance:
+        with progress_bar("issuing / ออกคำสั่ง", len(order.active_lines())) as advance:
             result = desk.issue(keys.authority, order, idempotency_key=idempotency_key,
                                 progress=advance)
     if result.already_issued:
@@ -189,9 +183,8 @@ def order_issue(
 @order_app.command("show")
 def order_show(number: str, area: AreaOption = DEMO_AREA) -> None:
     """Show an order, its lines and its status (แสดงคำสั่ง)."""
-    from api.cli import _errors, out
 
-    with _errors():
+    with translate_errors():
         desk, _ = _desk(area)
         order = desk.order(area, number)
     from ledger.order import ORDER_STATUS_TH
@@ -241,11 +234,10 @@ def round_preview(
     """Preview a salary round: every person's result and every violation (คำนวณเลื่อนเงินเดือน).
 
     The preview prints every salary of the area, so it is logged as a read of the area."""
-    from api.cli import _errors, out
     from commands.access import log_area_export
     from commands.salary_round import preview_round
 
-    with _errors():
+    with translate_errors():
         desk, keys = _desk(area)
         preview = preview_round(desk.ledger, area, _date(round_date), _appraisals(appraisals))
         log_area_export(desk.ledger, keys.registrar, area, purpose=purpose,
@@ -277,10 +269,9 @@ def round_issue(
     area: AreaOption = DEMO_AREA,
 ) -> None:
     """Issue a clean salary round as one signed order (ออกคำสั่งเลื่อนเงินเดือน)."""
-    from api.cli import _errors, out
     from commands.salary_round import issue_round, preview_round
 
-    with _errors():
+    with translate_errors():
         desk, keys = _desk(area)
         preview = preview_round(desk.ledger, area, _date(round_date), _appraisals(appraisals))
         result = issue_round(desk, preview, registrar=keys.registrar, authority=keys.authority,
@@ -316,10 +307,9 @@ def renumber(
     area: AreaOption = DEMO_AREA,
 ) -> None:
     """Renumber an area's positions as one order: drafted, checked, issued (เปลี่ยนเลขที่ตำแหน่ง)."""
-    from api.cli import _errors, out
     from commands.renumber import plan_renumbering
 
-    with _errors():
+    with translate_errors():
         rows = csv.DictReader(io.StringIO(mapping.read_bytes().decode("utf-8-sig")))
         pairs = [(r.get("old_number", "").strip(), r.get("new_number", "").strip())
                  for r in rows]
@@ -348,9 +338,8 @@ def correct(
     area: AreaOption = DEMO_AREA,
 ) -> None:
     """Correct or revoke an earlier entry by an order; the original stays (แก้ไข/ยกเลิกรายการ)."""
-    from api.cli import _errors, out
 
-    with _errors():
+    with translate_errors():
         if not revoke and not changes:
             raise InvalidInput("give --changes or --revoke", "ต้องระบุ --changes หรือ --revoke")
         on = _date(order_date)

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from api.cli_common import open_ledger, out, translate_errors
+
 payroll_app = typer.Typer(help="Payroll feeds (ข้อมูลจ่ายตรงเงินเดือน).", no_args_is_help=True)
 
 _WRITERS = {"csv": "to_csv", "xlsx": "to_xlsx", "txt": "to_pipe"}
@@ -23,7 +25,6 @@ def payroll_export(
     = "ส่งข้อมูลจ่ายตรงเงินเดือน",
 ) -> None:
     """Export a month's payroll feed with arrears (ส่งออกข้อมูลจ่ายตรง พร้อมตกเบิก)."""
-    from api.cli import _errors, _open_ledger, out
     from commands.access import log_area_export
     from commands.bootstrap import load_key_set
     from ledger.config import keys_dir
@@ -33,14 +34,14 @@ def payroll_export(
     from projections import payroll
     from projections.record_projection import open_view
 
-    with _errors():
+    with translate_errors():
         wanted = [f.strip() for f in formats.split(",") if f.strip()]
         unknown = [f for f in wanted if f not in _WRITERS]
         if unknown or not wanted:
             raise InvalidInput(f"unknown format(s): {', '.join(unknown)}; use csv,xlsx,txt",
                                f"ไม่รู้จักรูปแบบไฟล์: {', '.join(unknown)}")
         view = open_view()
-        ledger = _open_ledger()
+        ledger = open_ledger()
         feed = payroll.build_feed(view, ledger.mapper, area, month)
         out_dir.mkdir(parents=True, exist_ok=True)
         written = []

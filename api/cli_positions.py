@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from api.cli_common import err, open_ledger, out, translate_errors
 from commands.bootstrap import DEMO_AREA
 from ledger.thaidate import format_thai_date, parse_date
 
@@ -26,7 +27,6 @@ KnownAtOption = Annotated[str, typer.Option(help="as it was known at this time")
 
 def _registry(area: str, as_of: str, known_at: str, detail: str) -> PositionRegistry:
     """The area's registry; reading it is logged, since it names every holder (PDPA)."""
-    from api.cli import _open_ledger
     from api.cli_records import _known_at
     from commands.access import log_area_export
     from commands.bootstrap import load_key_set
@@ -35,7 +35,7 @@ def _registry(area: str, as_of: str, known_at: str, detail: str) -> PositionRegi
     from projections.positions import position_registry
     from projections.record_projection import open_view
 
-    ledger = _open_ledger()
+    ledger = open_ledger()
     registry = position_registry(open_view(), ledger.mapper, area,
                                  as_of=parse_date(as_of) if as_of else None,
                                  known_at=_known_at(known_at))
@@ -61,9 +61,8 @@ def positions_list(
     """List an area's positions: type, unit, holder or vacant (แสดงทะเบียนตำแหน่ง)."""
     if ctx.invoked_subcommand is not None:
         return  # `positions show` reads the registry itself
-    from api.cli import _errors
 
-    with _errors():
+    with translate_errors():
         registry = _registry(area, as_of, known_at, f"positions {area}")
     _print_list(registry, vacant)
 
@@ -71,7 +70,6 @@ def positions_list(
 def _print_list(registry: PositionRegistry, only_vacant: bool) -> None:
     from rich.table import Table
 
-    from api.cli import out
 
     positions = registry.sorted()
     vacant = sum(p.vacant for p in positions)
@@ -88,7 +86,6 @@ def _print_list(registry: PositionRegistry, only_vacant: bool) -> None:
 
 
 def _print_conflicts(registry: PositionRegistry) -> None:
-    from api.cli import err
 
     # Two records claiming one number is a mistake in the ledger, not in the registry: say so.
     for number, on, national_id in registry.conflicts:
@@ -105,10 +102,9 @@ def positions_show(
     known_at: KnownAtOption = "",
 ) -> None:
     """One position: holder, former numbers and history (ประวัติเลขที่ตำแหน่ง)."""
-    from api.cli import _errors
     from ledger.errors import NotFound
 
-    with _errors():
+    with translate_errors():
         registry = _registry(area, as_of, known_at, f"position {number} {area}")
         position = registry.lookup(number)
         if position is None:
@@ -118,7 +114,6 @@ def positions_show(
 
 
 def _print_position(registry: PositionRegistry, position: Position) -> None:
-    from api.cli import out
 
     holder = (f"{position.holder.name} ({position.holder.national_id})" if position.holder
               else "ว่าง / vacant")
@@ -134,7 +129,6 @@ def _print_position(registry: PositionRegistry, position: Position) -> None:
 def _print_history(registry: PositionRegistry, position: Position) -> None:
     from rich.table import Table
 
-    from api.cli import out
     from ledger.record import EVENT_KINDS
 
     table = Table("ตั้งแต่ from", "ถึง to", "ผู้ครอง holder", "รายการ entry",

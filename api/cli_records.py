@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from api.cli_common import log_access, open_ledger, out, progress_bar, translate_errors
 from ledger.errors import InvalidInput
 from ledger.thaidate import parse_date
 
@@ -39,13 +40,12 @@ def record_show(
     = "ตรวจสอบทะเบียนประวัติ",
 ) -> None:
     """Show a person's ก.ค.ศ.16, from the record view (แสดงทะเบียนประวัติ)."""
-    from api.cli import _errors, _open_ledger, log_access
     from projections.reading import record_from_view
     from projections.record_projection import open_view
     from projections.render import to_html, to_text
 
-    with _errors():
-        ledger = _open_ledger()
+    with translate_errors():
+        ledger = open_ledger()
         view = open_view()
         record = record_from_view(view, ledger.mapper, national_id,
                                   as_of=parse_date(as_of) if as_of else None,
@@ -60,18 +60,17 @@ def rebuild(
     view: Annotated[str, typer.Argument(help="the view to rebuild (kks16)")] = "kks16",
 ) -> None:
     """Rebuild a view from position zero (สร้างมุมมองข้อมูลใหม่ทั้งหมด)."""
-    from api.cli import _errors, _open_ledger, _progress, out
     from projections.record_projection import open_view
     from projections.record_projection import rebuild as rebuild_view
 
-    with _errors():
+    with translate_errors():
         if view != "kks16":
             raise InvalidInput(f"unknown view {view!r}; views: kks16",
                                f"ไม่รู้จักมุมมอง {view!r}")
-        ledger = _open_ledger()
+        ledger = open_ledger()
         head = ledger.recorder.max_notification_id() or 0
         started = time.perf_counter()
-        with _progress(f"rebuilding {view} (log position)", head) as advance:
+        with progress_bar(f"rebuilding {view} (log position)", head) as advance:
             done = rebuild_view(ledger, open_view(), progress=advance)
     seconds = time.perf_counter() - started
     out.print(f"[green]✓[/] {view}: {done:,} events in {seconds:.1f} s")
@@ -81,11 +80,10 @@ def project(
     once: Annotated[bool, typer.Option(help="catch up, print the lag and stop")] = False,
 ) -> None:
     """Keep the views up to date, showing each view's lag (ปรับปรุงมุมมองข้อมูลต่อเนื่อง)."""
-    from api.cli import _errors, _open_ledger, out
     from projections.record_projection import record_runner
 
-    with _errors():
-        ledger = _open_ledger()
+    with translate_errors():
+        ledger = open_ledger()
         with record_runner() as runner:
             while True:
                 head = ledger.recorder.max_notification_id() or 0
@@ -123,7 +121,6 @@ report_app = typer.Typer(help="Area and node reports (รายงานเข�
 def _print_area(report: object) -> None:
     from rich.table import Table
 
-    from api.cli import out
     from projections.reports import AreaReport
 
     assert isinstance(report, AreaReport)
@@ -156,12 +153,11 @@ def report_area(
     as_of: Annotated[str, typer.Option(help="as of this date")] = "",
 ) -> None:
     """Head counts and record completeness of an area (รายงานเขตพื้นที่)."""
-    from api.cli import _errors, _open_ledger
     from projections.record_projection import open_view
     from projections.reports import area_report
 
-    with _errors():
-        report = area_report(open_view(), _open_ledger().mapper, area,
+    with translate_errors():
+        report = area_report(open_view(), open_ledger().mapper, area,
                              parse_date(as_of) if as_of else None)
     _print_area(report)
 
@@ -172,12 +168,11 @@ def report_node(
     as_of: Annotated[str, typer.Option(help="as of this date")] = "",
 ) -> None:
     """A NODE LEADER's roll-up of its areas (รายงานกลุ่ม NODE)."""
-    from api.cli import _errors, _open_ledger, out
     from projections.record_projection import open_view
     from projections.reports import node_report
 
-    with _errors():
-        report = node_report(open_view(), _open_ledger().mapper, node,
+    with translate_errors():
+        report = node_report(open_view(), open_ledger().mapper, node,
                              parse_date(as_of) if as_of else None)
     out.print(f"[bold]{report.label_th}[/] (NODE LEADER {report.leader}): "
               f"{report.in_service:,} in service in {len(report.areas)} areas", soft_wrap=True)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from api.cli_common import out, translate_errors
 from commands.bootstrap import DEMO_AREA
 from ledger.config import database_url, keys_dir
 
@@ -44,10 +45,9 @@ def user_add(
     display_name: Annotated[str, typer.Option(help="the name shown")] = "",
 ) -> None:
     """Add a user; the password is read from standard input or asked (เพิ่มผู้ใช้)."""
-    from api.cli import _errors, out
     from api.web.accounts import Accounts
 
-    with _errors():
+    with translate_errors():
         account = Accounts(database_url()).add_user(
             username, _password(None), role=role, areas=list(area or []),
             display_name=display_name, national_id=national_id)
@@ -56,13 +56,12 @@ def user_add(
 
 def token(username: str) -> None:
     """Print a bearer token for a user, after their password (ออกโทเค็น)."""
-    from api.cli import _errors
     from api.web.accounts import Accounts
     from api.web.problems import Problem
     from api.web.tokens import TokenSigner
     from ledger.keys import KeyStore
 
-    with _errors():
+    with translate_errors():
         account = Accounts(database_url()).authenticate(username, _password(None))
         if account is None:
             raise Problem(401, "unauthorised", "wrong user name or password",
@@ -82,9 +81,8 @@ def serve(
 ) -> None:
     """Serve the HTTP API, with the projection runner keeping the record view up to date
     (ให้บริการ API)."""
-    from api.cli import _errors
 
-    with _errors():
+    with translate_errors():
         run_server(host, port, stop_after, workers)
 
 
@@ -98,7 +96,6 @@ def run_server(host: str, port: int, stop_after: float | None, workers: int = 1,
 
     import uvicorn
 
-    from api.cli import out
     from api.web.app import prepare_database
     from ledger.config import TABLES_READY_ENV
     from ledger.errors import InvalidInput
@@ -154,7 +151,6 @@ def _serve_several(factory: str, host: str, port: int, workers: int,
     until Ctrl-C or SIGTERM."""
     import signal
 
-    from api.cli import out
     from api.web.dispatch import Supervisor
 
     def interrupt(signum: int, frame: object) -> None:

@@ -15,8 +15,7 @@ from importlib import resources
 from itertools import pairwise
 from typing import Protocol
 
-# ledger.rules imports this module at its end, once the classes imported here are defined.
-from ledger.rules import (
+from ledger.rules._model import (
     AllowanceTable,
     Rank,
     RulesDataError,
