@@ -129,7 +129,7 @@ def audit_diff(
     = _PURPOSE,
 ) -> None:
     """What changed in a record between two points, in either time axis (เปรียบเทียบ)."""
-    from typing import cast
+    from typing import Any, cast
     from uuid import UUID
 
     from api.cli_records import _known_at
@@ -142,6 +142,11 @@ def audit_diff(
     with translate_errors():
         if axis not in ("effective", "known"):
             raise InvalidInput("--axis is effective or known", "--axis ต้องเป็น effective หรือ known")
+        # Both points are read before anything is logged: a refused date writes nothing.
+        if axis == "effective":
+            points: list[dict[str, Any]] = [{"as_of": parse_date(p)} for p in (from_, to)]
+        else:
+            points = [{"known_at": _known_at(p)} for p in (from_, to)]
         ledger = open_ledger()
         record_id = cast(UUID, _record_id(national_id))
         events = cast(list[PersonnelRecord.Event], list(ledger.events.get(record_id)))
@@ -149,12 +154,7 @@ def audit_diff(
             raise NotFound("no record for this national ID",
                            "ไม่พบทะเบียนประวัติของเลขประจำตัวประชาชนนี้")
         log_access(ledger, record_id, purpose)
-        if axis == "effective":
-            before = build_record(events, as_of=parse_date(from_))
-            after = build_record(events, as_of=parse_date(to))
-        else:
-            before = build_record(events, known_at=_known_at(from_))
-            after = build_record(events, known_at=_known_at(to))
+        before, after = (build_record(events, **point) for point in points)
     changes = diff_records(before, after)
     if not changes:
         out.print("no difference / ไม่มีความแตกต่าง")

@@ -1,8 +1,7 @@
 """``tabien evidence``: attach evidence files to records and read them back, checked.
 
-Registered on the main app by ``api.cli``. The error and output helpers of ``api.cli`` are
-imported inside each command, not at the top: ``api.cli`` imports this module to register it,
-so a top-level import back would make the two depend on which is imported first.
+Registered on the main app by ``api.cli``; the helpers it shares with the other command
+modules come from ``api.cli_common``.
 """
 
 from __future__ import annotations
@@ -70,12 +69,13 @@ def attach(
     from ledger.config import evidence_dir, keys_dir
     from ledger.keys import KeyStore
     from ledger.thaidate import parse_date
-    from ledger.vocabulary import OrderRef
+    from ledger.vocabulary import OrderRef, check_cited_number
 
     with translate_errors():
         _check_signer(signer)
         evidence = EvidenceStore(evidence_dir())
-        order = OrderRef(order_authority, order_number, parse_date(order_date))
+        order = OrderRef(order_authority, check_cited_number(order_number),
+                         parse_date(order_date))
         attachment = Attachment(
             national_id=national_id, data=_read_file(file, evidence), name=file.name,
             attached_to=to, description=description, order=order,

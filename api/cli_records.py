@@ -14,7 +14,7 @@ import typer
 
 from api.cli_common import log_access, open_ledger, out, progress_bar, translate_errors
 from ledger.errors import InvalidInput
-from ledger.thaidate import parse_date
+from ledger.thaidate import parse_date, parse_moment
 
 record_app = typer.Typer(help="Records (ทะเบียนประวัติ ก.ค.ศ.16).", no_args_is_help=True)
 
@@ -22,11 +22,7 @@ record_app = typer.Typer(help="Records (ทะเบียนประวัต�
 def _known_at(text: str) -> datetime | None:
     if not text:
         return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        day = parse_date(text)
-        moment = datetime(day.year, day.month, day.day, 23, 59, 59)
+    moment = parse_moment(text)  # a day alone: the end of that day in Thailand
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

@@ -42,7 +42,7 @@ from ledger.keys import Signer
 from ledger.order import Order, order_id_for
 from ledger.record import PersonnelRecord
 from ledger.rules.career import ruleset_version
-from ledger.vocabulary import OrderRef
+from ledger.vocabulary import OrderRef, normalise_order_number, order_number_for_lookup
 
 __all__ = ["CheckReport", "IssueResult", "LineCheck", "OrderDesk"]
 
@@ -109,6 +109,7 @@ class OrderDesk:
     def draft(self, signer: Signer, *, authority: str, area: str, order_number: str,
               order_date: date, title: str, lines: Sequence[dict[str, Any]]) -> Order:
         problems = []
+        order_number = normalise_order_number(order_number)
         own = OrderRef(authority, order_number, order_date)
         for n, line in enumerate(lines, start=1):
             try:
@@ -136,7 +137,8 @@ class OrderDesk:
 
     def order(self, authority: str, order_number: str) -> Order:
         try:
-            return cast(Order, self.ledger.repository.get(order_id_for(authority, order_number)))
+            return cast(Order, self.ledger.repository.get(
+                order_id_for(authority, order_number_for_lookup(order_number))))
         except AggregateNotFoundError:
             raise NotFound(f"no order {order_number} of {authority}",
                            f"ไม่พบคำสั่ง {authority} ที่ {order_number}") from None

@@ -24,7 +24,7 @@ from ledger.evidence import EvidenceRef
 from ledger.identity import normalise_national_id
 from ledger.record import EVENT_KINDS, PersonnelRecord
 from ledger.thaidate import parse_date
-from ledger.vocabulary import OrderRef
+from ledger.vocabulary import OrderRef, check_cited_number
 
 __all__ = ["AREA_PATTERN", "Entry", "check_text", "parse_entry"]
 
@@ -208,7 +208,8 @@ def _as_order(name: str, value: Any) -> OrderRef:
                            "order_date", "การอ้างอิงคำสั่งต้องมีผู้ออกคำสั่ง เลขที่ และวันที่")
     return OrderRef(
         authority=_as_text("order.authority", value.get("authority", "")),
-        order_number=_as_text("order.order_number", value.get("order_number", "")),
+        order_number=check_cited_number(
+            _as_text("order.order_number", value.get("order_number", ""))),
         order_date=_as_date("order.order_date", value.get("order_date")),
     )
 

@@ -20,6 +20,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger.errors import Conflict, InvalidInput, RuleViolation
 from ledger.evidence import EvidenceRef
+from ledger.vocabulary import normalise_order_number
 
 __all__ = ["ORDER_STATUS_TH", "Order", "order_id_for"]
 
@@ -95,6 +96,7 @@ class Order(Aggregate):
         if not lines:
             raise InvalidInput("an order needs at least one line",
                                "คำสั่งต้องมีรายการอย่างน้อยหนึ่งรายการ")
+        order_number = normalise_order_number(order_number)
         return cls._create(cls.Drafted, id=order_id_for(authority, order_number),
                            authority=authority.strip(), area=area,
                            order_number=order_number.strip(), order_date=order_date, title=title,

@@ -47,6 +47,8 @@ __all__ = [
     "last_day_in_service",
     "parse_date",
     "parse_date_flexible",
+    "parse_moment",
+    "parse_month",
     "retirement_date",
     "to_be_year",
 ]
@@ -230,24 +232,55 @@ def _check_marked_year(written: _Written) -> None:
 
 
 def _refuse_be_year_in_iso(written: _Written) -> None:
+    # The date itself must exist, and be placed in one C.E. year, before it is offered back.
+    _refuse_old_thai_new_year(written)
+    _check_month_and_day(written, written.year - BE_OFFSET, "BE")
     iso = f"{written.year - BE_OFFSET:04d}-{written.month:02d}-{written.day:02d}"
     thai = f"{written.day}/{written.month}/{written.year}"
     raise InvalidDate(
         f"{written.text!r} looks like a Buddhist-Era year given as a Christian-Era date; "
-        f"use {iso} or {thai}",
-        f"{written.text!r} ดูเหมือนเป็นปีพุทธศักราชที่เขียนในรูปแบบวันที่คริสต์ศักราช ให้ใช้ {iso} หรือ {thai}",
+        f"an ISO date (YYYY-MM-DD) takes the Christian-Era year: use {iso} or {thai}",
+        f"{written.text!r} ดูเหมือนเป็นปีพุทธศักราชที่เขียนในรูปแบบวันที่คริสต์ศักราช "
+        f"วันที่แบบ ปี-เดือน-วัน ต้องใช้ปี ค.ศ. ให้ใช้ {iso} หรือ {thai}",
     )
 
 
 def _refuse_ambiguous_day_first(written: _Written) -> None:
-    be = f"{written.day}/{written.month}/{written.year + BE_OFFSET}"
-    iso = f"{written.year:04d}-{written.month:02d}-{written.day:02d}"
+    advice_en, advice_th = _day_first_advice(written)
     raise InvalidDate(
         f"{written.text!r} is ambiguous: a day-first date must carry a Buddhist-Era year, "
-        f"and {written.year} is not one; write {be} (B.E.) or {iso} (C.E.)",
+        f"and {written.year} is not one; {advice_en}",
         f"{written.text!r} กำกวม: วันที่แบบ วัน/เดือน/ปี ต้องใช้ปีพุทธศักราช แต่ {written.year} "
-        f"ไม่ใช่ปี พ.ศ. ให้เขียน {be} (พ.ศ.) หรือ {iso} (ค.ศ.)",
+        f"ไม่ใช่ปี พ.ศ. {advice_th}",
     )
+
+
+def _day_first_advice(written: _Written) -> tuple[str, str]:
+    """What to write instead, naming only dates that parse: the date as written, else with
+    day and month swapped (12/15/2026 was meant month first), else the accepted forms."""
+    for day, month in ((written.day, written.month), (written.month, written.day)):
+        if _exists(written.year, month, day):
+            be = f"{day}/{month}/{written.year + BE_OFFSET}"
+            iso = f"{written.year:04d}-{month:02d}-{day:02d}"
+            if not _parses(be):  # before 2484 B.E. (or 2400) only the C.E. form is certain
+                return f"write {iso} (C.E.)", f"ให้เขียน {iso} (ค.ศ.)"
+            return (f"write {be} (B.E.) or {iso} (C.E.)",
+                    f"ให้เขียน {be} (พ.ศ.) หรือ {iso} (ค.ศ.)")
+    return (f"no such day exists in {written.year}; accepted forms: {_ACCEPTED_EN}",
+            f"ไม่มีวันดังกล่าวในปี {written.year} รูปแบบที่รับได้: {_ACCEPTED_TH}")
+
+
+def _parses(text: str) -> bool:
+    try:
+        parse_date(text)
+    except InvalidDate:
+        return False
+    return True
+
+
+def _exists(year: int, month: int, day: int) -> bool:
+    return 1 <= year <= 9999 and 1 <= month <= 12 and \
+        1 <= day <= calendar.monthrange(year, month)[1]
 
 
 def _to_date(written: _Written, era: Era) -> date:
@@ -290,6 +323,89 @@ def _check_month_and_day(written: _Written, year: int, era: Era) -> None:
             f"{written.text!r}: เดือน{_THAI_MONTH_NAME[written.month]} {era_th} {written.year} "
             f"ไม่มีวันที่ {written.day} (มี {days} วัน)",
         )
+
+
+# --- months and moments ----------------------------------------------------------------
+
+_ISO_MONTH = re.compile(r"(?P<y>[0-9]{4})-(?P<m>[0-9]{2})")
+_SLASHED_MONTH = re.compile(r"(?P<m>[0-9]{1,2})/(?P<y>[0-9]{4})")
+_SPELLED_MONTH = re.compile(r"(?P<month>[^\s0-9]+) (?:พ\.ศ\. ?)?(?P<y>[0-9]{4})")
+_ISO_MOMENT_YEAR = re.compile(r"(?P<y>[0-9]{4})-[0-9]{2}-[0-9]{2}(?:[T ].*)?")
+_MONTHS_EN = "2026-05 (C.E.), 5/2569 or พฤษภาคม 2569 (B.E.)"
+_MONTHS_TH = "2026-05 (ค.ศ.), 5/2569 หรือ พฤษภาคม 2569 (พ.ศ.)"
+
+
+def parse_month(text: str) -> date:
+    """A month, as its first day: ``2026-05`` (C.E.), ``5/2569``, ``พฤษภาคม 2569`` or
+    ``พ.ค. 2569`` (B.E.); by the same rule as ``parse_date``, a year in ISO form is C.E. and a
+    year after the month is B.E., and whatever breaks the rule is refused with advice."""
+    cleaned = " ".join(thai_digit_to_arabic_digit(text).split())
+    if match := _ISO_MONTH.fullmatch(cleaned):
+        year, month = int(match["y"]), int(match["m"])
+        if detect_era(year) == "BE":
+            raise InvalidDate(
+                f"{text!r} looks like a Buddhist-Era year in the ISO form YYYY-MM, which takes "
+                f"the Christian-Era year: write {year - BE_OFFSET}-{month:02d} or "
+                f"{month}/{year}",
+                f"{text!r} ดูเหมือนเป็นปี พ.ศ. ในรูปแบบ ปี-เดือน ซึ่งต้องใช้ปี ค.ศ. ให้เขียน "
+                f"{year - BE_OFFSET}-{month:02d} หรือ {month}/{year}")
+        return _first_of_month(text, year, month)
+    if match := _SLASHED_MONTH.fullmatch(cleaned):
+        return _be_month(text, int(match["y"]), int(match["m"]))
+    if match := _SPELLED_MONTH.fullmatch(cleaned):
+        return _be_month(text, int(match["y"]), _month_number(text, match["month"]))
+    raise InvalidDate(f"{text!r} is not a month in an accepted form: {_MONTHS_EN}",
+                      f"{text!r} ไม่ใช่เดือนในรูปแบบที่รับได้: {_MONTHS_TH}")
+
+
+def _be_month(text: str, year: int, month: int) -> date:
+    if detect_era(year) == "CE":
+        valid = 1 <= month <= 12
+        be, ce = f"{month}/{year + BE_OFFSET}", f"{year}-{month:02d}"
+        raise InvalidDate(
+            f"{text!r} is ambiguous: a month written before its year must carry a "
+            f"Buddhist-Era year, and {year} is not one; write "
+            + (f"{be} (B.E.) or {ce} (C.E.)" if valid else _MONTHS_EN),
+            f"{text!r} กำกวม: เดือนที่เขียนก่อนปีต้องใช้ปีพุทธศักราช แต่ {year} ไม่ใช่ปี พ.ศ. ให้เขียน "
+            + (f"{be} (พ.ศ.) หรือ {ce} (ค.ศ.)" if valid else _MONTHS_TH))
+    return _first_of_month(text, year - BE_OFFSET, month)
+
+
+def _first_of_month(text: str, year: int, month: int) -> date:
+    if not 1 <= month <= 12:
+        raise InvalidDate(f"{text!r}: there is no month {month}",
+                          f"{text!r}: ไม่มีเดือนที่ {month}")
+    if not 1 <= year <= 9999:
+        raise InvalidDate(f"{text!r}: year {year} is out of range",
+                          f"{text!r}: ปี {year} อยู่นอกช่วงที่รับได้")
+    return date(year, month, 1)
+
+
+def parse_moment(text: str) -> datetime:
+    """A moment: ISO 8601 (``2026-12-03T10:00:00+07:00``; without an offset it is naive,
+    and callers take it as UTC), or a day in any form ``parse_date`` reads, meaning the end
+    of that day in Thailand ("as known on 3 Dec 2569" includes all of that day). An ISO year
+    is C.E.: a B.E. year is refused with the same moment in C.E., rather than read as a time
+    five centuries ahead."""
+    cleaned = thai_digit_to_arabic_digit(text).strip()
+    if not any(mark in cleaned for mark in ("T", ":")):
+        day = parse_date(text)
+        return datetime.combine(day, time.max, tzinfo=_BANGKOK)
+    match = _ISO_MOMENT_YEAR.fullmatch(cleaned)
+    if match and detect_era(int(match["y"])) == "BE":
+        fixed = f"{int(match['y']) - BE_OFFSET:04d}{cleaned[4:]}"
+        raise InvalidDate(
+            f"{text!r} looks like a Buddhist-Era year in an ISO date-time, which takes the "
+            f"Christian-Era year: write {fixed}",
+            f"{text!r} ดูเหมือนเป็นปี พ.ศ. ในรูปแบบวันเวลา ISO ซึ่งต้องใช้ปี ค.ศ. ให้เขียน {fixed}")
+    try:
+        return datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise InvalidDate(
+            f"{text!r} is not an ISO 8601 date-time, e.g. 2026-12-03T10:00:00+07:00, nor a "
+            f"date such as 3/12/2569",
+            f"{text!r} ไม่ใช่วันเวลาแบบ ISO 8601 เช่น 2026-12-03T10:00:00+07:00 "
+            f"หรือวันที่ เช่น 3/12/2569") from None
 
 
 # --- age, retirement, fiscal years -----------------------------------------------------

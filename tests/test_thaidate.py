@@ -18,6 +18,8 @@ from ledger.thaidate import (
     last_day_in_service,
     parse_date,
     parse_date_flexible,
+    parse_moment,
+    parse_month,
     retirement_date,
     to_be_year,
 )
@@ -161,6 +163,108 @@ def test_every_formatted_date_parses_back(day: date, abbreviated: bool, thai_dig
 def test_iso_and_day_first_forms_parse_back(day: date) -> None:
     assert parse_date(day.isoformat()) == day
     assert parse_date(f"{day.day}/{day.month}/{to_be_year(day)}") == day
+
+
+# --- advice is always a date that exists (issue 15) ------------------------------------
+
+_DATE_IN_ADVICE = re.compile(r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def advised_dates(error: InvalidDate) -> list[str]:
+    """The dates an error tells the user to write (not the text it quotes back, nor the
+    examples in its list of accepted forms)."""
+    said = error.message.split("'", 2)[2] + " " + error.message_th.split("'", 2)[2]
+    said = said.split("accepted forms")[0].split("รูปแบบที่รับได้")[0]
+    return _DATE_IN_ADVICE.findall(said)
+
+
+def test_a_month_first_date_is_advised_back_as_the_date_meant() -> None:
+    """``12/15/2026`` was answered "write 12/15/2569 (B.E.) or 2026-15-12 (C.E.)": two
+    dates that do not exist."""
+    with pytest.raises(InvalidDate) as caught:
+        parse_date("12/15/2026")
+    assert "write 15/12/2569 (B.E.) or 2026-12-15 (C.E.)" in caught.value.message
+    assert "15/12/2569 (พ.ศ.) หรือ 2026-12-15 (ค.ศ.)" in caught.value.message_th
+
+
+def test_a_date_that_exists_in_no_reading_is_advised_only_the_accepted_forms() -> None:
+    with pytest.raises(InvalidDate) as caught:
+        parse_date("31/2/2026")
+    assert "no such day" in caught.value.message
+    assert "ไม่มีวันดังกล่าว" in caught.value.message_th
+
+
+def test_a_buddhist_era_iso_date_that_does_not_exist_says_so_rather_than_advise() -> None:
+    with pytest.raises(InvalidDate) as caught:
+        parse_date("2567-02-30")
+    assert "has no day 30" in caught.value.message
+    assert advised_dates(caught.value) == []
+
+
+@given(st.integers(1, 40), st.integers(1, 40), st.integers(1800, 2300))
+def test_every_date_advised_parses(day: int, month: int, year: int) -> None:
+    for text in (f"{day}/{month}/{year}", f"{year + 543:04d}-{month:02d}-{day:02d}"):
+        try:
+            parse_date(text)
+        except InvalidDate as error:
+            for advice in advised_dates(error):
+                parse_date(advice)  # raises if the advice is not a valid date
+
+
+# --- months and moments ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["2026-05", "5/2569", "05/2569", "พฤษภาคม 2569",
+                                  "พ.ค. 2569", "พฤษภาคม พ.ศ. 2569", "๕/๒๕๖๙"])
+def test_a_month_is_read_in_either_era_by_its_form(text: str) -> None:
+    assert parse_month(text) == date(2026, 5, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "english", "thai"),
+    [
+        ("2569-05", "write 2026-05 or 5/2569", "ต้องใช้ปี ค.ศ."),
+        ("5/2026", "write 5/2569 (B.E.) or 2026-05 (C.E.)", "5/2569 (พ.ศ.) หรือ 2026-05 (ค.ศ.)"),
+        ("พฤษภาคม 2026", "5/2569 (B.E.)", "กำกวม"),
+        ("13/2569", "no month 13", "ไม่มีเดือนที่ 13"),
+        ("2026-13", "no month 13", "ไม่มีเดือนที่ 13"),
+        ("May 2026", "not a Thai month name", "ไม่ใช่ชื่อเดือน"),
+        ("2026", "not a month in an accepted form", "ไม่ใช่เดือน"),
+    ],
+)
+def test_a_month_refused_says_why_in_english_and_thai(text: str, english: str,
+                                                      thai: str) -> None:
+    with pytest.raises(InvalidDate) as caught:
+        parse_month(text)
+    assert english in caught.value.message
+    assert thai in caught.value.message_th
+
+
+def test_a_moment_with_a_buddhist_era_year_is_refused_with_the_same_moment_in_ce() -> None:
+    with pytest.raises(InvalidDate) as caught:
+        parse_moment("2569-12-03T10:00:00+07:00")
+    assert "write 2026-12-03T10:00:00+07:00" in caught.value.message
+    assert "ปี พ.ศ." in caught.value.message_th
+
+
+@pytest.mark.parametrize("text", ["2026-12-03T10:00:00+07:00", "2026-12-03 03:00:00+00:00"])
+def test_an_iso_moment_is_read(text: str) -> None:
+    assert parse_moment(text) == datetime(2026, 12, 3, 3, 0, tzinfo=UTC)
+
+
+def test_a_moment_that_is_not_iso_is_refused() -> None:
+    with pytest.raises(InvalidDate, match="not an ISO 8601"):
+        parse_moment("2026-12-03T25:00")
+
+
+@pytest.mark.parametrize("text", ["3/12/2569", "2026-12-03", "3 ธันวาคม 2569"])
+def test_a_day_alone_as_a_moment_is_the_end_of_that_day_in_thailand(text: str) -> None:
+    assert parse_moment(text) == datetime(2026, 12, 3, 16, 59, 59, 999999, tzinfo=UTC)
+
+
+def test_a_day_alone_as_a_moment_follows_the_date_rules() -> None:
+    with pytest.raises(InvalidDate, match="Buddhist-Era year"):
+        parse_moment("2569-12-03")
 
 
 @pytest.mark.parametrize(

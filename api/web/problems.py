@@ -87,13 +87,24 @@ def _from_tabien(request: Request, error: TabienError) -> Response:
 
 def _from_validation(request: Request, error: RequestValidationError) -> Response:
     # Pydantic's own messages name the field and what was wrong; the input itself is left
-    # out, since it may be hostile or personal.
-    problems = [f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
-                for e in error.errors()]
+    # out, since it may be hostile or personal. A field whose reader gives its own message
+    # in both languages (a date: ``api.web.dates``) says it in the detail too.
+    problems, problems_th, own_en, own_th = [], [], [], []
+    for e in error.errors():
+        place = ".".join(str(p) for p in e.get("loc", ()))
+        context = e.get("ctx") or {}
+        problems.append(f"{place}: {e.get('msg', '')}")
+        if isinstance(context.get("th"), str):
+            problems_th.append(f"{place}: {context['th']}")
+            own_en.append(problems[-1])
+            own_th.append(problems_th[-1])
+        else:
+            problems_th.append(f"{place}: ข้อมูลไม่ถูกต้อง ({e.get('msg', '')})")
     return problem_response(400, "invalid-input", _TITLES[400],
-                            "the request is malformed; nothing was written",
-                            "คำขอไม่ถูกต้อง ไม่มีการบันทึกใด ๆ", request.url.path,
-                            {"errors": problems})
+                            "; ".join(["the request is malformed; nothing was written",
+                                       *own_en]),
+                            "; ".join(["คำขอไม่ถูกต้อง ไม่มีการบันทึกใด ๆ", *own_th]),
+                            request.url.path, {"errors": problems, "errors_th": problems_th})
 
 
 # What the framework itself refuses (no such route, wrong method …), in Thai.

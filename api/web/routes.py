@@ -26,6 +26,7 @@ from api.web.auth import (
     another_teachers_record,
     outside_own_areas,
 )
+from api.web.dates import ThaiDate, ThaiMoment
 from api.web.schemas import (
     AccessRow,
     CheckOut,
@@ -87,9 +88,9 @@ def log_record_read(principal: Principal, record_id: UUID, purpose: str) -> None
             summary="A person's ก.ค.ศ.16 / ทะเบียนประวัติ ก.ค.ศ.16")
 async def read_record(national_id: NationalIdPath,
                       principal: Annotated[Principal, allow(*READERS)],
-                      as_of: Annotated[date | None, Query(
+                      as_of: Annotated[ThaiDate | None, Query(
                           description="as it stood on this date")] = None,
-                      known_at: Annotated[datetime | None, Query(
+                      known_at: Annotated[ThaiMoment | None, Query(
                           description="as it was known at this time")] = None,
                       purpose: Purpose = "ตรวจสอบทะเบียนประวัติ") -> Response:
     """The record from the record view, on either time axis. A teacher reads their own; a
@@ -157,7 +158,7 @@ class OrderDraft(BaseModel):
                            description="the issuing office: the area's own office")
     area: str = Field(pattern=AREA_PATTERN, examples=["สพม.16"])
     order_number: str = Field(pattern=NUMBER_PATTERN, examples=["120/2569"])
-    order_date: date
+    order_date: ThaiDate
     title: str = Field(min_length=1, max_length=250, pattern=PLAIN_TEXT,
                        examples=["เลื่อนเงินเดือนข้าราชการครู"])
     lines: list[dict[str, Any]] = Field(min_length=1, max_length=50_000)

@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from api.web.auth import Principal, allow
+from api.web.dates import ThaiDate
 from api.web.routes import (
     NUMBER_PATTERN,
     PLAIN_TEXT,
@@ -72,14 +73,14 @@ class AppraisalIn(BaseModel):
 
 class RoundRequest(BaseModel):
     area: Area
-    round_date: date = Field(description="1 April or 1 October / 1 เม.ย. หรือ 1 ต.ค.",
-                             examples=["2026-04-01"])
+    round_date: ThaiDate = Field(description="1 April or 1 October / 1 เม.ย. หรือ 1 ต.ค.",
+                                 examples=["2026-04-01", "1/4/2569"])
     appraisals: list[AppraisalIn] = Field(min_length=1, max_length=100_000)
 
 
 class RoundDraft(RoundRequest):
     order_number: OrderNumber
-    order_date: date
+    order_date: ThaiDate
 
 
 def _preview(principal: Principal, request: RoundRequest) -> Any:
@@ -162,7 +163,7 @@ class CorrectionIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500, pattern=PLAIN_TEXT,
                         examples=["พิมพ์เงินเดือนผิด"], description="why / เหตุผล")
     order_number: OrderNumber
-    order_date: date
+    order_date: ThaiDate
     changes: dict[str, Any] | None = Field(
         default=None, max_length=50, examples=[{"new_salary": 15500}],
         description="corrected fields; omit to revoke the entry / ข้อมูลที่แก้ไข")
@@ -347,7 +348,7 @@ def attach(
                                 "documents; 0 = the record as a whole")],
         description: Annotated[str, Form(min_length=1, max_length=300, pattern=PLAIN_TEXT)],
         order_number: Annotated[str, Form(pattern=NUMBER_PATTERN)],
-        order_date: Annotated[date, Form()],
+        order_date: Annotated[ThaiDate, Form()],
         idempotency_key: IdempotencyKey = None) -> Response:
     """The file is kept under its SHA-256 and a signed entry referring to it is appended to
     the record by the area's registrar; ``tabien verify`` re-checks the file from then on."""
@@ -380,14 +381,15 @@ def _attach(principal: Principal, national_id: str, data: bytes, name: str,
             media_type: str | None, to: int, description: str, order_number: str,
             order_date: date) -> tuple[int, Any]:
     from commands.evidence import Attachment, attach_evidence
-    from ledger.vocabulary import OrderRef
+    from ledger.vocabulary import OrderRef, check_cited_number
 
     services = principal.services
     record, _ = record_for(principal, national_id, None, None)  # checks the area
     plain_type = (media_type or "").partition(";")[0].strip().lower() or None
     attachment = Attachment(national_id=national_id, data=data, name=name, attached_to=to,
                             description=description,
-                            order=OrderRef(record.area, order_number, order_date),
+                            order=OrderRef(record.area, check_cited_number(order_number),
+                                                   order_date),
                             effective_date=order_date, media_type=plain_type)
     ref, position = attach_evidence(services.ledger, services.keys_for(record.area).registrar,
                                     services.key_store.identity_secret(), services.evidence,

@@ -52,6 +52,9 @@ class ProblemOut(BaseModel):
     detail_th: str = Field(examples=["reg ไม่มีสิทธิ์ในเขตพื้นที่ สพป.นครศรีธรรมราช เขต 1"])
     instance: str | None = None
     errors: list[str] | None = Field(default=None, description="each problem found")
+    errors_th: list[str] | None = Field(default=None,
+                                        description="each problem found, in Thai / "
+                                                    "ปัญหาที่พบแต่ละรายการ")
     rule: str | None = Field(default=None, description="the rule that refused it")
 
 

@@ -21,7 +21,7 @@ from commands.legacy_import._source import Row
 from ledger.errors import InvalidInput, TabienError
 from ledger.identity import normalise_national_id
 from ledger.thaidate import parse_date, parse_date_flexible
-from ledger.vocabulary import OrderRef
+from ledger.vocabulary import OrderRef, check_cited_number
 
 __all__ = ["EraCount", "Reason", "RowReader"]
 
@@ -106,7 +106,7 @@ class RowReader:
         return self.parsed(column, _decimal)
 
     def order(self) -> OrderRef | None:
-        number = self.text("order_number", required=True)
+        number = self.parsed("order_number", check_cited_number, required=True)
         on = self.day("order_date")
         authority = self.text("authority", required=True)
         if not number or not authority or on is None:

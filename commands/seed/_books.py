@@ -100,10 +100,12 @@ class Tally:
 
 
 def mistyped_order(order: OrderRef) -> OrderRef:
-    """A keyer's slip: the order's year typed in the Christian era ("12/2024" for 12/2567).
-    It can never be another order's number, since every number here is B.E.-dated."""
-    number, year = order.order_number.split("/")
-    return OrderRef(order.authority, f"{number}/{int(year) - 543}", order.order_date)
+    """A keyer's slip: the order's date typed a year early ("ลว. 1 พ.ค. 2566" for 2567), as
+    happens in the first weeks of a year. The number stays right, so it names no other
+    order."""
+    day = order.order_date
+    return OrderRef(order.authority, order.order_number,
+                    date(day.year - 1, day.month, min(day.day, 28)))
 
 
 def order_as_input(order: OrderRef) -> dict[str, str]:

@@ -122,7 +122,7 @@ class SeederBase:
         used = mistyped_order(order) if mistyped else order
         person.record.record(event_class, effective_date=day, order=used, **fields)
         if mistyped:
-            self._amend_later(person, day, "เลขที่คำสั่งไม่ถูกต้อง (บันทึกปีเป็น ค.ศ. แทน พ.ศ.)",
+            self._amend_later(person, day, "วันที่ของคำสั่งไม่ถูกต้อง (พิมพ์ปีผิด)",
                               {"order": order_as_input(order)})
 
     def _amend_later(self, person: Person, day: date, reason: str,
