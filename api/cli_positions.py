@@ -13,7 +13,7 @@ from commands.bootstrap import DEMO_AREA
 from ledger.thaidate import format_thai_date, parse_date
 
 if TYPE_CHECKING:  # the projection is imported only when a command runs (CLI start-up time)
-    from projections.positions import Position, PositionRegistry
+    from projections.positions import Position, PositionRegistry, ScheduledChange
 
 positions_app = typer.Typer(
     help="The position registry (ทะเบียนตำแหน่ง): numbers, holders, vacancies, history.",
@@ -82,7 +82,25 @@ def _print_list(registry: PositionRegistry, only_vacant: bool) -> None:
         holder = f"{p.holder.name} ({p.holder.national_id})" if p.holder else "ว่าง / vacant"
         table.add_row(p.number, p.title, p.unit, holder, _day(p.since))
     out.print(table)
+    _print_scheduled(registry, registry.scheduled)
     _print_conflicts(registry)
+
+
+def _print_scheduled(registry: PositionRegistry, changes: list[ScheduledChange]) -> None:
+    """Moves already ordered that take effect after the registry's date: the table above
+    shows the holders of that date, these say what will change."""
+    from ledger.record import EVENT_KINDS
+
+    if not changes:
+        return
+    out.print(f"คำสั่งที่ยังไม่มีผล ณ {_day(registry.as_of)} / ordered, not yet in effect:",
+              soft_wrap=True)
+    for c in changes:
+        effect = [f"เลขที่ {c.leaves} จะว่าง / becomes vacant" if c.leaves else "",
+                  f"ครองเลขที่ {c.takes} / takes {c.takes}" if c.takes else ""]
+        out.print(f"  มีผล {_day(c.on)}: {c.name} ({c.national_id}) "
+                  f"{EVENT_KINDS[c.kind].LABEL_TH} — {'; '.join(e for e in effect if e)} "
+                  f"({c.reference})", soft_wrap=True, markup=False)
 
 
 def _print_conflicts(registry: PositionRegistry) -> None:
@@ -124,6 +142,9 @@ def _print_position(registry: PositionRegistry, position: Position) -> None:
         out.print(f"  เลขที่เดิม former number: {alias.old} → {alias.new} "
                   f"({_day(alias.effective)}, {alias.reference})", soft_wrap=True)
     _print_history(registry, position)
+    numbers = {position.number, *position.former_numbers}
+    _print_scheduled(registry, [c for c in registry.scheduled
+                                if c.leaves in numbers or c.takes in numbers])
 
 
 def _print_history(registry: PositionRegistry, position: Position) -> None:

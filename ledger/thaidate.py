@@ -40,6 +40,7 @@ __all__ = [
     "Era",
     "day_reaching_age",
     "detect_era",
+    "end_of_day",
     "fiscal_year",
     "fiscal_year_bounds",
     "format_thai_date",
@@ -51,6 +52,7 @@ __all__ = [
     "parse_month",
     "retirement_date",
     "to_be_year",
+    "today",
 ]
 
 Era = Literal["BE", "CE"]
@@ -116,6 +118,16 @@ def format_thai_datetime(
         moment = moment.astimezone(_BANGKOK)
     month = "%b" if abbreviated else "%B"
     return thai_strftime(moment, f"%-d {month} %Y เวลา %H.%M น.", thaidigit=thai_digits)
+
+
+def today() -> date:
+    """Today's date in Thailand: what "now" means for a record read without a date."""
+    return datetime.now(_BANGKOK).date()
+
+
+def end_of_day(d: date) -> datetime:
+    """The last moment of ``d`` in Thailand, as an aware datetime."""
+    return datetime.combine(_plain_date(d), time.max, tzinfo=_BANGKOK)
 
 
 def _midnight(d: date) -> datetime:

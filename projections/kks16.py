@@ -2,7 +2,10 @@
 
 ``build_record(events, as_of=D, known_at=T)`` answers "what did the record say about date D,
 as it was known at time T": events recorded after T are not known (neither are corrections
-recorded after T), and entries taking effect after D have not happened yet. Corrections apply
+recorded after T), and entries taking effect after D have not happened yet. Without ``as_of``
+the record is as of today in Thailand: "now" means now. Entries already recorded on D that
+take effect later (a transfer issued on 3 December, effective 15 December) are listed apart
+in ``scheduled`` (คำสั่งที่ยังไม่มีผล), never as the person's position. Corrections apply
 to the entry they name and mark it; a revoked entry is kept in the positions table, marked, so
 the record shows what was undone. The same function builds the record from the view's rows
 and from a fresh replay of the ledger, which is how the tests hold the view to the ledger.
@@ -20,13 +23,14 @@ from typing import Any
 
 from ledger.record import PersonnelRecord
 from ledger.rules import rank_by_code, standing_by_code
-from ledger.thaidate import format_thai_date, retirement_date, to_be_year
+from ledger.thaidate import end_of_day, format_thai_date, retirement_date, to_be_year, today
 from ledger.vocabulary import LEAVING_REASONS
 
 __all__ = [
     "Kks16",
     "PositionRow",
     "Row",
+    "ScheduledRow",
     "build_record",
     "effective_date_of",
     "order_reference",
@@ -54,6 +58,20 @@ class PositionRow(Row):
     number: str = ""
     rank: str = ""
     salary: int | None = None
+
+
+@dataclass(frozen=True)
+class ScheduledRow:
+    """An entry recorded but not yet in effect on the record's date (คำสั่งที่ยังไม่มีผล):
+    when it takes effect, what it does, by which order; ``area``: where it places the
+    person, for a placement."""
+
+    on: date
+    kind: str
+    text: str
+    reference: str
+    version: int
+    area: str = ""
 
 
 @dataclass
@@ -86,9 +104,16 @@ class Kks16:
     special_skills: list[Row] = field(default_factory=list)
     special_duties: list[Row] = field(default_factory=list)
     evidence: list[Row] = field(default_factory=list)
+    scheduled: list[ScheduledRow] = field(default_factory=list)
     as_of: date | None = None
     known_at: datetime | None = None
     with_rows: bool = True  # False: only the current state (payroll needs no section rows)
+
+    @property
+    def areas_concerned(self) -> frozenset[str]:
+        """The areas whose staff deal with this record: its area, and an area an order
+        already issued will place the person in (its registrar prepares the arrival)."""
+        return frozenset({self.area, *(r.area for r in self.scheduled if r.area)})
 
     def sections_empty(self) -> list[str]:
         """Names of the form's sections with nothing in them (for completeness reports)."""
@@ -111,23 +136,37 @@ def _short_date(day: date) -> str:
 
 def build_record(events: Iterable[PersonnelRecord.Event], *, as_of: date | None = None,
                  known_at: datetime | None = None, with_rows: bool = True) -> Kks16:
+    day = as_of if as_of is not None else today()
     known = [e for e in events if known_at is None or e.timestamp <= known_at]
     revoked = {e.revokes for e in known if isinstance(e, PersonnelRecord.EntryRevoked)}
     changes: dict[int, dict[str, Any]] = defaultdict(dict)
     for e in known:
         if isinstance(e, PersonnelRecord.EntryCorrected):
             changes[e.corrects].update(e.changes)
-    record = Kks16(as_of=as_of, known_at=known_at, with_rows=with_rows)
+    record = Kks16(as_of=day, known_at=known_at, with_rows=with_rows)
     ordered = sorted((e for e in known if not isinstance(
         e, PersonnelRecord.EntryCorrected | PersonnelRecord.EntryRevoked)),
         key=lambda e: (effective_date_of(e, changes), e.originator_version))
+    pending_since = end_of_day(day)  # recorded by the end of the day, not yet in effect
     for event in ordered:
-        if as_of is not None and effective_date_of(event, changes) > as_of:
-            continue
         fields = {**event.__dict__, **typed_changes(changes.get(event.originator_version, {}))}
+        if fields["effective_date"] > day:
+            if with_rows and event.timestamp <= pending_since \
+                    and event.originator_version not in revoked:
+                record.scheduled.append(_scheduled(event, fields))
+            continue
         _apply(record, event, fields, event.originator_version in changes,
                event.originator_version in revoked)
     return record
+
+
+def _scheduled(event: PersonnelRecord.Event, f: dict[str, Any]) -> ScheduledRow:
+    describe = _POSITION_TEXT.get(event.KIND)
+    text = describe(f) if describe is not None else event.LABEL_TH
+    area = f.get("area", "") if event.KIND in ("appointed", "transferred",
+                                               "position_changed") else ""
+    return ScheduledRow(f["effective_date"], event.KIND, text, order_reference(event),
+                        event.originator_version, area)
 
 
 def effective_date_of(event: PersonnelRecord.Event, changes: dict[int, dict[str, Any]]) -> date:

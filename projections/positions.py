@@ -35,11 +35,13 @@ from uuid import UUID
 from eventsourcing.persistence import Mapper
 
 from ledger.record import PersonnelRecord
+from ledger.thaidate import end_of_day, today
 from projections.kks16 import effective_date_of, order_reference, typed_changes
 from projections.reading import events_from_rows
 from projections.store import RecordView
 
-__all__ = ["Alias", "Holder", "Position", "PositionRegistry", "Tenure", "position_registry"]
+__all__ = ["Alias", "Holder", "Position", "PositionRegistry", "ScheduledChange", "Tenure",
+           "position_registry"]
 
 _MOVES = frozenset({"appointed", "transferred", "position_changed"})
 _FACT_KINDS = _MOVES | {"position_renumbered", "left_service", "name_changed"}
@@ -100,12 +102,26 @@ class Position:
         return start
 
 
+class ScheduledChange(NamedTuple):
+    """A move recorded by the registry's date but effective later (คำสั่งที่ยังไม่มีผล):
+    the number it will leave vacant and the number it will fill, in this area."""
+
+    on: date
+    national_id: str
+    name: str
+    kind: str
+    leaves: str | None
+    takes: str | None
+    reference: str
+
+
 @dataclass
 class PositionRegistry:
     area: str
     as_of: date | None
     known_at: datetime | None
     positions: dict[str, Position] = field(default_factory=dict)
+    scheduled: list[ScheduledChange] = field(default_factory=list)
     aliases: list[Alias] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # national id → name, for histories
     # (number, date, national id): someone was put in a number another person still held at
@@ -141,29 +157,58 @@ class _Fact:
     kind: str
     fields: dict[str, Any]
     reference: str
+    recorded: datetime
 
 
 def position_registry(view: RecordView, mapper: Mapper[UUID], area: str, *,
                       as_of: date | None = None,
                       known_at: datetime | None = None) -> PositionRegistry:
-    """The registry of ``area`` as of an effective date, as known at a recorded time."""
+    """The registry of ``area`` as of an effective date (default: today in Thailand), as
+    known at a recorded time; moves recorded by that date that take effect later are listed
+    apart in ``scheduled``, and change no holder."""
+    day = as_of if as_of is not None else today()
+    pending_since = end_of_day(day)
     facts: list[_Fact] = []
+    pending: list[_Fact] = []
     names: dict[str, str] = {}
     for record_id in view.records_ever_in(area):
         events = events_from_rows(view.entries(record_id), mapper)
         national_id = next((str(getattr(e, "national_id", "")) for e in events
                             if e.KIND == "record_opened"), "")
-        own = list(_position_facts(events, national_id, as_of=as_of, known_at=known_at))
-        names[national_id] = _name(events, own)
-        facts.extend(own)
-    replay = _Replay(PositionRegistry(area, as_of, known_at, names=names), names)
-    for day, todays in _by_day(facts):
-        replay.day(day, todays)
+        own = list(_position_facts(events, national_id, known_at=known_at))
+        in_effect = [f for f in own if f.on <= day]
+        names[national_id] = _name(events, in_effect)
+        facts.extend(in_effect)
+        pending.extend(f for f in own if f.on > day and f.recorded <= pending_since)
+    replay = _Replay(PositionRegistry(area, day, known_at, names=names), names)
+    for on, todays in _by_day(facts):
+        replay.day(on, todays)
+    replay.registry.scheduled = _scheduled(pending, replay)
     return replay.registry
 
 
+def _scheduled(pending: list[_Fact], replay: _Replay) -> list[ScheduledChange]:
+    """What each pending move will do to this area's numbers, from the seats held now."""
+    changes = []
+    for fact in sorted(pending, key=lambda f: (f.on, f.national_id, f.version)):
+        if fact.kind == "name_changed":
+            continue
+        seat = replay.seat.get(fact.national_id)
+        if fact.kind == "position_renumbered":
+            leaves, takes = (fact.fields["old_number"], fact.fields["new_number"]) \
+                if seat == fact.fields["old_number"] else (None, None)
+        else:
+            leaves = seat
+            takes = str(fact.fields["position_number"]) if fact.kind in _MOVES \
+                and fact.fields["area"] == replay.registry.area else None
+        if leaves is not None or takes is not None:
+            changes.append(ScheduledChange(fact.on, fact.national_id,
+                                           replay.names.get(fact.national_id, ""), fact.kind,
+                                           leaves, takes, fact.reference))
+    return changes
+
+
 def _position_facts(events: list[PersonnelRecord.Event], national_id: str, *,
-                    as_of: date | None,
                     known_at: datetime | None) -> Iterator[_Fact]:
     """A record's position facts, read with build_record's semantics (module docstring)."""
     known = [e for e in events if known_at is None or e.timestamp <= known_at]
@@ -174,12 +219,11 @@ def _position_facts(events: list[PersonnelRecord.Event], national_id: str, *,
             changes[e.corrects].update(e.changes)
     for event in known:
         version = event.originator_version
-        on = effective_date_of(event, changes)
-        if event.KIND not in _FACT_KINDS or version in revoked \
-                or (as_of is not None and on > as_of):
+        if event.KIND not in _FACT_KINDS or version in revoked:
             continue
         fields = {**event.__dict__, **typed_changes(changes.get(version, {}))}
-        yield _Fact(on, national_id, version, event.KIND, fields, order_reference(event))
+        yield _Fact(effective_date_of(event, changes), national_id, version, event.KIND,
+                    fields, order_reference(event), event.timestamp)
 
 
 def _name(events: list[PersonnelRecord.Event], facts: list[_Fact]) -> str:

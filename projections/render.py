@@ -83,7 +83,18 @@ def to_text(record: Kks16) -> str:
     lines += ["", "การลา (วัน)"]
     for year, kinds in sorted(record.leave_by_year.items()):
         lines.append(f"  พ.ศ. {year}: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
+    lines += ["", SCHEDULED_TITLE, *_scheduled_text(record)]
     return "\n".join(lines) + "\n"
+
+
+# Orders already recorded that take effect after the record's date: shown apart, never as
+# the person's current position or pay.
+SCHEDULED_TITLE = "คำสั่งที่ยังไม่มีผล (มีผลหลังวันที่ของทะเบียนนี้)"
+
+
+def _scheduled_text(record: Kks16) -> list[str]:
+    return [f"  มีผล {_d(r.on)} | {r.text} | {r.reference}" for r in record.scheduled] \
+        or ["  -"]
 
 
 def _rows_text(rows: Iterable[Row]) -> list[str]:
@@ -103,6 +114,9 @@ def to_html(record: Kks16) -> str:
         + ("".join(f"<li>{e(_d(r.on))} — {e(r.text)} <small>{e(r.reference)}"
                    f"{e(_marks(r))}</small></li>" for r in rows) or "<li>-</li>") + "</ul>"
         for title, rows in _sections(record))
+    scheduled = "".join(f"<li>มีผล {e(_d(r.on))} — {e(r.text)} <small>{e(r.reference)}</small>"
+                        "</li>" for r in record.scheduled) or "<li>-</li>"
+    sections += f"<h2 id='scheduled'>{e(SCHEDULED_TITLE)}</h2><ul>{scheduled}</ul>"
     return (
         "<!doctype html><html lang='th'><head><meta charset='utf-8'>"
         f"<title>{e(record.name)} — ก.ค.ศ.16</title><style>"

@@ -16,6 +16,7 @@ import orjson
 from eventsourcing.persistence import Mapper
 
 from ledger.errors import NotFound
+from ledger.thaidate import today
 from projections.kks16 import build_record
 from projections.reading import events_from_rows
 from projections.store import RecordView
@@ -64,10 +65,12 @@ def node_of(area: str) -> dict[str, Any] | None:
 
 def area_report(view: RecordView, mapper: Mapper[UUID], area: str,
                 as_of: date | None = None) -> AreaReport:
-    report = AreaReport(area, as_of)
-    for person in view.people_of_area(area):
-        record = build_record(events_from_rows(view.entries(person.record_id), mapper),
-                              as_of=as_of)
+    day = as_of if as_of is not None else today()
+    report = AreaReport(area, day)
+    # Everyone ever placed in the area: one whose move away is ordered but not yet in effect
+    # is still the area's today (the view's current area follows the latest order).
+    for record_id in view.records_ever_in(area):
+        record = build_record(events_from_rows(view.entries(record_id), mapper), as_of=day)
         if record.appointed_on is None or record.left is not None or record.area != area:
             continue
         report.in_service += 1

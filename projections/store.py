@@ -119,7 +119,9 @@ class RecordView(TrackingRecorder, ABC):
 
     @abstractmethod
     def entries_of_area(self, area: str) -> dict[UUID, list[EntryRow]]:
-        """Every entry of every person now listed in the area, in one read."""
+        """Every entry of every person ever placed in the area, in one read: a person whose
+        move away is ordered but not yet in effect is still the area's (payroll reads the
+        area as of a month, not as of the latest order)."""
 
     @abstractmethod
     def records_referring_to(self, sha256: str) -> list[UUID]:
@@ -250,8 +252,8 @@ class SQLiteRecordView(SQLiteTrackingRecorder, RecordView):
 
     def entries_of_area(self, area: str) -> dict[UUID, list[EntryRow]]:
         with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT {_qualified('e')} FROM kks16_entries e JOIN kks16_people p "
-                      "ON p.record_id = e.record_id WHERE p.area = ? "
+            c.execute(f"SELECT {_qualified('e')} FROM kks16_entries e JOIN kks16_areas a "
+                      "ON a.record_id = e.record_id WHERE a.area = ? "
                       "ORDER BY e.record_id, e.version", (area,))
             return _grouped([EntryRow(UUID(r[0]), r[1], r[2], r[3], r[4], r[5], bytes(r[6]))
                              for r in c.fetchall()])
@@ -383,8 +385,8 @@ class PostgresRecordView(PostgresTrackingRecorder, RecordView):
 
     def entries_of_area(self, area: str) -> dict[UUID, list[EntryRow]]:
         rows = self._rows(SQL(f"SELECT {_qualified('e')} FROM {{0}}.kks16_entries e "
-                              "JOIN {0}.kks16_people p ON p.record_id = e.record_id "
-                              "WHERE p.area = %s ORDER BY e.record_id, e.version"), (area,))
+                              "JOIN {0}.kks16_areas a ON a.record_id = e.record_id "
+                              "WHERE a.area = %s ORDER BY e.record_id, e.version"), (area,))
         return _grouped([EntryRow(r[0], r[1], r[2], r[3], r[4], r[5], bytes(r[6]))
                          for r in rows])
 

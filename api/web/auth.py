@@ -7,6 +7,7 @@ Every refusal of a signed-in user (wrong role, another area, another teacher's r
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -73,9 +74,10 @@ def another_teachers_record(account: Account, national_id: str) -> bool:
     return account.role == "teacher" and account.national_id != national_id
 
 
-def outside_own_areas(account: Account, area: str) -> bool:
-    """A registrar, authority or payroll officer asking for a record outside their areas."""
-    return account.role in AREA_ROLES and area not in account.areas
+def outside_own_areas(account: Account, areas: Collection[str]) -> bool:
+    """A registrar, authority or payroll officer asking for a record none of whose
+    ``areas`` (``Kks16.areas_concerned``) is theirs."""
+    return account.role in AREA_ROLES and not any(area in account.areas for area in areas)
 
 
 NO_USER = "(ไม่ระบุตัวตน / anonymous)"

@@ -80,7 +80,7 @@ class FastReads:
         if account is None or another_teachers_record(account, national_id):
             return None
         cached = self.services.records.lookup(national_id)
-        if cached is None or outside_own_areas(account, cached.area):
+        if cached is None or outside_own_areas(account, cached.areas):
             return None
         return cached.json, cached.record_id, str(account.username), purpose
 

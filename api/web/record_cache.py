@@ -13,6 +13,9 @@ rows it was built from. An entry is used only while no newer row of its record i
 Validity is checked when an entry is used, not when it is stored: a record built from rows
 read just before a change is stored, then found older than the change, and built again.
 
+The current record is the record as of today in Thailand: an entry is kept only for the day
+it was built on, since the next day may bring a scheduled entry into effect.
+
 Only the current record is kept: a read "as of" a date or "as known at" a time is built from
 the view each time, as are the timeline and every read that is refused.
 """
@@ -21,11 +24,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from uuid import UUID
 
 from eventsourcing.persistence import Mapper
 
 from api.web.kept import Kept
+from ledger.thaidate import today
 from projections.kks16 import Kks16, build_record
 from projections.reading import events_from_rows, record_id_in_view
 from projections.store import RecordView, listen_to_views
@@ -39,8 +44,10 @@ DEFAULT_CAPACITY = 20_000  # records; a ก.ค.ศ.16 of a long career is a few
 class CachedRecord:
     record_id: UUID
     area: str
+    areas: frozenset[str]  # ``Kks16.areas_concerned``: whose staff may read it
     json: bytes
     position: int  # the highest view position of the rows it was built from
+    built_on: date  # the record is as of this day: a new day may bring an entry into effect
 
 
 class RecordCache:
@@ -57,17 +64,21 @@ class RecordCache:
         listen_to_views(self)
 
     def lookup(self, national_id: str) -> CachedRecord | None:
-        """The cached record, if there is one and no newer row of it is known (no I/O)."""
-        return self.kept.get(national_id)
+        """The cached record, if there is one, no newer row of it is known, and it was
+        built today (no I/O)."""
+        cached = self.kept.get(national_id)
+        return cached if cached is not None and cached.built_on == today() else None
 
     def load(self, national_id: str) -> CachedRecord:
         """Build the record from the view's rows and keep its JSON (blocking: it reads the
         database)."""
         record_id = record_id_in_view(self._view, national_id)
         rows = self._view.entries(record_id)
-        record = build_record(events_from_rows(rows, self._mapper))
+        day = today()
+        record = build_record(events_from_rows(rows, self._mapper), as_of=day)
         position = max((r.position for r in rows), default=0)
-        cached = CachedRecord(record_id, record.area, self._encode(record), position)
+        cached = CachedRecord(record_id, record.area, record.areas_concerned,
+                              self._encode(record), position, day)
         self.kept.put(national_id, cached, record_id, position)
         return cached
 

@@ -74,7 +74,7 @@ def record_for(principal: Principal, national_id: str, as_of: date | None,
         _deny_other_teacher(principal)
     record, record_id = record_and_id(services.view, services.ledger.mapper, nid, as_of=as_of,
                                       known_at=known_at)
-    if outside_own_areas(principal.account, record.area):
+    if outside_own_areas(principal.account, record.areas_concerned):
         principal.require_area(record.area)  # logs, then raises
     return record, record_id
 
@@ -109,7 +109,7 @@ async def read_record(national_id: NationalIdPath,
     cached = services.records.lookup(nid)
     if cached is None:
         cached = await run_in_threadpool(services.records.load, nid)
-    if outside_own_areas(principal.account, cached.area):
+    if outside_own_areas(principal.account, cached.areas):
         await run_in_threadpool(principal.require_area, cached.area)  # logs, then raises
     await services.access_log.log_async(cached.record_id, reader=principal.username,
                                         purpose=purpose)
