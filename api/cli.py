@@ -16,6 +16,7 @@ from rich.console import Console
 
 from api.cli_audit import audit_app
 from api.cli_common import (
+    check_area,
     err,
     exit_with,
     open_ledger,
@@ -177,6 +178,7 @@ def append(
         entries = read_entry_lines(file)
         store = KeyStore(keys_dir())
         ledger = open_ledger()
+        check_area(ledger, area)
         keys = load_key_set(store, area)
         ids = append_entries(ledger, getattr(keys, signer), store.identity_secret(), entries,
                              purpose=purpose or f"{len(entries)} entries from {file.name}")

@@ -13,13 +13,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from commands.areas import AreaBook
 from commands.bootstrap import load_key_set
 from ledger.application import Ledger
 from ledger.config import database_url, keys_dir
 from ledger.errors import TabienError
 from ledger.keys import KeyStore
 
-__all__ = ["console_out", "err", "exit_with", "log_access", "open_ledger", "out",
+__all__ = ["check_area", "console_out", "err", "exit_with", "log_access", "open_ledger", "out",
            "progress_bar", "translate_errors"]
 
 out = Console()
@@ -61,6 +62,12 @@ def translate_errors() -> Iterator[None]:
 
 def open_ledger() -> Ledger:
     return Ledger(url=database_url())
+
+
+def check_area(ledger: Ledger, area: str) -> str:
+    """``area`` if the ledger knows it (``commands.areas``); else the error that names the
+    nearest known areas, before anything is read, written or exported."""
+    return AreaBook(ledger).check(area)
 
 
 @contextmanager

@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Annotated
 import orjson
 import typer
 
-from api.cli_common import err, exit_with, log_access, open_ledger, out, translate_errors
+from api.cli_common import (
+    check_area,
+    err,
+    exit_with,
+    log_access,
+    open_ledger,
+    out,
+    translate_errors,
+)
 from commands.bootstrap import DEMO_AREA
 from ledger.errors import InvalidInput, TabienError
 from ledger.evidence import EvidenceStore
@@ -82,8 +90,10 @@ def attach(
             effective_date=parse_date(effective_date) if effective_date else order.order_date,
             media_type=media_type)
         store = KeyStore(keys_dir())
+        ledger = open_ledger()
+        check_area(ledger, area)
         keys = load_key_set(store, area)
-        ref, position = attach_evidence(open_ledger(), getattr(keys, signer),
+        ref, position = attach_evidence(ledger, getattr(keys, signer),
                                         store.identity_secret(), evidence, attachment)
     target = f"entry {to}" if to else "the record"
     out.print(f"[green]✓[/] {ref.name} ({ref.media_type}, {ref.size:,} bytes) attached to "

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli_common import err, open_ledger, out, progress_bar, translate_errors
+from api.cli_common import check_area, err, open_ledger, out, progress_bar, translate_errors
 from commands.legacy_import import FileSummary
 
 __all__ = ["import_legacy"]
@@ -36,7 +36,6 @@ def import_legacy(
 
     Rows already in the ledger are skipped; rejected rows go to <file>.rejected.csv.
     """
-    # api.cli imports this module to register the command, so its helpers are taken here.
     from commands.bootstrap import DEMO_AREA, load_key_set
     from commands.legacy_import import import_sources, read_sources
     from ledger.config import keys_dir
@@ -46,6 +45,7 @@ def import_legacy(
         sources = read_sources(files)
         store = KeyStore(keys_dir())
         ledger = open_ledger()
+        check_area(ledger, area or DEMO_AREA)
         signer = load_key_set(store, area or DEMO_AREA).registrar
         total = sum(len(source.rows) for source in sources)
         with progress_bar("นำเข้า / importing", total) as advance:

@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.cli_common import open_ledger, out, progress_bar, translate_errors
+from api.cli_common import check_area, open_ledger, out, progress_bar, translate_errors
 from commands.bootstrap import DEMO_AREA, KeySet, load_key_set
 from commands.orders import CheckReport, IssueResult, OrderDesk
 from ledger.errors import InvalidInput
@@ -38,7 +38,9 @@ def _desk(area: str) -> tuple[OrderDesk, KeySet]:
     from ledger.config import keys_dir
 
     store = KeyStore(keys_dir())
-    return OrderDesk(open_ledger(), store.identity_secret()), load_key_set(store, area)
+    ledger = open_ledger()
+    check_area(ledger, area)
+    return OrderDesk(ledger, store.identity_secret()), load_key_set(store, area)
 
 
 def _date(text: str) -> date:

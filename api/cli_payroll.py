@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli_common import open_ledger, out, translate_errors
+from api.cli_common import check_area, open_ledger, out, translate_errors
 
 payroll_app = typer.Typer(help="Payroll feeds (ข้อมูลจ่ายตรงเงินเดือน).", no_args_is_help=True)
 
@@ -42,6 +42,7 @@ def payroll_export(
                                f"ไม่รู้จักรูปแบบไฟล์: {', '.join(unknown)}")
         view = open_view()
         ledger = open_ledger()
+        check_area(ledger, area)
         feed = payroll.build_feed(view, ledger.mapper, area, month)
         out_dir.mkdir(parents=True, exist_ok=True)
         written = []

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from api.cli_common import err, open_ledger, out, translate_errors
+from api.cli_common import check_area, err, open_ledger, out, translate_errors
 from commands.bootstrap import DEMO_AREA
 from ledger.thaidate import format_thai_date, parse_date
 
@@ -36,6 +36,7 @@ def _registry(area: str, as_of: str, known_at: str, detail: str) -> PositionRegi
     from projections.record_projection import open_view
 
     ledger = open_ledger()
+    check_area(ledger, area)
     registry = position_registry(open_view(), ledger.mapper, area,
                                  as_of=parse_date(as_of) if as_of else None,
                                  known_at=_known_at(known_at))

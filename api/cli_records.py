@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli_common import log_access, open_ledger, out, progress_bar, translate_errors
+from api.cli_common import check_area, log_access, open_ledger, out, progress_bar, translate_errors
 from ledger.errors import InvalidInput
 from ledger.thaidate import parse_date, parse_moment
 
@@ -153,7 +153,9 @@ def report_area(
     from projections.reports import area_report
 
     with translate_errors():
-        report = area_report(open_view(), open_ledger().mapper, area,
+        ledger = open_ledger()
+        check_area(ledger, area)
+        report = area_report(open_view(), ledger.mapper, area,
                              parse_date(as_of) if as_of else None)
     _print_area(report)
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli_common import out, translate_errors
+from api.cli_common import check_area, open_ledger, out, translate_errors
 from commands.bootstrap import DEMO_AREA
 from ledger.config import database_url, keys_dir
 
@@ -48,6 +48,10 @@ def user_add(
     from api.web.accounts import Accounts
 
     with translate_errors():
+        ledger = open_ledger()
+        for each in area or []:
+            check_area(ledger, each)
+        ledger.close()
         account = Accounts(database_url()).add_user(
             username, _password(None), role=role, areas=list(area or []),
             display_name=display_name, national_id=national_id)

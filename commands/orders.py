@@ -24,6 +24,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, project_aggregate
 
+from commands.areas import AreaBook
 from commands.facts import RecordFacts, entries_of
 from commands.rules import Failure, LineContext, check_line
 from ledger.application import Ledger
@@ -103,6 +104,7 @@ class OrderDesk:
     def __init__(self, ledger: Ledger, identity_secret: bytes) -> None:
         self.ledger = ledger
         self.secret = identity_secret
+        self.areas = AreaBook(ledger)
 
     # ------------------------------------------------------------------ draft
 
@@ -110,10 +112,14 @@ class OrderDesk:
               order_date: date, title: str, lines: Sequence[dict[str, Any]]) -> Order:
         problems = []
         order_number = normalise_order_number(order_number)
+        self.areas.check(authority)
+        self.areas.check(area)
         own = OrderRef(authority, order_number, order_date)
         for n, line in enumerate(lines, start=1):
             try:
                 entry = parse_entry(line)
+                if isinstance(entry.fields.get("area"), str):  # where the line places someone
+                    self.areas.check(entry.fields["area"])
             except TabienError as e:
                 problems.append(f"line {n} / รายการที่ {n}: {e.bilingual()}")
                 continue

@@ -17,9 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 from commands.facts import RecordFacts
-from ledger.rules import rank_for_standing, salary_range, standing_by_code
+from ledger.rules import rank_for_standing, rank_label, salary_range, standing_by_code
 from ledger.rules.career import career_rules, standing_criteria_on
-from ledger.thaidate import day_reaching_age, retirement_date
+from ledger.thaidate import day_reaching_age, format_thai_date, retirement_date
 
 __all__ = ["RULES", "Failure", "LineContext", "Rule", "check_line"]
 
@@ -100,7 +100,7 @@ def _not_before_appointment(c: LineContext) -> tuple[str, str] | None:
     first = c.facts.appointed_on
     if first is not None and c.effective_date < first:
         return (f"effective date {c.effective_date} is before the appointment on {first}",
-                f"วันที่มีผล {c.effective_date} อยู่ก่อนวันบรรจุ {first}")
+                f"วันที่มีผล {_th(c.effective_date)} อยู่ก่อนวันบรรจุ {_th(first)}")
     if first is None:
         return ("the person has not been appointed", "บุคคลนี้ยังไม่ได้รับการบรรจุ")
     return None
@@ -109,7 +109,7 @@ def _not_before_appointment(c: LineContext) -> tuple[str, str] | None:
 def _not_after_leaving(c: LineContext) -> tuple[str, str] | None:
     left = c.facts.left_on
     if left is not None and c.effective_date >= left:
-        return (f"the person left service on {left}", f"บุคคลนี้พ้นจากราชการแล้วเมื่อ {left}")
+        return (f"the person left service on {left}", f"บุคคลนี้พ้นจากราชการแล้วเมื่อ {_th(left)}")
     return None
 
 
@@ -119,7 +119,7 @@ def _before_retirement(c: LineContext) -> tuple[str, str] | None:
     out = retirement_date(c.facts.birth_date)
     if c.effective_date >= out:
         return (f"the person retires on {out}: record the retirement first",
-                f"บุคคลนี้พ้นจากราชการเพราะเกษียณอายุในวันที่ {out} ต้องบันทึกการเกษียณก่อน")
+                f"บุคคลนี้พ้นจากราชการเพราะเกษียณอายุในวันที่ {_th(out)} ต้องบันทึกการเกษียณก่อน")
     return None
 
 
@@ -130,7 +130,7 @@ def _retirement_day(c: LineContext) -> tuple[str, str] | None:
     if c.effective_date != out:
         return (f"retirement takes effect on {out} (the 1 October after the fiscal year in "
                 f"which the person turns 60), not {c.effective_date}",
-                f"การเกษียณอายุมีผลวันที่ {out} ไม่ใช่ {c.effective_date}")
+                f"การเกษียณอายุมีผลวันที่ {_th(out)} ไม่ใช่ {_th(c.effective_date)}")
     return None
 
 
@@ -138,7 +138,7 @@ def _adult_at_appointment(c: LineContext) -> tuple[str, str] | None:
     age = career_rules()["appointment"]["min_age"]
     if c.facts.exists and c.effective_date < day_reaching_age(c.facts.birth_date, age):
         return (f"the person is under {age} on {c.effective_date}",
-                f"บุคคลนี้อายุยังไม่ครบ {age} ปี ณ วันที่ {c.effective_date}")
+                f"บุคคลนี้อายุยังไม่ครบ {age} ปี ณ วันที่ {_th(c.effective_date)}")
     return None
 
 
@@ -161,11 +161,12 @@ def _salary_in_range(c: LineContext) -> tuple[str, str] | None:
         note = bounds.missing if bounds is not None and bounds.missing else \
             "no salary table in the rules data for that date"
         return (f"cannot check the salary of rank {rank} on {c.effective_date}: {note}",
-                f"ตรวจสอบอัตราเงินเดือนอันดับ {rank} ณ {c.effective_date} ไม่ได้: ไม่พบข้อมูลบัญชีเงินเดือน")
+                f"ตรวจสอบอัตราเงินเดือนอันดับ {rank_label(rank)} ณ {_th(c.effective_date)} ไม่ได้: "
+                f"ไม่พบข้อมูลบัญชีเงินเดือน")
     if not bounds.minimum <= amount <= bounds.maximum:
         return (f"salary {amount:,} is outside {rank}'s range {bounds.minimum:,}–"
                 f"{bounds.maximum:,} ({bounds.table_id})",
-                f"เงินเดือน {amount:,} บาท อยู่นอกช่วงของอันดับ {rank} "
+                f"เงินเดือน {amount:,} บาท อยู่นอกช่วงของอันดับ {rank_label(rank)} "
                 f"({bounds.minimum:,}–{bounds.maximum:,} บาท)")
     return None
 
@@ -328,3 +329,8 @@ def check_line(context: LineContext) -> list[Failure]:
         if failed is not None:
             failures.append(Failure(rule.id, failed[0], failed[1], rule.overridable))
     return failures
+
+
+def _th(day: date) -> str:
+    """A date in a Thai message: Buddhist Era, Thai month name."""
+    return format_thai_date(day)

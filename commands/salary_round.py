@@ -31,6 +31,7 @@ from ledger.order import Order
 from ledger.record import PersonnelRecord
 from ledger.rules import salary_range
 from ledger.rules.career import career_rules, pool_percent
+from ledger.thaidate import format_thai_date
 
 __all__ = [
     "Appraisal",
@@ -146,7 +147,7 @@ def preview_round(ledger: Ledger, area: str, round_date: date,
         _compute_line(preview, facts, appraisal)
     for national_id in given:
         _violate(preview, national_id, f"not in service in {area} on {round_date}",
-                 f"ไม่ได้รับราชการในสังกัด {area} ณ วันที่ {round_date}")
+                 f"ไม่ได้รับราชการในสังกัด {area} ณ วันที่ {format_thai_date(round_date)}")
     if preview.total > preview.pool:
         _violate(preview, "", f"the round's total {preview.total:,} baht exceeds the pool "
                  f"{preview.pool:,.2f} ({pool_percent()}% of {preview.salary_mass:,})",
@@ -239,4 +240,4 @@ def draft_round(desk: OrderDesk, preview: RoundPreview, *, registrar: Signer,
     return existing or desk.draft(
         registrar, authority=preview.area, area=preview.area, order_number=order_number,
         order_date=order_date,
-        title=f"เลื่อนเงินเดือน ณ วันที่ {preview.round_date.isoformat()}", lines=lines)
+        title=f"เลื่อนเงินเดือน ณ วันที่ {format_thai_date(preview.round_date)}", lines=lines)

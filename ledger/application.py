@@ -40,7 +40,7 @@ from ledger.integrity import (
     sign_submission,
     submission_root,
 )
-from ledger.keys import Signer, SigningKey, key_record_id
+from ledger.keys import KEY_ROLES, Signer, SigningKey, key_record_id
 from ledger.merkle import CompactRange, leaf_hash
 from ledger.persistence import KeyMovedOn, KeyVersion, LedgerRecorder, SignedBatch
 from ledger.record import PersonnelRecord
@@ -414,7 +414,7 @@ class Ledger(Application[UUID]):
                 raise SignatureError(
                     f"a {key.role} key ({key.key_id}) may not sign "
                     f"{type(aggregate).__name__} events",
-                    f"กุญแจบทบาท {key.role} ไม่มีสิทธิ์ลงนามรายการประเภทนี้")
+                    f"กุญแจของ{KEY_ROLES.get(key.role, key.role)}ไม่มีสิทธิ์ลงนามรายการประเภทนี้")
 
     # ----------------------------------------------------------------- reading
 

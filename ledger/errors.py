@@ -6,7 +6,8 @@ Every error carries an English message and a Thai message, so that each boundary
     TabienError
     ├── InvalidInput            malformed or impossible input: nothing was written
     │   ├── InvalidNationalID
-    │   └── InvalidDate
+    │   ├── InvalidDate
+    │   └── UnknownArea         an education area this ledger has no keys for
     ├── NotFound
     ├── Conflict                another writer got there first, or a duplicate
     ├── AlreadyWritten          an earlier run of the same request wrote it already
@@ -28,6 +29,7 @@ __all__ = [
     "RuleViolation",
     "SignatureError",
     "TabienError",
+    "UnknownArea",
 ]
 
 
@@ -60,6 +62,10 @@ class InvalidNationalID(InvalidInput):
 
 class InvalidDate(InvalidInput):
     code = "invalid-date"
+
+
+class UnknownArea(InvalidInput):
+    code = "unknown-area"
 
 
 class NotFound(TabienError):

@@ -27,6 +27,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger.errors import InvalidInput, NotFound, SignatureError
 from ledger.note import key_hash
+from ledger.thaidate import format_thai_datetime
 
 __all__ = [
     "KEY_ROLES",
@@ -131,20 +132,22 @@ class SigningKey(Aggregate):
             raise SignatureError(
                 f"key {self.key_id} is not valid yet at {moment.isoformat()} "
                 f"(valid from {self.valid_from.isoformat()})",
-                f"กุญแจ {self.key_id} ยังไม่เริ่มมีผล ณ {moment.isoformat()}")
+                f"กุญแจ {self.key_id} ยังไม่เริ่มมีผล ณ {format_thai_datetime(moment)} "
+                f"(เริ่มใช้ {format_thai_datetime(self.valid_from)})")
         if self.valid_until is not None and moment >= self.valid_until:
             raise SignatureError(
                 f"key {self.key_id} expired at {self.valid_until.isoformat()}",
-                f"กุญแจ {self.key_id} หมดอายุแล้วเมื่อ {self.valid_until.isoformat()}")
+                f"กุญแจ {self.key_id} หมดอายุแล้วเมื่อ {format_thai_datetime(self.valid_until)}")
         if self.revoked_at is not None and moment >= self.revoked_at:
             raise SignatureError(
                 f"key {self.key_id} was revoked at {self.revoked_at.isoformat()}",
-                f"กุญแจ {self.key_id} ถูกเพิกถอนแล้วเมื่อ {self.revoked_at.isoformat()}")
+                f"กุญแจ {self.key_id} ถูกเพิกถอนแล้วเมื่อ {format_thai_datetime(self.revoked_at)}")
         if self.rotated_at is not None and moment >= self.rotated_at:
             raise SignatureError(
                 f"key {self.key_id} was rotated to {self.successor_key_id} at "
                 f"{self.rotated_at.isoformat()}",
-                f"กุญแจ {self.key_id} ถูกเปลี่ยนเป็น {self.successor_key_id} แล้ว")
+                f"กุญแจ {self.key_id} ถูกเปลี่ยนเป็น {self.successor_key_id} แล้วเมื่อ "
+                f"{format_thai_datetime(self.rotated_at)}")
 
 
 def _apply_rotated(self: SigningKey.Rotated, key: SigningKey) -> None:

@@ -23,6 +23,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger.errors import RuleViolation
 from ledger.evidence import EvidenceRef
+from ledger.thaidate import format_thai_date
 from ledger.vocabulary import LEAVING_REASONS, OrderRef
 
 __all__ = ["EVENT_KINDS", "CareerEvent", "PersonnelRecord", "Position"]
@@ -312,14 +313,15 @@ class PersonnelRecord(Aggregate):
         if effective_date < self.birth_date:
             raise RuleViolation("record.before-birth",
                                 f"effective date {effective_date} is before the person's birth",
-                                f"วันที่มีผล {effective_date} อยู่ก่อนวันเกิด")
+                                f"วันที่มีผล {format_thai_date(effective_date)} อยู่ก่อนวันเกิด")
 
     def check_in_service_on(self, effective_date: date) -> None:
         if self.left_on is not None and effective_date >= self.left_on:
             raise RuleViolation(
                 "record.after-leaving-service",
                 f"the person left service on {self.left_on}: nothing can take effect after it",
-                f"พ้นจากราชการแล้วเมื่อ {self.left_on} บันทึกรายการที่มีผลหลังจากนั้นไม่ได้",
+                f"พ้นจากราชการแล้วเมื่อ {format_thai_date(self.left_on)} "
+                f"บันทึกรายการที่มีผลหลังจากนั้นไม่ได้",
             )
 
     @staticmethod

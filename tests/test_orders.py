@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from commands.bootstrap import add_area
 from commands.keys import revoke_key
 from commands.orders import OrderDesk
 from ledger.errors import Conflict, InvalidInput, RuleViolation, SignatureError
@@ -123,6 +124,7 @@ def test_a_failed_check_blocks_issue_until_the_authority_overrides_it(
 
 
 def test_rules_no_order_can_change_cannot_be_overridden(ledger_env: LedgerEnv) -> None:
+    add_area(ledger_env.ledger, ledger_env.store, ledger_env.keys.admin, "สพม.11")
     desk = OrderDesk(ledger_env.ledger, SECRET)
     order = draft(ledger_env, opening_lines(1, area="สพม.11"))
     report = desk.check(ledger_env.keys.registrar, order)

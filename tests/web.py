@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.web.app import create_app, open_services
 from api.web.services import Services
+from commands.bootstrap import add_area
 from projections.record_projection import rebuild
 from tests.conftest import LedgerEnv
 from tests.factories import AREA, national_id, small_ledger
@@ -53,6 +54,8 @@ def api(ledger_env: LedgerEnv, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]
     # Record ids under the key folder's secret, as the order desk computes them.
     small_ledger(ledger_env.ledger, ledger_env.keys.authority,
                  secret=ledger_env.store.identity_secret())
+    # The other users' area is known to the ledger: its keys are registered.
+    add_area(ledger_env.ledger, ledger_env.store, ledger_env.keys.admin, OTHER_AREA)
     services = open_services(ledger_env.url, ledger_env.keys_dir,
                              ledger_env.keys_dir.parent / "evidence")
     rebuild(services.ledger, services.view)

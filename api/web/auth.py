@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 from starlette.concurrency import run_in_threadpool
 
-from api.web.accounts import Account
+from api.web.accounts import ROLES_TH, Account
 from api.web.problems import PROBLEM_JSON, Problem
 from api.web.schemas import AccountOut, TokenOut
 from api.web.services import Services
@@ -56,10 +56,15 @@ class Principal:
 
     def require_role(self, *roles: str) -> None:
         if self.role not in roles:
+            needed = ", ".join(ROLES_TH.get(r, r) for r in roles)
             raise self.deny(f"the {self.role} role may not do this (needs {', '.join(roles)})",
-                            f"บทบาท {self.role} ไม่มีสิทธิ์ทำรายการนี้")
+                            f"บทบาท{ROLES_TH.get(self.role, self.role)}ไม่มีสิทธิ์ทำรายการนี้ "
+                            f"(ต้องเป็น{needed})")
 
     def require_area(self, area: str) -> None:
+        """An area this ledger knows (else 400 unknown-area, nothing logged as a denial:
+        it is a mistake, not a trespass), and one of the user's."""
+        self.services.check_area(area)
         if area not in self.account.areas:
             raise self.deny(f"{self.username} does not act in area {area}",
                             f"{self.username} ไม่มีสิทธิ์ในเขตพื้นที่ {area}")

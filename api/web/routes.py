@@ -190,6 +190,7 @@ def draft_order(draft: OrderDraft, request: Request,
                 idempotency_key: IdempotencyKey = None) -> Response:
     """A registrar drafts an order of their own area; its lines are checked for form first
     and nothing is written if any is malformed."""
+    principal.services.check_area(draft.authority)
     principal.require_area(draft.area)
     if draft.authority != draft.area:
         raise InvalidInput(f"an order of area {draft.area} is issued by that area's office, "
@@ -217,6 +218,7 @@ OrderNumberPath = Annotated[str, PathParam(examples=["120/2569"],
 
 
 def _order_of(principal: Principal, authority: str, number: str) -> Order:
+    principal.services.check_area(authority)
     order = principal.services.desk.order(authority, number)
     if principal.role != "auditor":
         principal.require_area(order.area)

@@ -63,6 +63,8 @@ def add_user(user: NewUser, request: Request, principal: Annotated[Principal, al
              idempotency_key: IdempotencyKey = None) -> Response:
     """The password is kept only as an Argon2id hash. รหัสผ่านเก็บเป็นค่าแฮช Argon2id เท่านั้น"""
     services = principal.services
+    for area in user.areas:
+        services.check_area(area)
 
     def write() -> tuple[int, Any]:
         account = services.accounts.add_user(

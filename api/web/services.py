@@ -109,6 +109,10 @@ class Services:
                               f"เครื่องแม่ข่ายนี้ไม่มีกุญแจลงนามของเขตพื้นที่ {area}") from None
         return self._key_sets[area]
 
+    def check_area(self, area: str) -> None:
+        """Refuse an education area this ledger has no keys for (``commands.areas``)."""
+        self.desk.areas.check(area)
+
     def forget_keys(self) -> None:
         """After a key is rotated or revoked: the next write looks its area's keys up again."""
         self._key_sets.clear()

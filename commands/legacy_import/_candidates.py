@@ -17,7 +17,13 @@ from typing import Any
 from commands.legacy_import._cells import Reason, RowReader
 from commands.legacy_import._labels import gender_of, kind_of, rank_of, reason_of, standing_of
 from ledger.record import EVENT_KINDS, PersonnelRecord
-from ledger.rules import rank_for_standing, salary_table_in_force, standing_for_rank
+from ledger.rules import (
+    rank_for_standing,
+    rank_label,
+    salary_table_in_force,
+    standing_for_rank,
+    standing_label,
+)
 
 __all__ = [
     "PERSONAL_FIELDS",
@@ -158,7 +164,8 @@ def _standing_conferred(reader: RowReader, on: date | None) -> dict[str, Any]:
             "การได้รับวิทยฐานะต้องเป็นอันดับ คศ.2 ขึ้นไป (ชำนาญการ …)"))
     elif rank is not None and standing is not None and rank_for_standing(standing) != rank:
         reader.reasons.append(Reason(f"standing {standing} does not go with rank {rank}",
-                                     f"วิทยฐานะ {standing} ไม่ตรงกับอันดับ {rank}"))
+                                     f"วิทยฐานะ{standing_label(standing)}ไม่ตรงกับอันดับ "
+                                     f"{rank_label(rank)}"))
     return {"standing": standing, "rank": rank, "salary": salary}
 
 

@@ -8,7 +8,7 @@ from decimal import ROUND_CEILING, Decimal
 
 from commands.seed._assumptions import W9_FROM
 from ledger.errors import InvalidInput
-from ledger.rules import salary_range, salary_tables
+from ledger.rules import rank_label, salary_range, salary_tables
 
 
 def known_range(rank: str, on: date) -> tuple[int, int] | None:
@@ -27,7 +27,7 @@ def _nearest_known_range(rank: str, on: date) -> tuple[int, int]:
              and found.maximum is not None]
     if not known:
         raise InvalidInput(f"no salary range is known for rank {rank}",
-                           f"ไม่ทราบช่วงเงินเดือนของอันดับ {rank}")
+                           f"ไม่ทราบช่วงเงินเดือนของอันดับ {rank_label(rank)}")
     earlier = [limits for since, limits in known if since <= on]
     return earlier[-1] if earlier else known[0][1]
 

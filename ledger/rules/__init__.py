@@ -57,12 +57,14 @@ __all__ = [
     "allowance_tables",
     "rank_by_code",
     "rank_for_standing",
+    "rank_label",
     "salary_range",
     "salary_table_in_force",
     "salary_tables",
     "standing_allowance",
     "standing_by_code",
     "standing_for_rank",
+    "standing_label",
 ]
 
 
@@ -125,6 +127,19 @@ def standing_by_code(code: str) -> Standing:
         f"unknown standing code {code!r}; known codes: {known}",
         f"ไม่รู้จักรหัสวิทยฐานะ {code!r} รหัสที่มี: {known}",
     )
+
+
+def rank_label(code: str) -> str:
+    """The Thai label a person reads for a rank code (``k2`` → ``คศ.2``); an unknown code is
+    shown as it is (a message about a wrong code must still be able to name it)."""
+    return next((rank.label_th for rank in RANKS if rank.code == code), code)
+
+
+def standing_label(code: str) -> str:
+    """The Thai label of a standing code (``senior`` → ``ชำนาญการ``); ``none`` → ``-``."""
+    if code == "none":
+        return "-"
+    return next((s.label_th for s in STANDINGS if s.code == code), code)
 
 
 def rank_for_standing(standing: str) -> str:
