@@ -23,6 +23,7 @@ from ledger.errors import InvalidDate, InvalidInput
 from ledger.evidence import EvidenceRef
 from ledger.identity import normalise_national_id
 from ledger.record import EVENT_KINDS, PersonnelRecord
+from ledger.rules import rank_by_code, standing_by_code
 from ledger.thaidate import parse_date
 from ledger.vocabulary import OrderRef, check_cited_number
 
@@ -162,9 +163,24 @@ def _check_gender(name: str, value: str) -> None:
                            f"ช่อง {name} ต้องเป็น ชาย หรือ หญิง (หรือเว้นว่าง)")
 
 
+def _check_rank(name: str, value: str) -> None:
+    try:
+        rank_by_code(value)
+    except InvalidInput as e:
+        raise InvalidInput(f"{name}: {e.message}", f"{name}: {e.message_th}") from None
+
+
+def _check_standing(name: str, value: str) -> None:
+    try:
+        standing_by_code(value)
+    except InvalidInput as e:
+        raise InvalidInput(f"{name}: {e.message}", f"{name}: {e.message_th}") from None
+
+
 # Text fields with a vocabulary of their own, by name (a correction's changes included).
 _TEXT_FIELD_CHECKS = {"area": _check_area, "order.authority": _check_area,
-                      "gender": _check_gender}
+                      "gender": _check_gender, "rank": _check_rank,
+                      "standing": _check_standing}
 
 
 def _as_int(name: str, value: Any) -> int:

@@ -105,3 +105,14 @@ def test_an_order_placing_someone_in_an_unknown_area_names_the_line(api: Api) ->
     problem = is_problem(api.client.post("/api/v1/orders", headers=api.as_("reg"), json=body),
                          400)
     assert any("line 2" in e and UNKNOWN in e for e in problem["errors"]), problem
+
+
+@pytest.mark.parametrize(("field", "value"), [("rank", "k9"), ("rank", "คศ.2")])
+def test_an_unknown_rank_code_is_refused_naming_the_codes(api: Api, field: str,
+                                                          value: str) -> None:
+    """Codes are errors too: the rank an appointment gives must be one of the rules'."""
+    body = _draft_body()
+    body["lines"][1][field] = value
+    problem = is_problem(api.client.post("/api/v1/orders", headers=api.as_("reg"), json=body),
+                         400)
+    assert any("unknown rank code" in e and "k1" in e for e in problem["errors"]), problem
