@@ -12,6 +12,7 @@ from fastapi.openapi.utils import get_openapi
 
 from api.web.accounts import Accounts
 from api.web.auth import auth_router
+from api.web.docs import OPENAPI_URL, install_docs
 from api.web.fast_reads import FastReads
 from api.web.problems import PROBLEM_JSON, install_problem_handlers
 from api.web.routes import router
@@ -133,15 +134,16 @@ def create_app(services: Services, *, close_at_shutdown: bool = False,
             if close_at_shutdown:
                 services.close()
 
+    # The docs pages are the app's own (``api.web.docs``): FastAPI's load from a CDN.
     app = FastAPI(title="tabien ทะเบียน", version="1", description=DESCRIPTION,
-                  openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs",
-                  redoc_url=None, lifespan=lifespan)
+                  openapi_url=OPENAPI_URL, docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.services = services
     install_problem_handlers(app)
     app.include_router(auth_router, prefix="/api/v1")
     app.include_router(router, prefix="/api/v1")
     app.include_router(work_router, prefix="/api/v1")
     app.include_router(admin_router, prefix="/api/v1")
+    install_docs(app)
     app.openapi = lambda: _document_problems(app)  # type: ignore[method-assign]
     if fast_reads:
         app.add_middleware(FastReads, services=services)
