@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from api.web.accounts import Accounts
+from api.web.accounts import ROLES_TH, Accounts
 from api.web.auth import auth_router
 from api.web.docs import OPENAPI_URL, install_docs
 from api.web.fast_reads import FastReads
@@ -35,12 +35,13 @@ The ledger of teachers' personnel records (ทะเบียนประวั�
 submissions, and the auditor's tools.
 
 Sign in at `/api/v1/token` (OAuth2 password flow) and send the token as
-`Authorization: Bearer …`. Roles: registrar (นายทะเบียน), authority (ผู้มีอำนาจสั่งบรรจุ),
-auditor (ผู้ตรวจสอบ), teacher (ครู), payroll (การเงิน), admin (ผู้ดูแลระบบ); registrars,
+`Authorization: Bearer …`. Roles: {roles}; registrars,
 authorities and payroll officers act only in their own education areas. Errors are
 `application/problem+json` (RFC 9457) with a stable `code` and the message in Thai
 (`detail_th`) and English (`detail`). Writes accept an `Idempotency-Key` header.
-"""
+National IDs are sent and answered as 13 digits (`1800214415342`); input may also group them
+with dashes or spaces (`1-8002-14415-34-2`).
+""".format(roles=", ".join(f"{role} ({thai})" for role, thai in ROLES_TH.items()))
 
 
 # The ledger's pool of the process that writes: every write of the server runs there, each
