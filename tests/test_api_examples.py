@@ -23,6 +23,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any, cast
 
 import jsonschema_rs
@@ -30,7 +31,7 @@ import pytest
 
 from api.web.accounts import ROLES, ROLES_TH
 from api.web.app import create_app
-from api.web.examples import EXAMPLE_AREA, EXAMPLE_NATIONAL_ID, EXAMPLE_ORDER
+from api.web.examples import EXAMPLE_AREA, EXAMPLE_NATIONAL_ID, EXAMPLE_ORDER, EXAMPLE_ROUND
 from api.web.services import Services
 from commands.bootstrap import initialise
 from commands.rules import RULES
@@ -384,7 +385,7 @@ def test_the_preview_schema_says_a_calculation_base_has_no_default(
     assert "NOT FOUND" in text
 
 
-def test_the_examples_teacher_is_in_service_in_the_demo(tmp_path: Any,
+def test_the_examples_teacher_is_in_service_in_the_demo(tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """The examples' national ID is a teacher of the area the demo seeds as ``tabien demo``
     does (seed 2567, 200 people, 12 years), so "Try it out" on the demo finds her record."""
@@ -400,3 +401,11 @@ def test_the_examples_teacher_is_in_service_in_the_demo(tmp_path: Any,
         ledger.close()
     assert EXAMPLE_NATIONAL_ID in people
     assert people[EXAMPLE_NATIONAL_ID].in_service
+
+
+def test_the_api_reference_shows_the_documents_own_examples() -> None:
+    """docs/api.md sends the bodies the OpenAPI document shows, so the two cannot drift."""
+    reference = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text()
+    bodies = [json.loads(body) for body in re.findall(r"<<'JSON'\n(.*?)\nJSON\n", reference,
+                                                      re.DOTALL)]
+    assert bodies == [EXAMPLE_ORDER, EXAMPLE_ROUND]

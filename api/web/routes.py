@@ -60,7 +60,13 @@ PLAIN_TEXT = r"^[^\x00-\x1f\x7f-\x9f<>\ufffd]*$"
 Purpose = Annotated[str, Query(min_length=1, max_length=200, pattern=PLAIN_TEXT,
                                description="why it is read (access log) / "
                                            "วัตถุประสงค์ของการเข้าถึง")]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", max_length=200,
+    description="a key the client chooses for this write: sent again with the same request "
+                "after it succeeded, the first answer comes back (Idempotent-Replay: true) "
+                "and nothing is written again; with another request, or while the first is "
+                "still being written, 409. A refused write gives the key back / "
+                "คีย์ป้องกันการบันทึกซ้ำ")]
 
 
 # ---------------------------------------------------------------- records
