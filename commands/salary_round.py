@@ -25,7 +25,7 @@ from commands.facts import RecordFacts
 from commands.orders import IssueResult, OrderDesk
 from ledger.application import Ledger
 from ledger.errors import Conflict, InvalidInput, NotFound, RuleViolation
-from ledger.identity import format_national_id, normalise_national_id
+from ledger.identity import normalise_national_id
 from ledger.keys import Signer
 from ledger.order import Order
 from ledger.record import PersonnelRecord
@@ -68,6 +68,9 @@ class RoundLine:
 
 @dataclass(frozen=True)
 class Violation:
+    """What keeps the round from being drafted: the person's national ID (13 digits, as in
+    the lines; empty for the round as a whole, such as a total over the pool) and why."""
+
     national_id: str
     message_en: str
     message_th: str
@@ -189,8 +192,10 @@ def _compute_line(preview: RoundPreview, facts: RecordFacts, appraisal: Appraisa
 
 
 def _violate(preview: RoundPreview, national_id: str, english: str, thai: str) -> None:
-    shown = format_national_id(national_id) if len(national_id) == 13 else national_id
-    preview.violations.append(Violation(shown, english, thai))
+    # The 13 digits, as each line of the preview names its person: one answer grouped them
+    # in its violations (1-8002-14415-34-2) and not in its lines (1800214415342). Empty for
+    # a violation of the round as a whole (over the pool).
+    preview.violations.append(Violation(national_id, english, thai))
 
 
 def round_lines(preview: RoundPreview, order: dict[str, Any]) -> list[dict[str, Any]]:

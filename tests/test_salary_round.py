@@ -13,7 +13,7 @@ import pytest
 from commands.orders import OrderDesk
 from commands.salary_round import Appraisal, compute_raise, issue_round, preview_round
 from ledger.errors import InvalidInput, RuleViolation
-from ledger.identity import record_id_for
+from ledger.identity import format_national_id, record_id_for
 from ledger.record import PersonnelRecord
 from tests.conftest import LedgerEnv
 from tests.factories import AREA, SECRET, national_id, order
@@ -153,3 +153,18 @@ def test_unknown_duplicate_missing_and_baseless_appraisals_are_violations(
 def test_a_round_must_fall_on_1_april_or_1_october(ledger_env: LedgerEnv) -> None:
     with pytest.raises(InvalidInput, match="1 April or 1 October"):
         preview_round(ledger_env.ledger, AREA, date(2024, 5, 1), [])
+
+
+def test_a_preview_names_each_person_by_the_same_13_digits_in_lines_and_violations(
+        ledger_env: LedgerEnv) -> None:
+    """Reported (issue 15): one preview wrote a person as 1800214415342 in its lines and as
+    1-8002-14415-34-2 in its violations. Every person is now named by the 13 digits, however
+    the appraisal gave the number."""
+    roster = staff(ledger_env, 3)
+    ids = list(roster)
+    grouped = format_national_id(ids[1])  # as a registrar may type it
+    appraisals = [Appraisal(format_national_id(ids[0]), "ดี", Decimal("2"), roster[ids[0]][1]),
+                  Appraisal(grouped, "ดี", Decimal("2"), None)]  # ids[2]: no appraisal
+    preview = preview_round(ledger_env.ledger, AREA, ROUND, appraisals)
+    assert [line.national_id for line in preview.lines] == [ids[0]]
+    assert sorted(v.national_id for v in preview.violations) == sorted([ids[1], ids[2]])

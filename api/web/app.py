@@ -10,8 +10,9 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from api.web.accounts import Accounts
+from api.web.accounts import ROLES_TH, Accounts
 from api.web.auth import auth_router
+from api.web.docs import OPENAPI_URL, install_docs
 from api.web.fast_reads import FastReads
 from api.web.problems import PROBLEM_JSON, install_problem_handlers
 from api.web.routes import router
@@ -34,12 +35,13 @@ The ledger of teachers' personnel records (ทะเบียนประวั�
 submissions, and the auditor's tools.
 
 Sign in at `/api/v1/token` (OAuth2 password flow) and send the token as
-`Authorization: Bearer …`. Roles: registrar (นายทะเบียน), authority (ผู้มีอำนาจสั่งบรรจุ),
-auditor (ผู้ตรวจสอบ), teacher (ครู), payroll (การเงิน), admin (ผู้ดูแลระบบ); registrars,
+`Authorization: Bearer …`. Roles: {roles}; registrars,
 authorities and payroll officers act only in their own education areas. Errors are
 `application/problem+json` (RFC 9457) with a stable `code` and the message in Thai
 (`detail_th`) and English (`detail`). Writes accept an `Idempotency-Key` header.
-"""
+National IDs are sent and answered as 13 digits (`1800214415342`); input may also group them
+with dashes or spaces (`1-8002-14415-34-2`).
+""".format(roles=", ".join(f"{role} ({thai})" for role, thai in ROLES_TH.items()))
 
 
 # The ledger's pool of the process that writes: every write of the server runs there, each
@@ -133,15 +135,16 @@ def create_app(services: Services, *, close_at_shutdown: bool = False,
             if close_at_shutdown:
                 services.close()
 
+    # The docs pages are the app's own (``api.web.docs``): FastAPI's load from a CDN.
     app = FastAPI(title="tabien ทะเบียน", version="1", description=DESCRIPTION,
-                  openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs",
-                  redoc_url=None, lifespan=lifespan)
+                  openapi_url=OPENAPI_URL, docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.services = services
     install_problem_handlers(app)
     app.include_router(auth_router, prefix="/api/v1")
     app.include_router(router, prefix="/api/v1")
     app.include_router(work_router, prefix="/api/v1")
     app.include_router(admin_router, prefix="/api/v1")
+    install_docs(app)
     app.openapi = lambda: _document_problems(app)  # type: ignore[method-assign]
     if fast_reads:
         app.add_middleware(FastReads, services=services)

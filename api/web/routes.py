@@ -15,7 +15,7 @@ from uuid import UUID
 import orjson
 from fastapi import APIRouter, Header, Query, Request
 from fastapi import Path as PathParam
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -27,6 +27,7 @@ from api.web.auth import (
     outside_own_areas,
 )
 from api.web.dates import ThaiDate, ThaiMoment
+from api.web.examples import EXAMPLE_AREA, EXAMPLE_NATIONAL_ID, EXAMPLE_ORDER
 from api.web.schemas import (
     AccessRow,
     CheckOut,
@@ -52,7 +53,7 @@ __all__ = ["router"]
 router = APIRouter()
 
 NationalIdPath = Annotated[str, PathParam(
-    min_length=13, max_length=17, pattern=r"^[0-9 -]+$", examples=["1101700203451"],
+    min_length=13, max_length=17, pattern=r"^[0-9 -]+$", examples=[EXAMPLE_NATIONAL_ID],
     description="เลขประจำตัวประชาชน: 13 digits, spaces or dashes allowed")]
 # Text a person types, kept verbatim: no control characters, no markup, and no U+FFFD (what
 # broken UTF-8 in a query or a form decodes to), so what is kept is what was sent.
@@ -60,7 +61,13 @@ PLAIN_TEXT = r"^[^\x00-\x1f\x7f-\x9f<>\ufffd]*$"
 Purpose = Annotated[str, Query(min_length=1, max_length=200, pattern=PLAIN_TEXT,
                                description="why it is read (access log) / "
                                            "วัตถุประสงค์ของการเข้าถึง")]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", max_length=200,
+    description="a key the client chooses for this write: sent again with the same request "
+                "after it succeeded, the first answer comes back (Idempotent-Replay: true) "
+                "and nothing is written again; with another request, or while the first is "
+                "still being written, 409. A refused write gives the key back / "
+                "คีย์ป้องกันการบันทึกซ้ำ")]
 
 
 # ---------------------------------------------------------------- records
@@ -154,14 +161,21 @@ NUMBER_PATTERN = r"^[0-9๐-๙]{1,6}/[0-9๐-๙]{4}$"
 
 
 class OrderDraft(BaseModel):
-    authority: str = Field(pattern=AREA_PATTERN, examples=["สพม.16"],
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_ORDER]})
+
+    authority: str = Field(pattern=AREA_PATTERN, examples=[EXAMPLE_AREA],
                            description="the issuing office: the area's own office")
-    area: str = Field(pattern=AREA_PATTERN, examples=["สพม.16"])
+    area: str = Field(pattern=AREA_PATTERN, examples=[EXAMPLE_AREA])
     order_number: str = Field(pattern=NUMBER_PATTERN, examples=["120/2569"])
     order_date: ThaiDate
     title: str = Field(min_length=1, max_length=250, pattern=PLAIN_TEXT,
-                       examples=["เลื่อนเงินเดือนข้าราชการครู"])
-    lines: list[dict[str, Any]] = Field(min_length=1, max_length=50_000)
+                       examples=["ย้ายข้าราชการครู"])
+    lines: list[dict[str, Any]] = Field(
+        min_length=1, max_length=50_000,
+        description="the order's entries, one per person: national_id, kind (an event kind "
+                    "of the ก.ค.ศ.16 vocabulary), effective_date, order (this order's own "
+                    "authority, order_number and order_date) and the fields of that kind / "
+                    "รายการในคำสั่ง")
 
 
 def order_summary(order: Order) -> dict[str, Any]:
@@ -211,7 +225,7 @@ def draft_order(draft: OrderDraft, request: Request,
                          exclusive=False)
 
 
-AuthorityPath = Annotated[str, PathParam(pattern=AREA_PATTERN, examples=["สพม.16"],
+AuthorityPath = Annotated[str, PathParam(pattern=AREA_PATTERN, examples=[EXAMPLE_AREA],
                                          description="the issuing office / ผู้ออกคำสั่ง")]
 OrderNumberPath = Annotated[str, PathParam(examples=["120/2569"],
                                            description="order number / เลขที่คำสั่ง")]

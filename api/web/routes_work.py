@@ -21,11 +21,18 @@ from uuid import UUID
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi import Path as PathParam
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from api.web.auth import Principal, allow
 from api.web.dates import ThaiDate
+from api.web.examples import (
+    EXAMPLE_AREA,
+    EXAMPLE_CORRECTION,
+    EXAMPLE_NATIONAL_ID,
+    EXAMPLE_ROUND,
+    EXAMPLE_ROUND_DRAFT,
+)
 from api.web.routes import (
     NUMBER_PATTERN,
     PLAIN_TEXT,
@@ -49,11 +56,12 @@ __all__ = ["work_router"]
 
 work_router = APIRouter()
 
-Area = Annotated[str, Field(pattern=AREA_PATTERN, examples=["สพม.16"],
+Area = Annotated[str, Field(pattern=AREA_PATTERN, examples=[EXAMPLE_AREA],
                             description="education area / เขตพื้นที่การศึกษา")]
 OrderNumber = Annotated[str, Field(pattern=NUMBER_PATTERN, examples=["120/2569"],
                                    description="order number / เลขที่คำสั่ง")]
-NationalID = Annotated[str, Field(pattern=r"^[0-9 -]{13,17}$", examples=["1101700203451"],
+NationalID = Annotated[str, Field(pattern=r"^[0-9 -]{13,17}$",
+                                  examples=[EXAMPLE_NATIONAL_ID],
                                   description="เลขประจำตัวประชาชน (13 digits)")]
 
 
@@ -66,19 +74,29 @@ class AppraisalIn(BaseModel):
                            examples=["ดีเด่น"], description="the appraisal's level / ผลการประเมิน")
     percent: Decimal = Field(ge=0, le=10, max_digits=6, decimal_places=3, examples=["3.5"],
                              description="raise in percent of the calculation base / ร้อยละ")
-    calculation_base: int | None = Field(default=None, ge=1, le=1_000_000,
-                                         description="ฐานในการคำนวณ (baht); default: the "
-                                                     "mid-point of the person's range")
+    # No default: the official figures are NOT FOUND (commands.salary_round), so a person
+    # given none is a violation of the preview, not a base made up here.
+    calculation_base: int | None = Field(
+        default=None, ge=1, le=1_000_000, examples=[27000],
+        description="ฐานในการคำนวณ (baht), required for every person: there is no default, "
+                    "since the official figures (ว5/2562) are NOT FOUND in the reference; a "
+                    "person given none is listed among the violations and the round cannot "
+                    "be drafted. The example's figure only illustrates / ต้องระบุทุกคน "
+                    "ไม่มีค่าโดยปริยาย")
 
 
 class RoundRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_ROUND]})
+
     area: Area
     round_date: ThaiDate = Field(description="1 April or 1 October / 1 เม.ย. หรือ 1 ต.ค.",
-                                 examples=["2026-04-01", "1/4/2569"])
+                                 examples=[EXAMPLE_ROUND["round_date"], "1/10/2569"])
     appraisals: list[AppraisalIn] = Field(min_length=1, max_length=100_000)
 
 
 class RoundDraft(RoundRequest):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_ROUND_DRAFT]})
+
     order_number: OrderNumber
     order_date: ThaiDate
 
@@ -116,8 +134,10 @@ def _log_area_read(principal: Principal, area: str, purpose: str, records: int,
 def preview_salary_round(request: RoundRequest,
                          principal: Annotated[Principal, allow("registrar", "authority")],
                          purpose: Purpose = "คำนวณการเลื่อนเงินเดือน") -> Response:
-    """Every person's raise and every violation (no appraisal, over the pool, out of range),
-    computed from the ledger; nothing is written but the access-log entry, since the
+    """Every person's raise and every violation (no appraisal, appraised twice, not in
+    service in the area, no calculation base, the total over the pool), computed from the
+    ledger; a raise past the rank's ceiling is not a violation: the salary stops there and
+    the rest is special compensation. Nothing is written but the access-log entry, since the
     preview shows every salary of the area.
     คำนวณการเลื่อนเงินเดือนของทุกคนในเขตพื้นที่ และรายการที่ขัดหลักเกณฑ์"""
     preview = _preview(principal, request)
@@ -156,6 +176,8 @@ def draft_salary_round(draft: RoundDraft, request: Request,
 
 
 class CorrectionIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_CORRECTION]})
+
     national_id: NationalID
     area: Area
     version: int = Field(ge=1, le=1_000_000, description="the entry to correct (its version "
@@ -165,7 +187,7 @@ class CorrectionIn(BaseModel):
     order_number: OrderNumber
     order_date: ThaiDate
     changes: dict[str, Any] | None = Field(
-        default=None, max_length=50, examples=[{"new_salary": 15500}],
+        default=None, max_length=50, examples=[EXAMPLE_CORRECTION["changes"]],
         description="corrected fields; omit to revoke the entry / ข้อมูลที่แก้ไข")
     revoke: bool = Field(default=False, description="revoke the entry instead / ยกเลิกรายการ")
 

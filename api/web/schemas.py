@@ -14,6 +14,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from commands.salary_round import RoundLine, Violation
+from ledger.rules.career import ruleset_version
 from projections.payroll import PayLine
 
 __all__ = [
@@ -78,7 +79,7 @@ class AccountOut(_Out):
 class CheckRow(_Out):
     line: int = Field(description="line number of the order / ลำดับที่ในคำสั่ง")
     rule: str = Field(description="the rule, or * for a line that passed every rule",
-                      examples=["salary.in-range"])
+                      examples=["salary.within-range"])
     passed: bool
     overridable: bool | None = None
     message_en: str
@@ -98,7 +99,9 @@ class OrderOut(_Out):
 
 class CheckOut(_Out):
     passed: bool
-    ruleset_version: str = Field(examples=["career-rules 2569.1"])
+    ruleset_version: str = Field(description="the rules' code version and a hash of their "
+                                             "data files / รุ่นของหลักเกณฑ์",
+                                 examples=[ruleset_version()])
     results: list[CheckRow]
 
 
