@@ -111,6 +111,10 @@ def test_two_workers_share_tokens_and_log_every_read(tmp_path: Path) -> None:
             readers = read_workers(server.pid)
             assert len(readers) == 2
             os.kill(readers[0], signal.SIGKILL)
+            # (once it has exited its hand-over socket is closed, so the front process finds
+            # it gone; a connection handed to it in the moment before is lost with it, as a
+            # client of a dying process would find)
+            exited(readers[0])
             statuses = [httpx.get(f"{base}/api/v1/records/{nid}", timeout=30,
                                   headers={"Authorization": f"Bearer {token}"}).status_code
                         for _ in range(6)]
@@ -152,6 +156,20 @@ def test_two_workers_share_tokens_and_log_every_read(tmp_path: Path) -> None:
         assert len(logged) == READS + 2 + 6
         assert 0 not in {entry.stream for entry in logged}
         ledger.close()
+
+
+def exited(pid: int, seconds: float = 30) -> None:
+    """Wait until ``pid`` has exited (gone, or a zombie whose descriptors are closed)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return
+        if state in ("Z", "X"):
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"process {pid} did not exit within {seconds} s")
 
 
 def read_workers(server_pid: int) -> list[int]:
