@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from api.cli_audit import audit_app
 from api.cli_common import (
@@ -299,11 +300,26 @@ def _serve_demo(port: int, stop_after: float | None) -> None:
     with translate_errors():
         made = add_demo_users()
         if made:
-            out.print("demo users / ผู้ใช้สาธิต (passwords shown once, keep them):")
-            for username, role, password in made:
-                out.print(f"  {username:<10} {role:<28} {password}", markup=False,
-                          highlight=False)
+            out.print(demo_users_table(made))
+        out.print(f"open / เปิด http://127.0.0.1:{port}/ (the API's docs: /api/v1/docs)",
+                  markup=False, highlight=False)
         run_server("127.0.0.1", port, stop_after)
+
+
+def demo_users_table(made: list[tuple[str, str, str, str]]) -> Table:
+    """The demo's users as a table with its headings, Thai first: each password is shown
+    this once."""
+    from api.web.accounts import ROLES_TH
+
+    table = Table(title="ผู้ใช้สาธิต / demo users", caption="รหัสผ่านแสดงครั้งเดียว โปรดจดไว้ / "
+                  "passwords are shown once: keep them", title_justify="left",
+                  caption_justify="left", highlight=False)
+    for heading in ("ชื่อผู้ใช้ / user name", "บทบาท / role", "อ่านได้ / may read",
+                    "รหัสผ่าน / password"):
+        table.add_column(heading, no_wrap=True)
+    for username, role, scope, password in made:
+        table.add_row(username, f"{ROLES_TH.get(role, role)} ({role})", scope, password)
+    return table
 
 
 def _seed_other_area(area: str, people: int, years: int, seed_number: int) -> None:

@@ -195,9 +195,10 @@ def _stop_later(seconds: float | None) -> threading.Timer | None:
     return timer
 
 
-def add_demo_users() -> list[tuple[str, str, str]]:
+def add_demo_users() -> list[tuple[str, str, str, str]]:
     """The demo's users, each with a fresh random password (there are no default ones); a
-    teacher account for the first teacher in the record view."""
+    teacher account for the first teacher in the record view. Each: user name, role, what
+    it may read (its areas, the teacher's national ID, or every area), password."""
     from api.web.accounts import Accounts
     from projections.record_projection import open_view
 
@@ -210,10 +211,10 @@ def add_demo_users() -> list[tuple[str, str, str]]:
             continue
         password = secrets.token_urlsafe(12)
         accounts.add_user(username, password, role=role, areas=areas)
-        made.append((username, role, password))
+        made.append((username, role, ", ".join(areas) or "ทุกเขต / every area", password))
     if first_teacher and not accounts.exists("teacher"):
         password = secrets.token_urlsafe(12)
         accounts.add_user("teacher", password, role="teacher", areas=[],
                           national_id=first_teacher)
-        made.append(("teacher", f"teacher {first_teacher}", password))
+        made.append(("teacher", "teacher", first_teacher, password))
     return made

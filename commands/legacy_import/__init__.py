@@ -1,6 +1,6 @@
 """``tabien import``: existing ก.พ.7 history from CSV files into signed opening events.
 
-Three layouts (README, "Importing legacy ก.พ.7 data"), told apart by their header: people
+Three layouts (docs/import.md), told apart by their header: people
 (page 1, opens records), history (section 13, career entries) and education (section 10).
 The steps, so that nothing is written for a file that cannot be read and no row is lost:
 
