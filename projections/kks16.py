@@ -21,6 +21,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from ledger.entries import typed_changes as read_changes
 from ledger.record import PersonnelRecord
 from ledger.rules import rank_by_code, standing_by_code
 from ledger.thaidate import end_of_day, format_thai_date, retirement_date, to_be_year, today
@@ -170,15 +171,17 @@ def _scheduled(event: PersonnelRecord.Event, f: dict[str, Any]) -> ScheduledRow:
 
 
 def effective_date_of(event: PersonnelRecord.Event, changes: dict[int, dict[str, Any]]) -> date:
+    """When an entry takes effect, as its corrections (if any) now say."""
     value = changes.get(event.originator_version, {}).get("effective_date")
-    return date.fromisoformat(value) if isinstance(value, str) else event.effective_date
+    if value is None:
+        return event.effective_date
+    moved: date = typed_changes({"effective_date": value})["effective_date"]
+    return moved
 
 
 def typed_changes(changes: dict[str, Any]) -> dict[str, Any]:
-    typed = dict(changes)
-    if isinstance(typed.get("effective_date"), str):
-        typed["effective_date"] = date.fromisoformat(typed["effective_date"])
-    return typed
+    """A correction's changes typed as the fields they change (``ledger.entries``)."""
+    return read_changes(changes)
 
 
 def _row(event: PersonnelRecord.Event, f: dict[str, Any], text: str, corrected: bool,
