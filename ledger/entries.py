@@ -12,7 +12,7 @@ import dataclasses
 import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -28,7 +28,7 @@ from ledger.record import EVENT_KINDS, PersonnelRecord
 from ledger.rules import rank_by_code, standing_by_code
 from ledger.thaidate import parse_date
 from ledger.transcoder import canonical_json
-from ledger.vocabulary import OrderRef, check_cited_number
+from ledger.vocabulary import ADDRESS_TYPES, STAFF_TYPES, OrderRef, check_cited_number
 
 __all__ = ["AREA_PATTERN", "Entry", "check_text", "parse_entry", "typed_changes"]
 
@@ -180,10 +180,37 @@ def _check_standing(name: str, value: str) -> None:
         raise InvalidInput(f"{name}: {e.message}", f"{name}: {e.message_th}") from None
 
 
+def _check_code(vocabulary: Mapping[str, str], what: str,
+                what_th: str) -> Callable[[str, str], None]:
+    def check(name: str, value: str) -> None:
+        if value not in vocabulary:
+            known = ", ".join(f"{code} ({label})" for code, label in vocabulary.items())
+            raise InvalidInput(f"field {name}: unknown {what} {value!r}; known codes: {known}",
+                               f"ช่อง {name}: ไม่รู้จัก{what_th} {value!r} รหัสที่มี: {known}")
+    return check
+
+
+# A telephone number as people write one: digits (Thai or Arabic), spaces, + - ( ) . and
+# commas between numbers; empty when none is known.
+_TELEPHONE = re.compile(r"[0-9\u0E50-\u0E59+\-(). ,]{0,60}")
+
+
+def _check_telephone(name: str, value: str) -> None:
+    if not _TELEPHONE.fullmatch(value):
+        raise InvalidInput(f"field {name} is not a telephone number (digits, spaces, + - ( ) "
+                           "., at most 60 characters)",
+                           f"ช่อง {name} ไม่ใช่หมายเลขโทรศัพท์ (ตัวเลข เว้นวรรค + - ( ) . "
+                           "ไม่เกิน 60 ตัวอักษร)")
+
+
 # Text fields with a vocabulary of their own, by name (a correction's changes included).
 _TEXT_FIELD_CHECKS = {"area": _check_area, "order.authority": _check_area,
                       "gender": _check_gender, "rank": _check_rank,
-                      "standing": _check_standing}
+                      "standing": _check_standing,
+                      "staff_type": _check_code(STAFF_TYPES, "staff type", "ประเภทข้าราชการ"),
+                      "address_type": _check_code(ADDRESS_TYPES, "address type",
+                                                  "ประเภทที่อยู่"),
+                      "telephone": _check_telephone}
 
 
 def _as_int(name: str, value: Any) -> int:
