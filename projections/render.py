@@ -237,7 +237,7 @@ def to_text(record: Kks16) -> str:
     lines = [_caption(record)]
     for sheet in layout(record):
         if sheet.title:
-            lines += ["", f"[{sheet.title}]"]
+            lines += ["", sheet.title]
         previous: Item | Table | None = None
         for block in sheet.blocks:
             if isinstance(block, Item):
