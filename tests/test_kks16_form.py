@@ -21,6 +21,7 @@ from ledger.evidence import EvidenceRef
 from ledger.identity import record_id_for
 from ledger.record import PersonnelRecord as P
 from ledger.thaidate import today
+from projections.diff import diff_records
 from projections.kks16 import Kks16, build_record
 from projections.record_projection import rebuild
 from projections.render import SCHEDULED_TITLE, to_html, to_text
@@ -257,3 +258,16 @@ def test_the_api_gives_each_code_with_its_label(api: Api, ledger_env: Any) -> No
                           params={"as_of": "2017-01-01"})
     assert then.status_code == 200, then.text
     assert (then.json()["standing"], then.json()["standing_th"]) == ("senior", "ชำนาญการ")
+
+
+def test_the_audit_diff_reads_labels_and_buddhist_era_dates() -> None:
+    events = career().collect_events()
+    before = build_record(events, as_of=date(2016, 5, 31))
+    after = build_record(events, as_of=date(2019, 6, 1))
+    changes = {name: (old, new) for name, old, new in diff_records(before, after)}
+    assert changes["rank"] == ("ครูผู้ช่วย", "คศ.3")
+    assert changes["standing"] == ("-", "ชำนาญการพิเศษ")
+    assert changes["current_address"][1].startswith("99 หมู่ 2")
+    assert changes["decoration"] == ("", "ตริตาภรณ์ช้างเผือก")
+    assert changes["name"] == ("นางสาวครู1 ใจดี", "นางครู1 รักเรียน")
+    assert not any(ISO_DATE.search(f"{old} {new}") for old, new in changes.values())
