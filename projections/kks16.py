@@ -28,7 +28,7 @@ from ledger.entries import typed_changes as read_changes
 from ledger.record import PersonnelRecord
 from ledger.rules import rank_label, standing_by_code, standing_label
 from ledger.thaidate import end_of_day, format_thai_date, retirement_date, to_be_year, today
-from ledger.vocabulary import LEAVING_REASONS, STAFF_TYPES
+from ledger.vocabulary import LEAVING_REASONS, STAFF_TYPES, OrderRef
 from projections.kks16_model import (
     DecorationRow,
     Kks16,
@@ -55,7 +55,10 @@ __all__ = [
 
 
 def order_reference(event: PersonnelRecord.Event) -> str:
-    order = event.order
+    return _reference(event.order)
+
+
+def _reference(order: OrderRef) -> str:
     return f"คำสั่ง {order.authority} ที่ {order.order_number} ลว. {_short_date(order.order_date)}"
 
 
@@ -106,7 +109,7 @@ def _scheduled(event: PersonnelRecord.Event, f: dict[str, Any]) -> ScheduledRow:
     text = describe(f) if describe is not None else event.LABEL_TH
     area = f.get("area", "") if event.KIND in ("appointed", "transferred",
                                                "position_changed") else ""
-    return ScheduledRow(f["effective_date"], event.KIND, text, order_reference(event),
+    return ScheduledRow(f["effective_date"], event.KIND, text, _reference(f["order"]),
                         event.originator_version, area, event.LABEL_TH)
 
 
@@ -126,14 +129,14 @@ def typed_changes(changes: dict[str, Any]) -> dict[str, Any]:
 
 def _row(event: PersonnelRecord.Event, f: dict[str, Any], text: str, corrected: bool,
          revoked: bool) -> Row:
-    return Row(f["effective_date"], text, order_reference(event), event.originator_version,
+    return Row(f["effective_date"], text, _reference(f["order"]), event.originator_version,
                corrected, revoked)
 
 
 def _position(record: Kks16, event: PersonnelRecord.Event, f: dict[str, Any], text: str,
               corrected: bool, revoked: bool) -> None:
     record.positions.append(PositionRow(
-        f["effective_date"], text, order_reference(event), event.originator_version, corrected,
+        f["effective_date"], text, _reference(f["order"]), event.originator_version, corrected,
         revoked, title=record.position_title, number=record.position_number,
         rank=rank_label(record.rank), salary=record.salary or None, rank_code=record.rank))
 
@@ -220,7 +223,7 @@ def _period_text(started: date | None, finished: date | None) -> str:
 def _period(event: PersonnelRecord.Event, f: dict[str, Any], place: str, title: str,
             text: str, c: bool, r: bool) -> PeriodRow:
     return PeriodRow(f["effective_date"], f"{text} ({_period_text(f['started'], f['finished'])})",
-                     order_reference(event), event.originator_version, c, r, place=place,
+                     _reference(f["order"]), event.originator_version, c, r, place=place,
                      title=title, started=f["started"], finished=f["finished"])
 
 
@@ -257,7 +260,7 @@ def _decorated(record: Kks16, event: Any, f: dict[str, Any], c: bool, r: bool) -
     text = f"ส่งคืน {f['decoration']}" if returned else \
         f"ได้รับพระราชทาน {f['decoration']} ({f['gazette']})"
     record.decorations.append(DecorationRow(
-        f["effective_date"], text, order_reference(event), event.originator_version, c, r,
+        f["effective_date"], text, _reference(f["order"]), event.originator_version, c, r,
         decoration=f["decoration"], gazette=f.get("gazette", ""), returned=returned))
     record.decoration = _held(record.decorations)
 
@@ -284,7 +287,7 @@ def _photo(record: Kks16, event: Any, f: dict[str, Any], c: bool, r: bool) -> No
     photo, year = f["photo"], to_be_year(f["effective_date"])
     record.photos.append(PhotoRow(
         f["effective_date"], f"รูปถ่าย พ.ศ. {year} ({photo.name}, {photo.sha256[:12]}…)",
-        order_reference(event), event.originator_version, c, r, year=year,
+        _reference(f["order"]), event.originator_version, c, r, year=year,
         sha256=photo.sha256, name=photo.name, media_type=photo.media_type))
 
 

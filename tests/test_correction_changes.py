@@ -93,3 +93,13 @@ def _opened_and_raised() -> PersonnelRecord:
     record = open_person(1)
     raise_salary(record, date(2011, 4, 1), 15_500)
     return record
+
+
+def test_a_corrected_order_reference_is_the_one_the_record_cites() -> None:
+    # A keyer's slip: the raise's order keyed with its effective date, not the day it was
+    # signed; the correction gives the order as signed.
+    changes = parse_entry(correction({"order": {"authority": AREA, "order_number": "77/2554",
+                                                "order_date": "20/4/2554"}})).fields["changes"]
+    raised = build_record(_corrected_career(changes), as_of=date(2024, 6, 1)).positions[-1]
+    assert raised.reference == "คำสั่ง สพม.16 ที่ 77/2554 ลว. 20 เม.ย. 2554"
+    assert raised.corrected
