@@ -15,8 +15,12 @@ import hashlib
 import re
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from typer.testing import CliRunner
+
+from api.cli import app
 from ledger.evidence import EvidenceRef
 from ledger.identity import record_id_for
 from ledger.record import PersonnelRecord as P
@@ -25,6 +29,7 @@ from projections.diff import diff_records
 from projections.kks16 import Kks16, build_record
 from projections.record_projection import rebuild
 from projections.render import SCHEDULED_TITLE, to_html, to_text
+from tests.conftest import LedgerEnv
 from tests.factories import national_id, open_person, order, raise_salary
 from tests.web import Api
 
@@ -230,7 +235,9 @@ def test_a_revoked_address_gives_way_to_the_one_before() -> None:
 # ------------------------------------------------------------------------ the API
 
 
-def test_the_api_gives_each_code_with_its_label(api: Api, ledger_env: Any) -> None:
+def her_standing_and_home(api: Api, ledger_env: LedgerEnv) -> None:
+    """Teacher 1 of the API's ledger becomes ชำนาญการ (คศ.2); her addresses and photo are
+    recorded; the view is rebuilt."""
     record = api.services.ledger.record(record_id_for(national_id(1),
                                                       ledger_env.store.identity_secret()))
     record.record(P.StandingConferred, effective_date=date(2016, 6, 1),
@@ -240,6 +247,10 @@ def test_the_api_gives_each_code_with_its_label(api: Api, ledger_env: Any) -> No
     api.services.ledger.submit(ledger_env.keys.authority, record,
                                purpose="วิทยฐานะ ที่อยู่ รูปถ่าย")
     rebuild(api.services.ledger, api.services.view)
+
+
+def test_the_api_gives_each_code_with_its_label(api: Api, ledger_env: LedgerEnv) -> None:
+    her_standing_and_home(api, ledger_env)
     answer = api.client.get(f"/api/v1/records/{national_id(1)}", headers=api.as_("reg"))
     assert answer.status_code == 200, answer.text
     body: dict[str, Any] = answer.json()
@@ -259,6 +270,20 @@ def test_the_api_gives_each_code_with_its_label(api: Api, ledger_env: Any) -> No
     assert then.status_code == 200, then.text
     assert (then.json()["standing"], then.json()["standing_th"]) == ("senior", "ชำนาญการ")
 
+
+
+def test_tabien_record_show_prints_the_form(api: Api, ledger_env: LedgerEnv,
+                                            tmp_path: Path) -> None:
+    her_standing_and_home(api, ledger_env)
+    page = tmp_path / "kks16.html"
+    result = CliRunner().invoke(app, ["record", "show", national_id(1), "--html", str(page)],
+                                env=ledger_env.cli_env)
+    assert result.exit_code == 0, result.output
+    in_order(result.output, FORM_ORDER, before="\n")
+    in_order(page.read_text(encoding="utf-8"), FORM_ORDER, before=">")
+    assert "๙. ประเภทข้าราชการ: ข้าราชการครู" in result.output
+    assert "อันดับ: คศ.2" in result.output
+    assert not ISO_DATE.search(result.output)
 
 def test_the_audit_diff_reads_labels_and_buddhist_era_dates() -> None:
     events = career().collect_events()
