@@ -287,7 +287,8 @@ class PersonnelRecord(Aggregate):
         self.left_on: date | None = None
         self.entries: dict[int, EntryInfo] = {}
         # What a new address or photo must not repeat: address type → (version, address,
-        # telephone) of the one in force; photo hash → version.
+        # telephone) of the latest one recorded (as recorded: a correction of it is not
+        # followed here); photo hash → version. A revoked one is forgotten.
         self.addresses: dict[str, tuple[int, str, str]] = {}
         self.photos: dict[str, int] = {}
 
