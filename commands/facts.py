@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from ledger.entries import typed_changes
 from ledger.record import PersonnelRecord
 
 __all__ = ["Entry", "RecordFacts", "degree_level"]
@@ -123,10 +124,8 @@ def entries_of(events: Iterable[PersonnelRecord.Event]) -> list[Entry]:
 def _corrected(entry: Entry, changes: dict[str, Any] | None) -> Entry:
     if not changes:
         return entry
-    fields = {**entry.fields, **changes}
-    effective = fields.get("effective_date", entry.effective_date)
-    if isinstance(effective, str):
-        effective = date.fromisoformat(effective)
+    fields = {**entry.fields, **typed_changes(changes)}
+    effective = fields.get("effective_date") or entry.effective_date
     return Entry(entry.version, entry.kind, effective, fields)
 
 

@@ -12,12 +12,14 @@ import dataclasses
 import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
+
+import orjson
 
 from ledger.errors import InvalidDate, InvalidInput
 from ledger.evidence import EvidenceRef
@@ -25,9 +27,10 @@ from ledger.identity import normalise_national_id
 from ledger.record import EVENT_KINDS, PersonnelRecord
 from ledger.rules import rank_by_code, standing_by_code
 from ledger.thaidate import parse_date
-from ledger.vocabulary import OrderRef, check_cited_number
+from ledger.transcoder import canonical_json
+from ledger.vocabulary import ADDRESS_TYPES, STAFF_TYPES, OrderRef, check_cited_number
 
-__all__ = ["AREA_PATTERN", "Entry", "check_text", "parse_entry"]
+__all__ = ["AREA_PATTERN", "Entry", "check_text", "parse_entry", "typed_changes"]
 
 # Fields the ledger itself sets on every event; never taken from input.
 _RESERVED = {"originator_id", "originator_version", "timestamp", "originator_topic"}
@@ -57,7 +60,7 @@ def parse_entry(payload: Mapping[str, Any]) -> Entry:
     fields = {name: _convert(name, payload.get(name, _MISSING), kind)
               for name, kind in hints.items()}
     if event_class is PersonnelRecord.EntryCorrected:
-        _check_changes(fields["changes"])
+        fields["changes"] = _check_changes(fields["changes"])
     if event_class is PersonnelRecord.Opened:
         fields["national_id"] = national_id
     return Entry(national_id, event_class, fields)
@@ -177,10 +180,37 @@ def _check_standing(name: str, value: str) -> None:
         raise InvalidInput(f"{name}: {e.message}", f"{name}: {e.message_th}") from None
 
 
+def _check_code(vocabulary: Mapping[str, str], what: str,
+                what_th: str) -> Callable[[str, str], None]:
+    def check(name: str, value: str) -> None:
+        if value not in vocabulary:
+            known = ", ".join(f"{code} ({label})" for code, label in vocabulary.items())
+            raise InvalidInput(f"field {name}: unknown {what} {value!r}; known codes: {known}",
+                               f"ช่อง {name}: ไม่รู้จัก{what_th} {value!r} รหัสที่มี: {known}")
+    return check
+
+
+# A telephone number as people write one: digits (Thai or Arabic), spaces, + - ( ) . and
+# commas between numbers; empty when none is known.
+_TELEPHONE = re.compile(r"[0-9\u0E50-\u0E59+\-(). ,]{0,60}")
+
+
+def _check_telephone(name: str, value: str) -> None:
+    if not _TELEPHONE.fullmatch(value):
+        raise InvalidInput(f"field {name} is not a telephone number (digits, spaces, + - ( ) "
+                           "., at most 60 characters)",
+                           f"ช่อง {name} ไม่ใช่หมายเลขโทรศัพท์ (ตัวเลข เว้นวรรค + - ( ) . "
+                           "ไม่เกิน 60 ตัวอักษร)")
+
+
 # Text fields with a vocabulary of their own, by name (a correction's changes included).
 _TEXT_FIELD_CHECKS = {"area": _check_area, "order.authority": _check_area,
                       "gender": _check_gender, "rank": _check_rank,
-                      "standing": _check_standing}
+                      "standing": _check_standing,
+                      "staff_type": _check_code(STAFF_TYPES, "staff type", "ประเภทข้าราชการ"),
+                      "address_type": _check_code(ADDRESS_TYPES, "address type",
+                                                  "ประเภทที่อยู่"),
+                      "telephone": _check_telephone}
 
 
 def _as_int(name: str, value: Any) -> int:
@@ -261,16 +291,56 @@ def _correctable() -> dict[str, Any]:
     return found
 
 
-def _check_changes(changes: dict[str, Any]) -> None:
-    """A correction's changes must name fields entries have, each with a value of its type
-    (checked here; kept as given, in the entry's JSON form)."""
+def _check_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    """A correction's changes must name fields entries have, each with a value of its type.
+
+    They are kept in their canonical JSON form, whatever form they were typed in: a date
+    typed ``1/4/2567`` is kept as ``2024-04-01`` (ISO, C.E.), as every other date of the
+    ledger is, so that every reader of the changes reads one form (``typed_changes``)."""
     known = _correctable()
+    canonical: dict[str, Any] = {}
     for name, value in changes.items():
         if name not in known:
             raise InvalidInput(f"changes: no entry has a field {str(name)[:80]!r}",
                                f"changes: ไม่มีรายการใดมีช่อง {str(name)[:80]!r}")
-        if value is not None:
-            _convert(f"changes.{name}", value, known[name])
+        canonical[name] = None if value is None else orjson.loads(
+            canonical_json(_convert(f"changes.{name}", value, known[name])))
+    return canonical
+
+
+def typed_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """A correction's stored changes with each value typed as the field it changes (a date
+    as a ``date``, an amount as a ``Decimal``, an order as an ``OrderRef``), ready to lay over
+    the entry's own fields.
+
+    Only types are restored; nothing is judged again (the changes were checked when they
+    were written). Changes stored before they were kept canonical may hold a date as it was
+    typed (``1/4/2567``): it is read with the parser that checked it."""
+    known = _correctable()
+    return {name: value if value is None else _typed(known.get(name), value)
+            for name, value in changes.items()}
+
+
+def _typed(kind: Any, value: Any) -> Any:
+    if kind is date:
+        return _stored_date(value)
+    if kind is Decimal:
+        return Decimal(str(value))
+    if kind is OrderRef and isinstance(value, Mapping):
+        return OrderRef(value["authority"], value["order_number"],
+                        _stored_date(value["order_date"]))
+    if kind is EvidenceRef and isinstance(value, Mapping):
+        return EvidenceRef(**value)
+    return value
+
+
+def _stored_date(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return parse_date(value)
 
 
 def _as_mapping(name: str, value: Any) -> dict[str, Any]:

@@ -9,6 +9,8 @@ invariants here are the ones no order can override: a record opens once, nothing
 after the person has left service or before they were born, and a correction names an
 entry that exists. Evidence (a scanned order, a certificate) may be attached to an entry that
 exists, or to the record as a whole, at any time: evidence for history is still evidence.
+So may the person's addresses and photos (the form's "ข้อมูลสำคัญโดยย่อ" and its photo
+strip): a pensioner still moves house. A photo is an evidence file too, kept by its SHA-256.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from eventsourcing.domain import Aggregate
 from ledger.errors import RuleViolation
 from ledger.evidence import EvidenceRef
 from ledger.thaidate import format_thai_date
-from ledger.vocabulary import LEAVING_REASONS, OrderRef
+from ledger.vocabulary import ADDRESS_TYPES, LEAVING_REASONS, OrderRef
 
 __all__ = ["EVENT_KINDS", "CareerEvent", "PersonnelRecord", "Position"]
 
@@ -237,6 +239,23 @@ class PersonnelRecord(Aggregate):
         revokes: int
         reason: str
 
+    class AddressRecorded(Event):
+        """ที่อยู่ (ข้อมูลสำคัญโดยย่อ ๒): where the person lives from the effective date on."""
+
+        KIND = "address_recorded"
+        LABEL_TH = "บันทึกที่อยู่"
+        address_type: str  # "current" (ที่อยู่ปัจจุบัน) or "registered" (ที่อยู่ตามทะเบียนบ้าน)
+        address: str
+        telephone: str
+
+    class PhotoRecorded(Event):
+        """รูปถ่าย: a photo of the person, an image in the evidence store; the form prints the
+        พ.ศ. of its effective date (when it was taken)."""
+
+        KIND = "photo_recorded"
+        LABEL_TH = "บันทึกรูปถ่าย"
+        photo: EvidenceRef
+
     class EvidenceAttached(Event):
         """A file in the evidence store documents an entry (or, at 0, the whole record)."""
 
@@ -267,6 +286,11 @@ class PersonnelRecord(Aggregate):
         self.standing = "none"
         self.left_on: date | None = None
         self.entries: dict[int, EntryInfo] = {}
+        # What a new address or photo must not repeat: address type → (version, address,
+        # telephone) of the latest one recorded (as recorded: a correction of it is not
+        # followed here); photo hash → version. A revoked one is forgotten.
+        self.addresses: dict[str, tuple[int, str, str]] = {}
+        self.photos: dict[str, int] = {}
 
     # ---------------------------------------------------------------- commands
 
@@ -299,6 +323,13 @@ class PersonnelRecord(Aggregate):
         elif event_class is PersonnelRecord.EvidenceAttached:
             # No in-service check: documents for past entries arrive after people retire.
             self.check_can_attach(fields["attached_to"])
+            self.check_not_before_birth(effective_date)
+        elif event_class is PersonnelRecord.AddressRecorded:
+            self.check_new_address(fields["address_type"], fields["address"],
+                                   fields["telephone"])
+            self.check_not_before_birth(effective_date)
+        elif event_class is PersonnelRecord.PhotoRecorded:
+            self.check_new_photo(fields["photo"])
             self.check_not_before_birth(effective_date)
         else:
             self.check_not_before_birth(effective_date)
@@ -352,6 +383,36 @@ class PersonnelRecord(Aggregate):
                                 "be attached only to an existing entry, or to 0 (the record)",
                                 f"ไม่มีรายการลำดับที่ {version} ในทะเบียนประวัตินี้ "
                                 "แนบเอกสารหลักฐานได้เฉพาะรายการที่มีอยู่ หรือ 0 (ทั้งทะเบียน)")
+
+    def check_new_address(self, address_type: str, address: str, telephone: str) -> None:
+        if address_type not in ADDRESS_TYPES:
+            raise RuleViolation(
+                "record.address-type",
+                f"unknown address type {address_type!r}; known: {', '.join(ADDRESS_TYPES)}",
+                f"ไม่รู้จักประเภทที่อยู่ {address_type!r} (ประเภทที่มี: "
+                f"{', '.join(f'{k} = {v}' for k, v in ADDRESS_TYPES.items())})")
+        if not address.strip():
+            raise RuleViolation("record.address-empty", "the address is empty",
+                                "ต้องระบุที่อยู่")
+        kept = self.addresses.get(address_type)
+        if kept is not None and kept[1:] == (address, telephone):
+            raise RuleViolation(
+                "record.address-unchanged",
+                f"this {address_type} address is already on the record (entry {kept[0]})",
+                f"{ADDRESS_TYPES[address_type]}นี้บันทึกไว้แล้ว (รายการลำดับที่ {kept[0]})")
+
+    def check_new_photo(self, photo: EvidenceRef) -> None:
+        if not photo.media_type.startswith("image/"):
+            raise RuleViolation(
+                "record.photo-not-an-image",
+                f"a photo must be an image (image/jpeg, image/png …), not {photo.media_type}",
+                f"รูปถ่ายต้องเป็นไฟล์ภาพ (image/jpeg, image/png …) ไม่ใช่ {photo.media_type}")
+        kept = self.photos.get(photo.sha256)
+        if kept is not None:
+            raise RuleViolation(
+                "record.photo-duplicate",
+                f"this photo ({photo.sha256[:12]}…) is already on the record (entry {kept})",
+                f"รูปถ่ายนี้ ({photo.sha256[:12]}…) บันทึกไว้แล้ว (รายการลำดับที่ {kept})")
 
     @property
     def in_service(self) -> bool:
@@ -438,6 +499,20 @@ def _apply_revoked(self: PersonnelRecord.EntryRevoked, record: PersonnelRecord) 
     # Revoking a leaving-service entry puts the person back in service.
     if target.kind == PersonnelRecord.LeftService.KIND:
         record.left_on = None
+    # A revoked address or photo may be recorded again.
+    record.addresses = {k: v for k, v in record.addresses.items() if v[0] != self.revokes}
+    record.photos = {k: v for k, v in record.photos.items() if v != self.revokes}
+    _note_entry(record, self)
+
+
+def _apply_address(self: PersonnelRecord.AddressRecorded, record: PersonnelRecord) -> None:
+    record.addresses[self.address_type] = (self.originator_version, self.address,
+                                           self.telephone)
+    _note_entry(record, self)
+
+
+def _apply_photo(self: PersonnelRecord.PhotoRecorded, record: PersonnelRecord) -> None:
+    record.photos[self.photo.sha256] = self.originator_version
     _note_entry(record, self)
 
 
@@ -458,6 +533,8 @@ _APPLIERS: dict[type[PersonnelRecord.Event], Any] = {
     PersonnelRecord.LeftService: _apply_left,
     PersonnelRecord.EntryCorrected: _apply_corrected,
     PersonnelRecord.EntryRevoked: _apply_revoked,
+    PersonnelRecord.AddressRecorded: _apply_address,
+    PersonnelRecord.PhotoRecorded: _apply_photo,
 }
 
 CareerEvent = PersonnelRecord.Event

@@ -12,8 +12,8 @@ from ledger.errors import InvalidInput
 from ledger.thaidate import BE_OFFSET, detect_era
 from ledger.transcoder import register_value_class
 
-__all__ = ["LEAVING_REASONS", "OrderRef", "check_cited_number", "normalise_order_number",
-           "order_number_for_lookup"]
+__all__ = ["ADDRESS_TYPES", "LEAVING_REASONS", "STAFF_TYPES", "OrderRef", "check_cited_number",
+           "normalise_order_number", "order_number_for_lookup"]
 
 _ORDER_NUMBER = re.compile(r"(?P<n>[0-9]{1,6})/(?P<y>[0-9]{4})")
 _TRAILING_YEAR = re.compile(r"(?P<n>[0-9]{1,6})/(?P<y>[0-9]{4})$")
@@ -92,4 +92,19 @@ LEAVING_REASONS: dict[str, str] = {
     "resigned": "ลาออกจากราชการ",
     "dismissed": "ถูกให้ออก/ปลดออก/ไล่ออกจากราชการ",
     "deceased": "ถึงแก่กรรม",
+}
+
+
+# ประเภทข้าราชการ (ก.พ.7 item 9), as Sapphire's teacher system offers them (REFERENCE §1.2).
+# An appointment says which; the ledger keeps the code, the form prints the label.
+STAFF_TYPES: dict[str, str] = {
+    "teacher": "ข้าราชการครู",
+    "administrator": "ผู้บริหาร",
+    "other_38c2": "บุคลากรทางการศึกษาอื่นตามมาตรา 38 ค.(2)",
+}
+
+# The two addresses of "ข้อมูลสำคัญโดยย่อ" ๒.
+ADDRESS_TYPES: dict[str, str] = {
+    "current": "ที่อยู่ปัจจุบัน",
+    "registered": "ที่อยู่ตามทะเบียนบ้าน",
 }

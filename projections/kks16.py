@@ -9,25 +9,41 @@ in ``scheduled`` (คำสั่งที่ยังไม่มีผล), ne
 to the entry they name and mark it; a revoked entry is kept in the positions table, marked, so
 the record shows what was undone. The same function builds the record from the view's rows
 and from a fresh replay of the ledger, which is how the tests hold the view to the ledger.
+
+Codes (a rank ``k2``, a standing ``senior``, a staff type ``teacher``) are kept as the ledger
+has them, each beside its Thai label (``rank_th`` …), so the API gives both. Which item of
+the form each field fills is in ``docs/kks16.md``; ``projections.render`` prints the form.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from ledger.entries import typed_changes as read_changes
 from ledger.record import PersonnelRecord
-from ledger.rules import rank_by_code, standing_by_code
+from ledger.rules import rank_label, standing_by_code, standing_label
 from ledger.thaidate import end_of_day, format_thai_date, retirement_date, to_be_year, today
-from ledger.vocabulary import LEAVING_REASONS
+from ledger.vocabulary import LEAVING_REASONS, STAFF_TYPES, OrderRef
+from projections.kks16_model import (
+    DecorationRow,
+    Kks16,
+    PeriodRow,
+    PhotoRow,
+    PositionRow,
+    Row,
+    ScheduledRow,
+)
 
 __all__ = [
+    "DecorationRow",
     "Kks16",
+    "PeriodRow",
+    "PhotoRow",
     "PositionRow",
     "Row",
     "ScheduledRow",
@@ -38,93 +54,11 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Row:
-    """One line of a section: its date, its text, its order reference, its marks."""
-
-    on: date
-    text: str
-    reference: str
-    version: int
-    corrected: bool = False
-    revoked: bool = False
-
-
-@dataclass(frozen=True)
-class PositionRow(Row):
-    """Section 13, ตำแหน่งและอัตราเงินเดือน."""
-
-    title: str = ""
-    number: str = ""
-    rank: str = ""
-    salary: int | None = None
-
-
-@dataclass(frozen=True)
-class ScheduledRow:
-    """An entry recorded but not yet in effect on the record's date (คำสั่งที่ยังไม่มีผล):
-    when it takes effect, what it does, by which order; ``area``: where it places the
-    person, for a placement."""
-
-    on: date
-    kind: str
-    text: str
-    reference: str
-    version: int
-    area: str = ""
-
-
-@dataclass
-class Kks16:
-    national_id: str = ""
-    name: str = ""
-    birth_date: date | None = None
-    retirement_date: date | None = None
-    father_name: str = ""
-    mother_name: str = ""
-    spouse_name: str = ""
-    domicile: str = ""
-    area: str = ""
-    appointed_on: date | None = None
-    position_title: str = ""
-    position_number: str = ""
-    unit: str = ""
-    rank: str = ""
-    standing: str = "none"
-    salary: int = 0
-    left: tuple[date, str] | None = None
-    education: list[Row] = field(default_factory=list)
-    training: list[Row] = field(default_factory=list)
-    discipline: list[Row] = field(default_factory=list)
-    days_without_pay: list[Row] = field(default_factory=list)
-    positions: list[PositionRow] = field(default_factory=list)
-    decorations: list[Row] = field(default_factory=list)
-    leave_by_year: dict[int, dict[str, Decimal]] = field(default_factory=dict)
-    name_history: list[Row] = field(default_factory=list)
-    special_skills: list[Row] = field(default_factory=list)
-    special_duties: list[Row] = field(default_factory=list)
-    evidence: list[Row] = field(default_factory=list)
-    scheduled: list[ScheduledRow] = field(default_factory=list)
-    as_of: date | None = None
-    known_at: datetime | None = None
-    with_rows: bool = True  # False: only the current state (payroll needs no section rows)
-
-    @property
-    def areas_concerned(self) -> frozenset[str]:
-        """The areas whose staff deal with this record: its area, and an area an order
-        already issued will place the person in (its registrar prepares the arrival)."""
-        return frozenset({self.area, *(r.area for r in self.scheduled if r.area)})
-
-    def sections_empty(self) -> list[str]:
-        """Names of the form's sections with nothing in them (for completeness reports)."""
-        sections = {"education": self.education, "training": self.training,
-                    "positions": self.positions, "decorations": self.decorations,
-                    "leave": self.leave_by_year, "special_skills": self.special_skills}
-        return [name for name, rows in sections.items() if not rows]
-
-
 def order_reference(event: PersonnelRecord.Event) -> str:
-    order = event.order
+    return _reference(event.order)
+
+
+def _reference(order: OrderRef) -> str:
     return f"คำสั่ง {order.authority} ที่ {order.order_number} ลว. {_short_date(order.order_date)}"
 
 
@@ -157,7 +91,17 @@ def build_record(events: Iterable[PersonnelRecord.Event], *, as_of: date | None 
             continue
         _apply(record, event, fields, event.originator_version in changes,
                event.originator_version in revoked)
+    _label(record)
     return record
+
+
+def _label(record: Kks16) -> None:
+    """The Thai label beside each code, as a person reads it."""
+    record.rank_th = rank_label(record.rank) if record.rank else ""
+    record.standing_th = standing_label(record.standing)
+    record.staff_type_th = STAFF_TYPES.get(record.staff_type, record.staff_type)
+    if record.left is not None:
+        record.left_reason_th = LEAVING_REASONS.get(record.left[1], record.left[1])
 
 
 def _scheduled(event: PersonnelRecord.Event, f: dict[str, Any]) -> ScheduledRow:
@@ -165,41 +109,36 @@ def _scheduled(event: PersonnelRecord.Event, f: dict[str, Any]) -> ScheduledRow:
     text = describe(f) if describe is not None else event.LABEL_TH
     area = f.get("area", "") if event.KIND in ("appointed", "transferred",
                                                "position_changed") else ""
-    return ScheduledRow(f["effective_date"], event.KIND, text, order_reference(event),
-                        event.originator_version, area)
+    return ScheduledRow(f["effective_date"], event.KIND, text, _reference(f["order"]),
+                        event.originator_version, area, event.LABEL_TH)
 
 
 def effective_date_of(event: PersonnelRecord.Event, changes: dict[int, dict[str, Any]]) -> date:
+    """When an entry takes effect, as its corrections (if any) now say."""
     value = changes.get(event.originator_version, {}).get("effective_date")
-    return date.fromisoformat(value) if isinstance(value, str) else event.effective_date
+    if value is None:
+        return event.effective_date
+    moved: date = typed_changes({"effective_date": value})["effective_date"]
+    return moved
 
 
 def typed_changes(changes: dict[str, Any]) -> dict[str, Any]:
-    typed = dict(changes)
-    if isinstance(typed.get("effective_date"), str):
-        typed["effective_date"] = date.fromisoformat(typed["effective_date"])
-    return typed
+    """A correction's changes typed as the fields they change (``ledger.entries``)."""
+    return read_changes(changes)
 
 
 def _row(event: PersonnelRecord.Event, f: dict[str, Any], text: str, corrected: bool,
          revoked: bool) -> Row:
-    return Row(f["effective_date"], text, order_reference(event), event.originator_version,
+    return Row(f["effective_date"], text, _reference(f["order"]), event.originator_version,
                corrected, revoked)
 
 
 def _position(record: Kks16, event: PersonnelRecord.Event, f: dict[str, Any], text: str,
               corrected: bool, revoked: bool) -> None:
     record.positions.append(PositionRow(
-        f["effective_date"], text, order_reference(event), event.originator_version, corrected,
+        f["effective_date"], text, _reference(f["order"]), event.originator_version, corrected,
         revoked, title=record.position_title, number=record.position_number,
-        rank=_rank_label(record.rank), salary=record.salary or None))
-
-
-def _rank_label(code: str) -> str:
-    try:
-        return rank_by_code(code).label_th
-    except Exception:
-        return code
+        rank=rank_label(record.rank), salary=record.salary or None, rank_code=record.rank))
 
 
 def _apply(record: Kks16, event: PersonnelRecord.Event, f: dict[str, Any], corrected: bool,
@@ -236,8 +175,10 @@ def _move(record: Kks16, kind: str, f: dict[str, Any]) -> None:
         record.position_title = f["position_title"]
         record.position_number = f["position_number"]
         record.unit, record.area = f["unit"], f["area"]
-    if kind == "appointed" and record.appointed_on is None:
-        record.appointed_on = f["effective_date"]
+    if kind == "appointed":
+        if record.appointed_on is None:
+            record.appointed_on = record.duty_started_on = f["effective_date"]
+        record.staff_type = f["staff_type"]
     if "rank" in f and kind in ("appointed", "position_changed", "standing_conferred"):
         record.rank = f["rank"]
     if kind == "standing_conferred":
@@ -273,14 +214,33 @@ _POSITION_TEXT: dict[str, Any] = {
 }
 
 
+def _period_text(started: date | None, finished: date | None) -> str:
+    # The form's column is ตั้งแต่ – ถึง: both days in the Buddhist Era.
+    return f"{_short_date(started) if started else '-'} – " \
+           f"{_short_date(finished) if finished else '-'}"
+
+
+def _period(event: PersonnelRecord.Event, f: dict[str, Any], place: str, title: str,
+            text: str, c: bool, r: bool) -> PeriodRow:
+    return PeriodRow(f["effective_date"], f"{text} ({_period_text(f['started'], f['finished'])})",
+                     _reference(f["order"]), event.originator_version, c, r, place=place,
+                     title=title, started=f["started"], finished=f["finished"])
+
+
 def _education(record: Kks16, event: Any, f: dict[str, Any], c: bool, r: bool) -> None:
-    record.education.append(_row(event, f, f"{f['degree']} {f['major']} {f['institution']} "
-                                 f"({f['started'].isoformat()} – {f['finished'].isoformat()})",
-                                 c, r))
+    title = f"{f['degree']} {f['major']}".strip()
+    record.education.append(_period(event, f, f["institution"], title,
+                                    f"{title} {f['institution']}", c, r))
 
 
 def _training(record: Kks16, event: Any, f: dict[str, Any], c: bool, r: bool) -> None:
-    record.training.append(_row(event, f, f"{f['course']} ณ {f['place']}", c, r))
+    record.training.append(_period(event, f, f["place"], f["course"],
+                                   f"{f['course']} ณ {f['place']}", c, r))
+
+
+def _without_pay(record: Kks16, event: Any, f: dict[str, Any], c: bool, r: bool) -> None:
+    record.days_without_pay.append(_period(event, f, "", f["description"], f["description"],
+                                           c, r))
 
 
 def _leave(record: Kks16, event: Any, f: dict[str, Any], c: bool, r: bool) -> None:
@@ -295,19 +255,51 @@ def _renamed(record: Kks16, event: Any, f: dict[str, Any], c: bool, r: bool) -> 
     record.name = new_name
 
 
+def _decorated(record: Kks16, event: Any, f: dict[str, Any], c: bool, r: bool) -> None:
+    returned = event.KIND == "decoration_returned"
+    text = f"ส่งคืน {f['decoration']}" if returned else \
+        f"ได้รับพระราชทาน {f['decoration']} ({f['gazette']})"
+    record.decorations.append(DecorationRow(
+        f["effective_date"], text, _reference(f["order"]), event.originator_version, c, r,
+        decoration=f["decoration"], gazette=f.get("gazette", ""), returned=returned))
+    record.decoration = _held(record.decorations)
+
+
+def _held(rows: list[DecorationRow]) -> str:
+    """The latest decoration conferred and not returned since."""
+    returned: set[str] = set()
+    for row in reversed(rows):
+        if row.returned:
+            returned.add(row.decoration)
+        elif row.decoration not in returned:
+            return row.decoration
+    return ""
+
+
+def _address(record: Kks16, event: Any, f: dict[str, Any], c: bool, r: bool) -> None:
+    if f["address_type"] == "current":
+        record.current_address, record.telephone = f["address"], f["telephone"]
+    else:
+        record.registered_address = f["address"]
+
+
+def _photo(record: Kks16, event: Any, f: dict[str, Any], c: bool, r: bool) -> None:
+    photo, year = f["photo"], to_be_year(f["effective_date"])
+    record.photos.append(PhotoRow(
+        f["effective_date"], f"รูปถ่าย พ.ศ. {year} ({photo.name}, {photo.sha256[:12]}…)",
+        _reference(f["order"]), event.originator_version, c, r, year=year,
+        sha256=photo.sha256, name=photo.name, media_type=photo.media_type))
+
+
 _SECTIONS: dict[str, Any] = {
     "education_recorded": _education,
     "training_recorded": _training,
     "leave_recorded": _leave,
     "discipline": lambda rec, e, f, c, r: rec.discipline.append(
         _row(e, f, f"{f['penalty']} {f['description']}", c, r)),
-    "days_without_pay": lambda rec, e, f, c, r: rec.days_without_pay.append(
-        _row(e, f, f"{f['description']} ({f['started'].isoformat()} – "
-                   f"{f['finished'].isoformat()})", c, r)),
-    "decoration_conferred": lambda rec, e, f, c, r: rec.decorations.append(
-        _row(e, f, f"ได้รับพระราชทาน {f['decoration']} ({f['gazette']})", c, r)),
-    "decoration_returned": lambda rec, e, f, c, r: rec.decorations.append(
-        _row(e, f, f"ส่งคืน {f['decoration']}", c, r)),
+    "days_without_pay": _without_pay,
+    "decoration_conferred": _decorated,
+    "decoration_returned": _decorated,
     "name_changed": _renamed,
     "special_skill": lambda rec, e, f, c, r: rec.special_skills.append(
         _row(e, f, f["description"], c, r)),
@@ -316,4 +308,6 @@ _SECTIONS: dict[str, Any] = {
     "evidence_attached": lambda rec, e, f, c, r: rec.evidence.append(
         _row(e, f, f"{f['description']} ({f['evidence'].name}, {f['evidence'].sha256[:12]}…)",
              c, r)),
+    "address_recorded": _address,
+    "photo_recorded": _photo,
 }

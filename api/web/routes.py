@@ -101,7 +101,10 @@ async def read_record(national_id: NationalIdPath,
                           description="as it was known at this time")] = None,
                       purpose: Purpose = "ตรวจสอบทะเบียนประวัติ") -> Response:
     """The record from the record view, on either time axis. A teacher reads their own; a
-    registrar, authority or payroll officer those of their areas; an auditor any."""
+    registrar, authority or payroll officer those of their areas; an auditor any. Each code
+    comes with its Thai label: `rank` and `rank_th` (k2, คศ.2), `standing` and `standing_th`,
+    `staff_type` and `staff_type_th` (ประเภทข้าราชการ); docs/kks16.md maps every field to the
+    form's items and sections / รหัสทุกช่องมีคำอ่านภาษาไทยกำกับ"""
     if as_of is not None or known_at is not None:
         if known_at is not None and known_at.tzinfo is None:
             known_at = known_at.replace(tzinfo=UTC)
