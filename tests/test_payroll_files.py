@@ -219,6 +219,37 @@ def test_the_json_lines_come_by_position_with_the_months_of_their_arrears(
                                             ArrearsMonth(date(2024, 3, 1), 450))
 
 
+def _line(n: int, position: str, total: int = 15_000) -> PayLine:
+    return PayLine(national_id(n), f"ครู{n}", position, "k1", "none", total, 0, 0, total, 0, (),
+                   "")
+
+
+def test_position_numbers_are_ordered_as_a_person_counts_them() -> None:
+    positions = ["100", "", "A10", "9", "A2", "10"]
+    lines = sorted((_line(n, p) for n, p in enumerate(positions)), key=payroll.position_order)
+    assert [line.position_number for line in lines] == ["9", "10", "100", "A2", "A10", ""]
+
+
+def test_the_reconciliation_tells_joined_left_and_changed_apart() -> None:
+    feed = PayrollFeed(AREA, date(2024, 6, 1), datetime(2024, 6, 20, tzinfo=UTC),
+                       (date(2024, 5, 1), datetime(2024, 5, 20, tzinfo=UTC), 45_000))
+    feed.lines += [_line(1, "1", 15_000), _line(2, "2", 15_500), _line(4, "4", 16_000)]
+    # 1 unchanged; 2 raised 15,000 → 15,500; 3 left (15,000); 4 joined (16,000).
+    feed.changes += [(national_id(2), 15_000, 15_500), (national_id(3), 15_000, 0),
+                     (national_id(4), 0, 16_000)]
+    changes = feed.change_summary()
+    assert (changes.joined, changes.left, changes.changed) == (
+        (1, 16_000), (1, -15_000), (1, 500))
+    assert feed.reconciles()
+    assert 45_000 + changes.amount == feed.total == 46_500
+    reconciliation = _parts(_csv_rows(payroll_files.to_csv(feed)))[1]
+    assert _starting(reconciliation, "หยุดรับ")[1:] == ["1", "-15000"]
+    feed.changes.pop()  # a change left out: the verdict says so
+    verdict = _starting(_parts(_csv_rows(payroll_files.to_csv(feed)))[1], "ผลการกระทบยอด")[0]
+    assert "ไม่ตรง (does not reconcile)" in verdict
+    assert "46,500" in verdict
+
+
 # ---------------------------------------------------------------- spreadsheet safety
 
 HOSTILE = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
