@@ -339,8 +339,9 @@ def payroll_feed(area: Annotated[str, PathParam(pattern=AREA_PATTERN, examples=[
                                  "year; a B.E. year in the form YYYY-MM is refused")],
                  principal: Annotated[Principal, allow("payroll")],
                  format: Annotated[Literal["json", "csv", "xlsx", "txt"], Query(
-                     description="json, or the Comptroller General's files: csv (UTF-8 with "
-                                 "BOM), xlsx, txt (pipe-delimited)")] = "json",
+                     description="json, or the files to send: csv (UTF-8 with BOM), xlsx, "
+                                 "txt (pipe-delimited), laid out as docs/payroll.md says (the "
+                                 "Comptroller General's own format is NOT FOUND)")] = "json",
                  purpose: Purpose = "ส่งข้อมูลจ่ายตรงเงินเดือน") -> Response:
     """The month's feed from the record view, with arrears and the reconciliation against
     the last feed; kept as this month's feed and logged as an export of the area.
