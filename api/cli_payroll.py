@@ -12,12 +12,11 @@ from api.cli_common import check_area, open_ledger, out, translate_errors
 
 payroll_app = typer.Typer(help="Payroll feeds (ข้อมูลจ่ายตรงเงินเดือน).", no_args_is_help=True)
 
-_WRITERS = {"csv": "to_csv", "xlsx": "to_xlsx", "txt": "to_pipe"}
-
 
 @payroll_app.command("export")
 def payroll_export(
-    month: Annotated[str, typer.Option(help="YYYY-MM (Christian Era)")],
+    month: Annotated[str, typer.Option(
+        help="2026-05 (ค.ศ./C.E.), 5/2569 or พฤษภาคม 2569 (พ.ศ./B.E.)")],
     area: Annotated[str, typer.Option(help="education area")] = "สพม.16",
     out_dir: Annotated[Path, typer.Option("--out", help="folder for the files")] = Path("."),
     formats: Annotated[str, typer.Option(help="csv,xlsx,txt")] = "csv,xlsx,txt",
@@ -30,37 +29,38 @@ def payroll_export(
     from ledger.config import keys_dir
     from ledger.errors import InvalidInput
     from ledger.keys import KeyStore
-    from ledger.thaidate import format_thai_date
-    from projections import payroll
+    from ledger.thaidate import format_thai_month, parse_month
+    from projections import payroll, payroll_files
     from projections.record_projection import open_view
 
     with translate_errors():
+        # Read as the API reads it (ledger.thaidate): a B.E. year in ISO form is refused.
+        first_day = parse_month(month)
         wanted = [f.strip() for f in formats.split(",") if f.strip()]
-        unknown = [f for f in wanted if f not in _WRITERS]
+        unknown = [f for f in wanted if f not in payroll_files.FORMATS]
         if unknown or not wanted:
             raise InvalidInput(f"unknown format(s): {', '.join(unknown)}; use csv,xlsx,txt",
                                f"ไม่รู้จักรูปแบบไฟล์: {', '.join(unknown)}")
         view = open_view()
         ledger = open_ledger()
         check_area(ledger, area)
-        feed = payroll.build_feed(view, ledger.mapper, area, month)
+        feed = payroll.build_feed(view, ledger.mapper, area, first_day)
         out_dir.mkdir(parents=True, exist_ok=True)
         written = []
-        for name in wanted:
-            path = out_dir / f"payroll-{area}-{month}.{name}"
-            path.write_bytes(getattr(payroll, _WRITERS[name])(feed))
+        for ext in wanted:
+            path = out_dir / payroll_files.file_name(area, feed.month, ext)
+            path.write_bytes(payroll_files.write(feed, ext))
             written.append(path)
         payroll.save(view, feed)
         log_area_export(ledger, load_key_set(KeyStore(keys_dir())).registrar, area,
                         purpose=purpose, records=len(feed.lines),
-                        detail=f"payroll {area} {month}")
-    out.print(f"[green]✓[/] {area} {format_thai_date(feed.month)[2:]}: {len(feed.lines):,} "
+                        detail=f"payroll {area} {feed.month:%Y-%m}")
+    out.print(f"[green]✓[/] {area} {format_thai_month(feed.month)}: {len(feed.lines):,} "
               f"people, total {feed.total:,} baht, arrears {feed.arrears:,} baht", soft_wrap=True)
     for path in written:
         out.print(f"  {path}", markup=False)
     if feed.previous is not None:
-        before = feed.previous[2]
-        change = sum(after - b for _, b, after in feed.changes)
+        before, change = feed.previous_total, feed.change_summary().amount
         verdict = "✓" if feed.reconciles() else "✗"
         out.print(f"reconciliation / กระทบยอด: last month {before:,} + changes {change:,} = "
                   f"{before + change:,}; this month {feed.total:,} {verdict}", soft_wrap=True)

@@ -45,6 +45,7 @@ __all__ = [
     "fiscal_year_bounds",
     "format_thai_date",
     "format_thai_datetime",
+    "format_thai_month",
     "last_day_in_service",
     "parse_date",
     "parse_date_flexible",
@@ -104,6 +105,12 @@ def format_thai_date(d: date, *, thai_digits: bool = False, abbreviated: bool = 
     """``"1 เมษายน 2567"``, or ``"1 เม.ย. 2567"`` when abbreviated; Thai digits on request."""
     month = "%b" if abbreviated else "%B"
     return thai_strftime(_midnight(d), f"%-d {month} %Y", thaidigit=thai_digits)
+
+
+def format_thai_month(d: date, *, thai_digits: bool = False, abbreviated: bool = False) -> str:
+    """The month of ``d`` in the Buddhist Era: ``"เมษายน 2567"``, or ``"เม.ย. 2567"``."""
+    month = "%b" if abbreviated else "%B"
+    return thai_strftime(_midnight(d), f"{month} %Y", thaidigit=thai_digits)
 
 
 def format_thai_datetime(

@@ -8,13 +8,16 @@ says now minus what it said when the previous feed was exported is that month's 
 positive when an order raised pay late, negative when a correction lowered it. Each exported
 feed is kept, so the next one knows what was paid; the reconciliation shows that last month's
 total plus this month's changes equals this month's total.
+
+Lines are in the order of their position numbers (``position_order``). The files made from a
+feed — CSV, XLSX, pipe-delimited text, with totals, reconciliation and notes — are laid out
+in ``projections.payroll_files``.
 """
 
 from __future__ import annotations
 
-import csv
 import gc
-import io
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -23,54 +26,73 @@ from uuid import UUID
 import orjson
 from eventsourcing.persistence import Mapper
 
-from ledger.errors import InvalidInput
+from ledger.entries import typed_changes
 from ledger.rules import standing_allowance
+from ledger.thaidate import parse_month
 from projections.kks16 import Kks16, build_record
 from projections.reading import events_from_rows
 from projections.store import RecordView
 
 __all__ = [
-    "COLUMNS",
+    "NOT_IN_SERVICE_NOTE",
     "POSITION_ALLOWANCE_NOTE",
+    "ArrearsMonth",
+    "Changes",
     "PayLine",
     "PayrollFeed",
     "build_feed",
+    "position_order",
     "save",
-    "to_csv",
-    "to_pipe",
-    "to_xlsx",
 ]
 
 POSITION_ALLOWANCE_NOTE = ("เงินประจำตำแหน่ง: อัตราไม่พบในข้อมูลอ้างอิง (NOT FOUND) จึงแสดงเป็น 0 / "
                            "position allowance figures NOT FOUND in the reference: shown as 0")
 
-# (key, Thai header, English header) — the documented columns of every export.
-COLUMNS = [
-    ("national_id", "เลขประจำตัวประชาชน", "national ID"),
-    ("name", "ชื่อ-สกุล", "name"),
-    ("position_number", "เลขที่ตำแหน่ง", "position number"),
-    ("rank", "อันดับ", "rank"),
-    ("salary", "เงินเดือน", "salary"),
-    ("standing_allowance", "เงินวิทยฐานะ", "standing allowance"),
-    ("position_allowance", "เงินประจำตำแหน่ง", "position allowance"),
-    ("total", "รวมจ่าย", "total"),
-    ("arrears", "ตกเบิก", "arrears"),
-    ("note", "หมายเหตุ", "note"),
-]
+NOT_IN_SERVICE_NOTE = "ไม่อยู่ในราชการเดือนนี้ (ตกเบิกย้อนหลังเท่านั้น)"
+
+
+@dataclass(frozen=True)
+class ArrearsMonth:
+    """What one month already paid is owed now, beyond what it was paid."""
+
+    month: date  # its first day
+    amount: int
 
 
 @dataclass(frozen=True)
 class PayLine:
+    """One person's pay in the month. ``rank`` and ``standing`` are the rules' codes (``k2``,
+    ``senior``); files show their Thai labels."""
+
     national_id: str
     name: str
     position_number: str
     rank: str
+    standing: str
     salary: int
     standing_allowance: int
     position_allowance: int
     total: int
     arrears: int
+    arrears_months: tuple[ArrearsMonth, ...]  # the months the arrears cover, oldest first
     note: str
+
+
+@dataclass(frozen=True)
+class Changes:
+    """This month's changes against the last feed, by kind: (people, baht) each."""
+
+    joined: tuple[int, int]  # paid now, not last month
+    left: tuple[int, int]  # paid last month, not now
+    changed: tuple[int, int]  # paid both months, a different amount
+
+    @property
+    def people(self) -> int:
+        return self.joined[0] + self.left[0] + self.changed[0]
+
+    @property
+    def amount(self) -> int:
+        return self.joined[1] + self.left[1] + self.changed[1]
 
 
 @dataclass
@@ -90,22 +112,36 @@ class PayrollFeed:
     def arrears(self) -> int:
         return sum(line.arrears for line in self.lines)
 
+    @property
+    def previous_total(self) -> int:
+        """Last month's total; 0 before the area's first feed."""
+        return self.previous[2] if self.previous else 0
+
+    def change_summary(self) -> Changes:
+        def kind(wanted: str) -> tuple[int, int]:
+            found = [after - before for _, before, after in self.changes
+                     if _kind(before, after) == wanted]
+            return len(found), sum(found)
+        return Changes(kind("joined"), kind("left"), kind("changed"))
+
     def reconciles(self) -> bool:
         """Last month's total plus this month's changes equals this month's total."""
-        before = self.previous[2] if self.previous else 0
-        return before + sum(after - b for _, b, after in self.changes) == self.total
+        return self.previous_total + self.change_summary().amount == self.total
 
 
-def _month(text: str) -> date:
-    try:
-        year, month = (int(p) for p in text.split("-"))
-        if year > 2400:
-            raise InvalidInput(f"{text}: a Buddhist-Era year; give the month as YYYY-MM in C.E.",
-                               f"{text}: ปี พ.ศ. ให้ระบุเดือนเป็น ค.ศ. รูปแบบ YYYY-MM")
-        return date(year, month, 1)
-    except (ValueError, TypeError):
-        raise InvalidInput(f"{text!r} is not a month like 2024-05",
-                           f"{text!r} ไม่ใช่เดือนในรูปแบบ 2024-05") from None
+def _kind(before: int, after: int) -> str:
+    return "joined" if before == 0 else "left" if after == 0 else "changed"
+
+
+_DIGITS = re.compile(r"([0-9]+)")
+
+
+def position_order(line: PayLine) -> tuple[bool, tuple[tuple[int, int, str], ...], str]:
+    """Lines by position number as a person counts (``2`` before ``10``), lines without one
+    last, then by national ID."""
+    parts = tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+                  for part in _DIGITS.split(line.position_number) if part)
+    return not line.position_number, parts, line.national_id
 
 
 def _months_between(first: date, last: date) -> list[date]:
@@ -124,9 +160,12 @@ def _pay(record: Kks16, on: date) -> tuple[int, int, int] | None:
     return record.salary, (allowance.amount or 0) if allowance else 0, 0
 
 
-def build_feed(view: RecordView, mapper: Mapper[UUID], area: str, month_text: str, *,
+def build_feed(view: RecordView, mapper: Mapper[UUID], area: str, month: date | str, *,
                now: datetime | None = None) -> PayrollFeed:
-    month = _month(month_text)
+    """The feed of ``area`` for ``month`` (a date in it, or text read by
+    ``ledger.thaidate.parse_month``: ``2026-05``, ``5/2569``, ``พฤษภาคม 2569``), from every
+    record ever in the area, in position-number order."""
+    month = parse_month(month) if isinstance(month, str) else date(month.year, month.month, 1)
     exported_at = now or datetime.now(UTC)
     previous = view.last_feed_before(area, month.isoformat())
     prev_lines: dict[str, int] = {}
@@ -152,6 +191,7 @@ def build_feed(view: RecordView, mapper: Mapper[UUID], area: str, month_text: st
             gc.enable()
     feed.changes.extend((nid, before, 0) for nid, before in prev_lines.items()
                         if nid not in seen and before)
+    feed.lines.sort(key=position_order)
     return feed
 
 
@@ -163,13 +203,15 @@ def _fill(feed: PayrollFeed, by_record: dict[UUID, list[Any]], mapper: Mapper[UU
         record = build_record(events, as_of=month, with_rows=False)
         pay = _pay(record, month) if record.area == area else None
         arrears = _arrears(events, month, previous, prev_time)
-        if pay is None and arrears == 0:
+        if pay is None and not arrears:
             continue
         salary, allowance, position = pay or (0, 0, 0)
         total = salary + allowance + position
-        note = "" if pay else "ไม่อยู่ในราชการเดือนนี้ (ตกเบิกย้อนหลังเท่านั้น)"
-        feed.lines.append(PayLine(record.national_id, record.name, record.position_number,
-                                  record.rank, salary, allowance, position, total, arrears, note))
+        note = "" if pay else NOT_IN_SERVICE_NOTE
+        feed.lines.append(PayLine(
+            record.national_id, record.name, record.position_number, record.rank,
+            record.standing, salary, allowance, position, total,
+            sum(a.amount for a in arrears), arrears, note))
         seen.add(record.national_id)
         before = prev_lines.get(record.national_id, 0)
         if before != total:  # on the first feed, everyone joins
@@ -177,22 +219,24 @@ def _fill(feed: PayrollFeed, by_record: dict[UUID, list[Any]], mapper: Mapper[UU
 
 
 def _arrears(events: list[Any], month: date, previous: tuple[str, str, bytes] | None,
-             prev_time: datetime | None) -> int:
-    """What the already-paid months are owed now, beyond what they were paid."""
+             prev_time: datetime | None) -> tuple[ArrearsMonth, ...]:
+    """What each already-paid month is owed now, beyond what it was paid (months owed
+    nothing left out)."""
     if previous is None or prev_time is None:
-        return 0
+        return ()
     late = [e for e in events if e.timestamp > prev_time]
     if not late:
-        return 0
+        return ()
     by_version = {e.originator_version: e for e in events}
     earliest = min(*(_affected_from(e, by_version) for e in late), month)
     paid_until = date.fromisoformat(previous[0])
-    total = 0
+    owed = []
     for m in _months_between(earliest, paid_until):
         now_pay = _pay(build_record(events, as_of=m, with_rows=False), m)
         then_pay = _pay(build_record(events, as_of=m, known_at=prev_time, with_rows=False), m)
-        total += sum(now_pay or (0, 0, 0)) - sum(then_pay or (0, 0, 0))
-    return total
+        if amount := sum(now_pay or (0, 0, 0)) - sum(then_pay or (0, 0, 0)):
+            owed.append(ArrearsMonth(m, amount))
+    return tuple(owed)
 
 
 def _affected_from(event: Any, by_version: dict[int, Any]) -> date:
@@ -201,9 +245,10 @@ def _affected_from(event: Any, by_version: dict[int, Any]) -> date:
     if target is None or target not in by_version:
         return date(event.effective_date.year, event.effective_date.month, 1)
     start: date = by_version[target].effective_date
-    moved = getattr(event, "changes", {}).get("effective_date")
-    if isinstance(moved, str):
-        start = min(start, date.fromisoformat(moved))
+    # read as every reader of a correction does: one stored as typed (1/4/2567) too
+    moved = typed_changes(getattr(event, "changes", {})).get("effective_date")
+    if isinstance(moved, date):
+        start = min(start, moved)
     return start
 
 
@@ -211,37 +256,3 @@ def save(view: RecordView, feed: PayrollFeed) -> None:
     payload = orjson.dumps({"lines": [asdict(line) for line in feed.lines],
                             "total": feed.total, "arrears": feed.arrears})
     view.save_feed(feed.area, feed.month.isoformat(), feed.exported_at.isoformat(), payload)
-
-
-def _rows(feed: PayrollFeed) -> list[list[Any]]:
-    return [[getattr(line, key) for key, _, _ in COLUMNS] for line in feed.lines]
-
-
-def to_csv(feed: PayrollFeed) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel opens the Thai text correctly."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([f"{th} ({en})" for _, th, en in COLUMNS])
-    writer.writerows(_rows(feed))
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def to_pipe(feed: PayrollFeed) -> bytes:
-    """One line per person, fields separated by ``|`` in the order of ``COLUMNS``."""
-    lines = ["|".join(key for key, _, _ in COLUMNS)]
-    lines += ["|".join(str(v).replace("|", "/") for v in row) for row in _rows(feed)]
-    return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-def to_xlsx(feed: PayrollFeed) -> bytes:
-    from openpyxl import Workbook  # type: ignore[import-untyped]
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = f"{feed.month.isoformat()[:7]}"
-    sheet.append([f"{th} ({en})" for _, th, en in COLUMNS])
-    for row in _rows(feed):
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import national_id
+from tests.factories import AREA, national_id
 from tests.test_web_api import _draft_body
 from tests.test_web_work import OWN, SCAN, _correction, _round, work
 from tests.web import Api, is_problem
@@ -62,6 +62,8 @@ BUDDHIST_ERA_IN_ISO: dict[str, Request] = {
         "/api/v1/corrections", json=_correction(order_date="2567-06-01"),
         headers=api.as_("reg")),
     "evidence form order_date": _evidence("2567-04-01"),
+    "payroll month (path)": lambda api: api.client.get(
+        f"/api/v1/payroll/{AREA}/2567-05", headers=api.as_("pay")),
 }
 
 

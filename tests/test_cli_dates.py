@@ -39,6 +39,8 @@ def commands(tmp_path: Path) -> dict[str, list[str]]:
                                          "--description", "x", "--order-authority", "สพม.16",
                                          "--order-number", "9/2567", "--order-date",
                                          "2567-04-01"],
+        "payroll export --month": ["payroll", "export", "--month", "2567-05", "--out",
+                                   str(tmp_path / "payroll")],
     }
 
 

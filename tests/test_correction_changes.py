@@ -103,3 +103,14 @@ def test_a_corrected_order_reference_is_the_one_the_record_cites() -> None:
     raised = build_record(_corrected_career(changes), as_of=date(2024, 6, 1)).positions[-1]
     assert raised.reference == "คำสั่ง สพม.16 ที่ 77/2554 ลว. 20 เม.ย. 2554"
     assert raised.corrected
+
+
+def test_payroll_reaches_back_to_a_corrected_date_stored_as_typed() -> None:
+    # The arrears of a feed start from the earliest month a correction touches: the entry's
+    # own date or the date it is moved to, read the same way whatever form it was stored in.
+    from projections.payroll import _affected_from
+
+    for stored in ("1/10/2553", "2010-10-01"):
+        events = _corrected_career({"effective_date": stored})
+        by_version = {e.originator_version: e for e in events}
+        assert _affected_from(events[-1], by_version) == date(2010, 10, 1)

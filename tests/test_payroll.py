@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from ledger.record import PersonnelRecord
-from projections import payroll
+from projections import payroll, payroll_files
 from projections.record_projection import open_view, rebuild
 from tests.conftest import LedgerEnv
 from tests.factories import AREA, national_id, open_person, order
@@ -65,13 +65,13 @@ def test_exports_open_correctly_and_the_cli_reconciles(ledger_env: LedgerEnv,
     rebuild(ledger_env.ledger, open_view(ledger_env.url))
     feed = payroll.build_feed(open_view(ledger_env.url), ledger_env.ledger.mapper, AREA,
                               "2024-03")
-    csv_bytes = payroll.to_csv(feed)
+    csv_bytes = payroll_files.to_csv(feed)
     assert csv_bytes.startswith(b"\xef\xbb\xbf")  # Excel reads the BOM as UTF-8
     assert "เลขประจำตัวประชาชน".encode() in csv_bytes
-    pipe = payroll.to_pipe(feed).decode().splitlines()
-    assert pipe[0].split("|") == [key for key, _, _ in payroll.COLUMNS]
-    assert all(len(row.split("|")) == len(payroll.COLUMNS) for row in pipe)
-    sheet = load_workbook(io.BytesIO(payroll.to_xlsx(feed))).active
+    pipe = payroll_files.to_pipe(feed).decode().split("\n\n")[0].splitlines()
+    assert pipe[0].split("|") == [column.key for column in payroll_files.COLUMNS]
+    assert all(len(row.split("|")) == len(payroll_files.COLUMNS) for row in pipe)
+    sheet = load_workbook(io.BytesIO(payroll_files.to_xlsx(feed))).active
     assert sheet is not None
     assert sheet.cell(2, 1).value == national_id(3)
     runner = CliRunner()

@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -25,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from api.web.auth import Principal, allow
-from api.web.dates import ThaiDate
+from api.web.dates import ThaiDate, ThaiMonth
 from api.web.examples import (
     EXAMPLE_AREA,
     EXAMPLE_CORRECTION,
@@ -317,43 +318,55 @@ def _import(principal: Principal, contents: list[tuple[str, bytes]], area: str,
 _MEDIA = {"csv": "text/csv; charset=utf-8",
           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
           "txt": "text/plain; charset=utf-8"}
-_WRITERS = {"csv": "to_csv", "xlsx": "to_xlsx", "txt": "to_pipe"}
 
 
-@work_router.get("/payroll/{area}/{month}", tags=["payroll / จ่ายตรงเงินเดือน"],
+def _attachment(name: str, ascii_name: str) -> str:
+    """A Content-Disposition that keeps a Thai file name (RFC 6266 ``filename*``, RFC 5987
+    encoding), with an ASCII name for clients that read only ``filename``."""
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+# ``:path`` so that a month written 5/2569 (its slash sent as %2F) reaches the reader too.
+@work_router.get("/payroll/{area}/{month:path}", tags=["payroll / จ่ายตรงเงินเดือน"],
                  response_model=PayrollOut,
                  responses={200: {"content": {m: {} for m in _MEDIA.values()}}},
                  summary="A month's payroll feed / ข้อมูลจ่ายตรงเงินเดือนประจำเดือน")
 def payroll_feed(area: Annotated[str, PathParam(pattern=AREA_PATTERN, examples=["สพม.16"],
                                                 description="education area / เขตพื้นที่")],
-                 month: Annotated[str, PathParam(pattern=r"^[0-9]{4}-[0-9]{2}$",
-                                                 examples=["2026-05"],
-                                                 description="YYYY-MM, Christian Era / "
-                                                             "เดือน (ค.ศ.)")],
+                 month: Annotated[ThaiMonth, PathParam(
+                     description="เดือน: 2026-05 (ค.ศ.), 5/2569 หรือ พฤษภาคม 2569 (พ.ศ.) / "
+                                 "the month: YYYY-MM in C.E., or month first with a B.E. "
+                                 "year; a B.E. year in the form YYYY-MM is refused")],
                  principal: Annotated[Principal, allow("payroll")],
                  format: Annotated[Literal["json", "csv", "xlsx", "txt"], Query(
-                     description="json, or the Comptroller General's files: csv (UTF-8 with "
-                                 "BOM), xlsx, txt (pipe-delimited)")] = "json",
+                     description="json, or the files to send: csv (UTF-8 with BOM), xlsx, "
+                                 "txt (pipe-delimited), laid out as docs/payroll.md says (the "
+                                 "Comptroller General's own format is NOT FOUND)")] = "json",
                  purpose: Purpose = "ส่งข้อมูลจ่ายตรงเงินเดือน") -> Response:
     """The month's feed from the record view, with arrears and the reconciliation against
     the last feed; kept as this month's feed and logged as an export of the area.
     ข้อมูลจ่ายตรงพร้อมตกเบิกและการกระทบยอดกับเดือนก่อน"""
-    from projections import payroll
+    from projections import payroll, payroll_files
 
     principal.require_area(area)
     services = principal.services
     feed = payroll.build_feed(services.view, services.ledger.mapper, area, month)
     payroll.save(services.view, feed)
-    _log_area_read(principal, area, purpose, len(feed.lines), f"payroll {area} {month}")
+    _log_area_read(principal, area, purpose, len(feed.lines),
+                   f"payroll {area} {feed.month:%Y-%m}")
     if format != "json":
-        return Response(getattr(payroll, _WRITERS[format])(feed), media_type=_MEDIA[format],
-                        headers={"Content-Disposition":
-                                 f'attachment; filename="payroll-{month}.{format}"'})
+        name = payroll_files.file_name(area, feed.month, format)
+        fallback = payroll_files.ascii_file_name(area, feed.month, format)
+        return Response(payroll_files.write(feed, format), media_type=_MEDIA[format],
+                        headers={"Content-Disposition": _attachment(name, fallback)})
     return json_response({
         "area": feed.area, "month": feed.month, "exported_at": feed.exported_at,
         "lines": feed.lines, "total": feed.total, "arrears": feed.arrears,
+        "previous_month": feed.previous[0] if feed.previous else None,
         "previous_total": feed.previous[2] if feed.previous else None,
-        "reconciles": feed.reconciles(), "note": payroll.POSITION_ALLOWANCE_NOTE})
+        "changes": feed.change_summary().amount,
+        "reconciles": feed.reconciles(), "note": payroll.POSITION_ALLOWANCE_NOTE,
+        "notes": [payroll.POSITION_ALLOWANCE_NOTE, payroll_files.CGD_FORMAT_NOTE]})
 
 
 # ---------------------------------------------------------------- evidence

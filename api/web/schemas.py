@@ -211,15 +211,24 @@ class ImportOut(_Out):
 
 
 class PayrollOut(_Out):
+    """The month's feed: its people by position number, the totals, and the reconciliation
+    (``previous_total`` + ``changes`` = ``total``; ``reconciles`` is the verdict)."""
+
     area: str
     month: date
     exported_at: datetime
     lines: list[PayLine]
-    total: int
-    arrears: int
-    previous_total: int | None
-    reconciles: bool
-    note: str
+    total: int = Field(description="this month's total, without arrears / ยอดเดือนนี้")
+    arrears: int = Field(description="arrears paid with this month / ตกเบิก")
+    previous_month: date | None = Field(description="the last feed's month, none before the "
+                                                    "first / เดือนของแฟ้มก่อน")
+    previous_total: int | None = Field(description="the last feed's total / ยอดเดือนก่อน")
+    changes: int = Field(description="this month's changes against the last feed (joined, "
+                                     "left, changed) / ยอดการเปลี่ยนแปลง")
+    reconciles: bool = Field(description="previous_total + changes = total / กระทบยอดถูกต้อง")
+    note: str = Field(description="the position allowance note (NOT FOUND), as in notes")
+    notes: list[str] = Field(description="what the reference does not give (NOT FOUND) / "
+                                         "หมายเหตุ")
 
 
 class EvidenceOut(_Out):
