@@ -314,9 +314,12 @@ def demo_users_table(made: list[tuple[str, str, str, str]]) -> Table:
     table = Table(title="ผู้ใช้สาธิต / demo users", caption="รหัสผ่านแสดงครั้งเดียว โปรดจดไว้ / "
                   "passwords are shown once: keep them", title_justify="left",
                   caption_justify="left", highlight=False)
-    for heading in ("ชื่อผู้ใช้ / user name", "บทบาท / role", "อ่านได้ / may read",
-                    "รหัสผ่าน / password"):
-        table.add_column(heading, no_wrap=True)
+    table.add_column("ชื่อผู้ใช้ / user name", no_wrap=True)
+    table.add_column("บทบาท / role")
+    table.add_column("อ่านได้ / may read")
+    # never cut short, however narrow the terminal: it is shown this once
+    table.add_column("รหัสผ่าน / password", no_wrap=True,
+                     min_width=max(len(password) for *_, password in made))
     for username, role, scope, password in made:
         table.add_row(username, f"{ROLES_TH.get(role, role)} ({role})", scope, password)
     return table

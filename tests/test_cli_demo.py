@@ -26,3 +26,13 @@ def test_demo_users_table_has_headings_and_one_row_per_user() -> None:
         ["auditor", "ผู้ตรวจสอบ (auditor)", "ทุกเขต / every area", "pw-auditor-2"],
         ["teacher", "ครู (teacher)", "1800214415342", "pw-teacher-3"]]
     assert "passwords are shown once" in text
+
+
+def test_a_narrow_terminal_still_shows_every_password_whole() -> None:
+    made = [("registrar", "registrar", "สพม.16, สพม.11, สพม.12", "Xq3-veryLongPassword_0123"),
+            ("teacher", "teacher", "1800214415342", "4-VeynTRMB8pQ9zz")]
+    console = Console(record=True, width=60, color_system=None)
+    console.print(demo_users_table(made))
+    text = console.export_text()
+    assert "Xq3-veryLongPassword_0123" in text
+    assert "4-VeynTRMB8pQ9zz" in text
