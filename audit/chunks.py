@@ -21,9 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from eventsourcing.persistence import Mapper
 
+from audit.authority import AreaReader, Traces
 from audit.evidence import EvidenceAudit
 from ledger.errors import TabienError
 from ledger.integrity import GENESIS_HASH, EventHasher
@@ -92,6 +95,7 @@ class SubmissionCheck:
     career: bool  # whether it holds any event that is not a key event
     end: int  # the tree size just after its last event
     holds_under: bytes | None = None  # a raw public key its signature was found to hold under
+    areas: Traces = field(default_factory=dict)  # its personnel records' areas (audit.authority)
 
 
 @dataclass
@@ -100,6 +104,7 @@ class _OpenSubmission:
     leaves: list[bytes] = field(default_factory=list)
     key_rows: list[LogRow] = field(default_factory=list)
     career: bool = False
+    areas: Traces = field(default_factory=dict)
 
     def collect(self, row: RawLogRow, leaf: bytes, events: EventChecker) -> None:
         self.leaves.append(leaf)
@@ -107,10 +112,11 @@ class _OpenSubmission:
             self.key_rows.append(events.log_row(row))
         else:
             self.career = True
+            events.areas.add(self.areas, row)
 
     def checked(self, end: int) -> SubmissionCheck:
         return SubmissionCheck(self.row, len(self.leaves), root_of(self.leaves), self.key_rows,
-                               self.career, end)
+                               self.career, end, areas=self.areas)
 
 
 class EventChecker:
@@ -118,12 +124,13 @@ class EventChecker:
     event, and the evidence files the event refers to."""
 
     def __init__(self, store: LedgerRecorder, fail: Callable[[str, str, str], None],
-                 evidence: EvidenceAudit | None) -> None:
+                 evidence: EvidenceAudit | None, mapper: Mapper[UUID] | None = None) -> None:
         self.store = store
         self.fail = fail
         self.evidence = evidence
         self.heads: Heads = {}
         self.hash = EventHasher()
+        self.areas = AreaReader(mapper, self.log_row)
 
     def check(self, row: RawLogRow) -> bytes:
         """The event's recomputed hash; what is wrong with it goes to ``fail``."""
@@ -193,10 +200,12 @@ class ChunkVerifier:
     """
 
     def __init__(self, store: LedgerRecorder, evidence: EvidenceAudit | None,
-                 public_key: Callable[[str], Ed25519PublicKey] | None = None) -> None:
+                 public_key: Callable[[str], Ed25519PublicKey] | None = None,
+                 mapper: Mapper[UUID] | None = None) -> None:
         self.store = store
         self.evidence = evidence
         self.public_key = public_key
+        self.mapper = mapper  # to read the areas of events stored under a cipher
 
     def verify(self, chunk: Chunk, progress: Callable[[int], None] | None = None) -> ChunkResult:
         return _ChunkPass(self, chunk, progress).run()
@@ -219,7 +228,7 @@ class _ChunkPass:
         self.chunk = chunk
         self.progress = progress
         self.result = ChunkResult()
-        self.events = EventChecker(owner.store, self.fail, owner.evidence)
+        self.events = EventChecker(owner.store, self.fail, owner.evidence, owner.mapper)
         self.position = chunk.offset  # the tree size so far
         self.run_of_leaves = AlignedRun(chunk.offset)
         self.pending: list[bytes] = []

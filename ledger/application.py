@@ -436,9 +436,9 @@ class Ledger(Application[UUID]):
         priors: dict[UUID, str | None] = {}
         for record_id, history in self.histories(moved).items():
             priors[record_id] = None
-            for event in history:
-                if event.originator_version < firsts[record_id]:
-                    priors[record_id] = area_set_by(event) or priors[record_id]
+            for earlier in history:
+                if earlier.originator_version < firsts[record_id]:
+                    priors[record_id] = area_set_by(earlier) or priors[record_id]
         allowed = key_areas(key.area)
         for record_id, trace in traces.items():
             if record_id in priors:

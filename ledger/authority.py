@@ -44,7 +44,7 @@ def key_areas(area: str) -> frozenset[str]:
 def area_set_by(event: object) -> str | None:
     """The area an event puts its record in, or None if it leaves the area as it was."""
     if isinstance(event, AREA_EVENTS):
-        return str(event.area)  # type: ignore[union-attr]
+        return str(getattr(event, "area", ""))
     return None
 
 
