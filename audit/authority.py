@@ -28,7 +28,7 @@ from ledger.authority import (
 from ledger.keys import SigningKey
 from ledger.persistence import LogRow, RawLogRow
 
-__all__ = ["AreaFold", "AreaReader", "Traces"]
+__all__ = ["AreaFold", "AreaReader", "Traces", "role_problems"]
 
 Traces = dict[bytes, AreaTrace]
 """What a submission's events did to each personnel record's area, by the record id's bytes."""
@@ -61,6 +61,21 @@ class AreaReader:
             return str(getattr(event, "area", ""))
         except Exception:  # an unreadable event also fails its hash; here it matches no area
             return ""
+
+
+def role_problems(role: str, *, keys: bool, career: bool, service: bool) -> list[str]:
+    """Which of a submission's kinds of event a key of ``role`` may not sign: the key
+    registry only an admin key, the access log only the service key, career events (records
+    and orders) only a registrar's or authority's key."""
+    problems = []
+    if keys and role != "admin":
+        problems.append(f"a {role} key may not sign key-registry events (admin only)")
+    if service and role != "service":
+        problems.append(f"a {role} key may not sign access-log events (the service key only)")
+    if career and role not in ("registrar", "authority"):
+        problems.append(f"a {role} key may not sign career events (registrar or authority "
+                        "only)")
+    return problems
 
 
 class AreaFold:

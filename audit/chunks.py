@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 KEY_TOPIC_PREFIX = "ledger.keys:SigningKey"
+ACCESS_TOPIC_PREFIXES = ("ledger.access:RecordAccess", "ledger.access:AreaAccess")
 _BATCH = 20_000
 
 Heads = dict[bytes, tuple[int, bytes]]
@@ -96,6 +97,7 @@ class SubmissionCheck:
     end: int  # the tree size just after its last event
     holds_under: bytes | None = None  # a raw public key its signature was found to hold under
     areas: Traces = field(default_factory=dict)  # its personnel records' areas (audit.authority)
+    service: bool = False  # whether it holds any access-log event (the service key's only)
 
 
 @dataclass
@@ -105,18 +107,21 @@ class _OpenSubmission:
     key_rows: list[LogRow] = field(default_factory=list)
     career: bool = False
     areas: Traces = field(default_factory=dict)
+    service: bool = False
 
     def collect(self, row: RawLogRow, leaf: bytes, events: EventChecker) -> None:
         self.leaves.append(leaf)
         if row[3].startswith(KEY_TOPIC_PREFIX):
             self.key_rows.append(events.log_row(row))
+        elif row[3].startswith(ACCESS_TOPIC_PREFIXES):
+            self.service = True
         else:
             self.career = True
             events.areas.add(self.areas, row)
 
     def checked(self, end: int) -> SubmissionCheck:
         return SubmissionCheck(self.row, len(self.leaves), root_of(self.leaves), self.key_rows,
-                               self.career, end, areas=self.areas)
+                               self.career, end, areas=self.areas, service=self.service)
 
 
 class EventChecker:

@@ -34,7 +34,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Mapper
 
-from audit.authority import AreaFold
+from audit.authority import AreaFold, role_problems
 from audit.chunks import (
     Chunk,
     ChunkResult,
@@ -217,11 +217,11 @@ class _Verifier:
         except SignatureError as e:
             self.fail("signature", where, e.message)
             return False
-        role_ok = (not current.key_rows or known.key.role == "admin") and \
-                  (not current.career or known.key.role in ("registrar", "authority"))
-        if not role_ok:
-            self.fail("signature", where, f"a {known.key.role} key may not sign these events")
-        return role_ok
+        problems = role_problems(known.key.role, keys=bool(current.key_rows),
+                                 career=current.career, service=current.service)
+        for problem in problems:
+            self.fail("signature", where, problem)
+        return not problems
 
     def check_areas(self, current: SubmissionCheck, touched: dict[bytes, list[str]],
                     where: str) -> bool:

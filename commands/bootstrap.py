@@ -1,9 +1,10 @@
 """``tabien init``: a new ledger with its key registry.
 
 The first submission of a ledger registers the admin key and is signed by that key (the trust
-anchor); the admin then registers the checkpoint key and the demo area's registrar and
-authority keys. The admin's key id is pinned in the key folder (``trust-root.txt``) so that
-``tabien verify`` can tell a ledger rebuilt around another admin key.
+anchor); the admin then registers the checkpoint key, the service key (the server's own, which
+signs the access log and nothing else) and the demo area's registrar and authority keys. The
+admin's key id is pinned in the key folder (``trust-root.txt``) so that ``tabien verify`` can
+tell a ledger rebuilt around another admin key.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class KeySet:
     checkpoint: Signer
     registrar: Signer
     authority: Signer
+    service: Signer  # the system's own writes (the access log), and nothing else
 
 
 def _names(area_code: str) -> dict[str, str]:
@@ -45,6 +47,7 @@ def _names(area_code: str) -> dict[str, str]:
         "checkpoint": "tabien-checkpoint",
         "registrar": f"registrar-{area_code}",
         "authority": f"authority-{area_code}",
+        "service": "tabien-service",
     }
 
 
@@ -88,6 +91,7 @@ def register_keys(ledger: Ledger, keys: KeySet, area: str) -> None:
     others = [
         SigningKey.register(keys.checkpoint.name, "checkpoint", "", keys.checkpoint.public_key,
                             now),
+        SigningKey.register(keys.service.name, "service", "", keys.service.public_key, now),
         SigningKey.register(keys.registrar.name, "registrar", area, keys.registrar.public_key,
                             now),
         SigningKey.register(keys.authority.name, "authority", area, keys.authority.public_key,

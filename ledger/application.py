@@ -31,6 +31,7 @@ from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 from eventsourcing.persistence import Mapper, Recording, StoredEvent, Transcoder
 from eventsourcing.utils import EnvType
 
+from ledger.access import AreaAccess, RecordAccess
 from ledger.authority import AreaTrace, area_set_by, key_areas, outside
 from ledger.config import database_env, database_url
 from ledger.errors import AlreadyWritten, Conflict, NotFound, SignatureError
@@ -47,7 +48,7 @@ from ledger.persistence import KeyMovedOn, KeyVersion, LedgerRecorder, SignedBat
 from ledger.record import PersonnelRecord
 from ledger.transcoder import CanonicalTranscoder, LedgerMapper
 
-__all__ = ["CLOCK_SKEW", "Draft", "Ledger", "submissions_of_attempt"]
+__all__ = ["CLOCK_SKEW", "Draft", "Ledger", "roles_for", "submissions_of_attempt"]
 
 _HEAD_CACHE_SIZE = 500_000
 _STREAM_FROM = 2_000  # events in one submission from which submit() streams
@@ -60,6 +61,17 @@ CLOCK_SKEW = timedelta(minutes=5)
 # Which key roles may sign which kind of event.
 _ROLES_FOR_KEYS = frozenset({"admin"})
 _ROLES_FOR_CAREER = frozenset({"registrar", "authority"})
+_ROLES_FOR_SYSTEM = frozenset({"service"})  # the access log: the server's own writes
+
+
+def roles_for(aggregate: object) -> frozenset[str]:
+    """The key roles that may sign an aggregate's events: admin the key registry, the
+    service key the access log, registrars and authorities everything else."""
+    if isinstance(aggregate, SigningKey):
+        return _ROLES_FOR_KEYS
+    if isinstance(aggregate, RecordAccess | AreaAccess):
+        return _ROLES_FOR_SYSTEM
+    return _ROLES_FOR_CAREER
 
 
 class _Versioned(Protocol):
@@ -409,8 +421,7 @@ class Ledger(Application[UUID]):
 
     def _check_role(self, key: SigningKey, draft: Draft) -> None:
         for aggregate in draft.aggregates.values():
-            allowed = _ROLES_FOR_KEYS if isinstance(aggregate, SigningKey) else _ROLES_FOR_CAREER
-            if key.role not in allowed:
+            if key.role not in roles_for(aggregate):
                 raise SignatureError(
                     f"a {key.role} key ({key.key_id}) may not sign "
                     f"{type(aggregate).__name__} events",

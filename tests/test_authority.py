@@ -1,9 +1,11 @@
-"""A key writes only in its own area (issue 16): refused at the write, flagged by ``verify``.
+"""A key writes only in its own area, and only the kinds of event its role may sign (issue 16):
+refused at the write, flagged by ``verify``.
 
 A registrar's or authority's key is registered for one education area; a submission touching
 a personnel record of another area is refused — through the ledger, ``tabien append`` and the
 legacy import (CLI and HTTP) — and one forced into the store past that check is named by
-``tabien verify``, in one pass and split into chunks. On SQLite and PostgreSQL.
+``tabien verify``, in one pass and split into chunks. The access log is signed by the server's
+service key, which signs nothing else. On SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ from typer.testing import CliRunner
 from api.cli import app
 from audit.parallel import Parallel
 from audit.verify import verify_in_chunks, verify_ledger
+from commands.access import log_read
 from commands.bootstrap import KeySet, add_area
+from commands.keys import add_key
+from ledger import application
 from ledger.application import Ledger
 from ledger.errors import NotFound, SignatureError
 from ledger.identity import record_id_for
-from ledger.keys import KeyStore
+from ledger.keys import KEY_ROLES, KeyStore
 from ledger.record import PersonnelRecord
 from ledger.vocabulary import OrderRef
 from tests.conftest import LedgerEnv
@@ -268,3 +273,57 @@ def test_an_import_cannot_reach_another_areas_people(api: Api) -> None:
     assert services.ledger.record(theirs.id).left_on is None
     with pytest.raises(NotFound):
         services.ledger.record(record_id_for(newcomer, secret))
+
+
+# ------------------------------------------------------------------ the service key
+
+
+def test_the_service_key_signs_the_access_log_and_nothing_else(ledger_env: LedgerEnv) -> None:
+    ledger, keys = ledger_env.ledger, ledger_env.keys
+    ours = open_person(1)
+    ledger.submit(keys.authority, ours, purpose="บรรจุ")
+    assert ledger.key_role(keys.service.key_id) == ("service", "")
+    log_read(ledger, keys.service, ours.id, purpose="ตรวจสอบ", reader="aud")
+    before = ledger.store.count_events()
+    # Registrars and authorities no longer sign access entries;
+    for signer in (keys.registrar, keys.authority, keys.admin):
+        with pytest.raises(SignatureError, match="may not sign RecordAccess"):
+            log_read(ledger, signer, ours.id, purpose="ตรวจสอบ", reader="aud")
+    # the service key signs no career event, no key, no order.
+    record = ledger.record(ours.id)
+    raise_salary(record, date(2011, 4, 1), 15_500)
+    with pytest.raises(SignatureError, match="may not sign PersonnelRecord"):
+        ledger.submit(keys.service, record, purpose="เลื่อนเงินเดือน")
+    with pytest.raises(SignatureError, match="may not sign SigningKey"):
+        add_key(ledger, ledger_env.store, keys.service, "sneaky", "registrar", AREA)
+    assert ledger.store.count_events() == before
+    assert verify_ledger(ledger.store, ledger.mapper).ok
+
+
+@pytest.mark.parametrize("forced", ["registrar-logs-a-read", "service-raises-a-salary"])
+def test_verify_checks_the_role_per_event_type(ledger_env: LedgerEnv, forced: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    ledger, keys = ledger_env.ledger, ledger_env.keys
+    ours = open_person(1)
+    ledger.submit(keys.authority, ours, purpose="บรรจุ")
+    everyone = frozenset(KEY_ROLES)
+    with monkeypatch.context() as patch:
+        patch.setattr(application, "roles_for", lambda aggregate: everyone)
+        patch.setattr(Ledger, "_check_areas", lambda self, key, draft: None)
+        if forced == "registrar-logs-a-read":
+            log_read(ledger, keys.registrar, ours.id, purpose="ตรวจสอบ", reader="aud")
+            expected = "may not sign access-log events"
+        else:
+            record = ledger.record(ours.id)
+            raise_salary(record, date(2011, 4, 1), 99_990)
+            ledger.submit(keys.service, record, purpose="เลื่อนเงินเดือน")
+            expected = "may not sign career events"
+    submission_id = str(ledger.store.submissions()[-1].submission.submission_id)
+    report = verify_ledger(ledger.store, ledger.mapper)
+    assert [f.check for f in report.findings] == ["signature"], report.findings
+    assert expected in report.findings[0].message
+    assert submission_id in report.findings[0].where
+    chunked = verify_in_chunks(ledger.store, ledger.mapper,
+                               Parallel(ledger_env.url, workers=0, chunk_size=2))
+    assert chunked is not None
+    assert [f.message for f in chunked.findings] == [report.findings[0].message]
