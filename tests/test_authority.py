@@ -122,24 +122,37 @@ def test_a_transfer_is_signed_by_the_area_the_person_leaves(ledger_env: LedgerEn
 
 def test_tabien_append_to_another_areas_record_is_refused(ledger_env: LedgerEnv,
                                                          tmp_path: Path) -> None:
+    """``tabien append`` only drafts an order; the other area's order cannot be issued for
+    our person (its rules say so, and the ledger would refuse its signature anyway)."""
     ledger = ledger_env.ledger
     other_keys(ledger_env)
     secret = ledger_env.store.identity_secret()
     ours = open_person(1, secret=secret)
     ledger.submit(ledger_env.keys.authority, ours, purpose="บรรจุ")
-    before = ledger.store.count_events()
+    before = len(list(ledger.events.get(ours.id)))
     line = {"national_id": national_id(1), "kind": "salary_raised",
-            "effective_date": "2024-04-01",
-            "order": {"authority": OTHER, "order_number": "1/2567", "order_date": "2024-04-20"},
-            "new_salary": 99_990, "percent": None, "steps": None, "calculation_base": None,
-            "special_compensation": 0, "appraisal": "ดีเด่น"}
+            "effective_date": "2024-04-01", "new_salary": 99_990, "percent": None,
+            "steps": None, "calculation_base": None, "special_compensation": 0,
+            "appraisal": "ดีเด่น"}
     path = tmp_path / "entries.jsonl"
     path.write_text(orjson.dumps(line).decode(), encoding="utf-8")
-    result = CliRunner().invoke(app, ["append", str(path), "--area", OTHER],
-                                env=ledger_env.cli_env)
-    assert result.exit_code != 0, result.output
-    assert "ไม่มีสิทธิ์" in result.output
-    assert ledger.store.count_events() == before
+
+    def tabien(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(app, list(args), env=ledger_env.cli_env)
+        return result.exit_code, result.output
+
+    # Without an order's number and date nothing is written at all;
+    code, output = tabien("append", str(path), "--area", OTHER)
+    assert code == 2, output
+    assert "--number" in output
+    # with them, a draft of the other area — which cannot be issued for our person.
+    code, output = tabien("append", str(path), "--area", OTHER, "--number", "1/2567",
+                          "--date", "2024-04-20")
+    assert code == 0, output
+    code, output = tabien("order", "issue", "1/2567", "--area", OTHER)
+    assert code == 2, output
+    assert "person.area" in output
+    assert len(list(ledger.events.get(ours.id))) == before
 
 
 # ------------------------------------------------------------------ at verification
