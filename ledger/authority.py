@@ -48,7 +48,7 @@ def area_set_by(event: object) -> str | None:
     return None
 
 
-@dataclass
+@dataclass(slots=True)
 class AreaTrace:
     """One record's events in one submission, as far as its area goes."""
 
