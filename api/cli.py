@@ -31,7 +31,7 @@ from api.cli_payroll import payroll_app
 from api.cli_positions import positions_app
 from api.cli_records import project, rebuild, record_app, report_app
 from api.cli_web import serve, token, user_app
-from commands.bootstrap import DEMO_AREA, initialise, load_key_set, trusted_root
+from commands.bootstrap import DEMO_AREA, admin_signer, initialise, load_key_set, trusted_root
 from ledger.checkpoints import create_checkpoint
 from ledger.config import database_url, keys_dir
 from ledger.keys import KeyStore
@@ -227,7 +227,8 @@ def keys_list() -> None:
 @keys_app.command("add")
 def keys_add(
     name: Annotated[str, typer.Argument(help="key name, e.g. registrar-spm16-2")],
-    role: Annotated[str, typer.Option(help="registrar, authority, checkpoint or admin")],
+    role: Annotated[str, typer.Option(help="registrar, authority, checkpoint, service or "
+                                           "admin")],
     area: Annotated[str, typer.Option(help="education area")] = "",
     valid_days: Annotated[int | None, typer.Option(help="days until it expires")] = None,
 ) -> None:
@@ -236,7 +237,7 @@ def keys_add(
 
     with translate_errors():
         store = KeyStore(keys_dir())
-        key = add_key(open_ledger(), store, load_key_set(store).admin, name, role, area,
+        key = add_key(open_ledger(), store, admin_signer(store), name, role, area,
                       valid_days=valid_days)
     out.print(f"[green]✓[/] registered {key.key_id} ({key.role})")
 
@@ -251,7 +252,7 @@ def keys_rotate(
 
     with translate_errors():
         store = KeyStore(keys_dir())
-        key = rotate_key(open_ledger(), store, load_key_set(store).admin, old, new)
+        key = rotate_key(open_ledger(), store, admin_signer(store), old, new)
     out.print(f"[green]✓[/] {old} rotated to {key.key_id}")
 
 
@@ -265,7 +266,7 @@ def keys_revoke(
 
     with translate_errors():
         store = KeyStore(keys_dir())
-        key = revoke_key(open_ledger(), load_key_set(store).admin, name, reason)
+        key = revoke_key(open_ledger(), admin_signer(store), name, reason)
     out.print(f"[green]✓[/] revoked {key.key_id}")
 
 
@@ -339,7 +340,7 @@ def _seed_other_area(area: str, people: int, years: int, seed_number: int) -> No
 
     with translate_errors():
         store = KeyStore(keys_dir())
-        add_area(open_ledger(), store, load_key_set(store).admin, area)
+        add_area(open_ledger(), store, admin_signer(store), area)
     seed(people=people, years=years, seed=seed_number, area=area)
 
 

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ledger.application import Ledger
-from ledger.errors import Conflict
+from ledger.errors import Conflict, NotFound
 from ledger.keys import KeyStore, Signer, SigningKey
 
 __all__ = [
     "DEMO_AREA",
     "KeySet",
     "add_area",
+    "admin_signer",
     "current_key_set",
     "initialise",
     "load_key_set",
@@ -117,7 +118,20 @@ def add_area(ledger: Ledger, store: KeyStore, admin: Signer, area: str) -> KeySe
 
 def load_key_set(store: KeyStore, area: str = DEMO_AREA) -> KeySet:
     names = _names(area_code(area))
+    if not store.path_for(names["service"]).exists() and store.path_for(names["admin"]).exists():
+        # A key folder made before the service key existed: say how to add it.
+        raise NotFound(
+            f"no service key ({names['service']}) in {store.directory}: the access log is "
+            f"signed by it; add it with 'tabien keys add {names['service']} --role service'",
+            f"ไม่พบกุญแจของระบบ ({names['service']}) ซึ่งใช้ลงนามบันทึกการเข้าถึงข้อมูล: "
+            f"เพิ่มด้วย 'tabien keys add {names['service']} --role service'")
     return KeySet(**{role: store.signer(name) for role, name in names.items()})
+
+
+def admin_signer(store: KeyStore) -> Signer:
+    """The admin key alone (what key administration needs, even in a folder that lacks
+    another of the set's keys)."""
+    return store.signer(_names("")["admin"])
 
 
 def current_key_set(ledger: Ledger, store: KeyStore, area: str = DEMO_AREA) -> KeySet:

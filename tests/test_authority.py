@@ -22,7 +22,7 @@ from api.cli import app
 from audit.parallel import Parallel
 from audit.verify import verify_in_chunks, verify_ledger
 from commands.access import log_read
-from commands.bootstrap import KeySet, add_area
+from commands.bootstrap import KeySet, add_area, load_key_set
 from commands.keys import add_key
 from ledger import application
 from ledger.application import Ledger
@@ -340,3 +340,20 @@ def test_verify_checks_the_role_per_event_type(ledger_env: LedgerEnv, forced: st
                                Parallel(ledger_env.url, workers=0, chunk_size=2))
     assert chunked is not None
     assert [f.message for f in chunked.findings] == [report.findings[0].message]
+
+
+def test_a_key_folder_without_a_service_key_is_told_how_to_add_one(
+        ledger_env: LedgerEnv) -> None:
+    """A key folder made before the service key existed: reads cannot be logged until the
+    admin adds one, and the message says how."""
+    ledger, store = ledger_env.ledger, ledger_env.store
+    ours = open_person(1)
+    ledger.submit(ledger_env.keys.authority, ours, purpose="บรรจุ")
+    store.path_for("tabien-service").unlink()
+    with pytest.raises(NotFound, match="tabien keys add tabien-service --role service"):
+        load_key_set(store)
+    result = CliRunner().invoke(app, ["keys", "add", "tabien-service", "--role", "service"],
+                                env=ledger_env.cli_env)
+    assert result.exit_code == 0, result.output
+    log_read(ledger, load_key_set(store).service, ours.id, purpose="ตรวจสอบ", reader="aud")
+    assert verify_ledger(ledger.store, ledger.mapper).ok
