@@ -93,7 +93,7 @@ class SubmissionCheck:
     count: int  # its events found in the log
     root: bytes  # the Merkle root over their recomputed hashes
     key_rows: list[LogRow]
-    career: bool  # whether it holds any event that is not a key event
+    career: bool  # whether it holds any event that is neither a key nor an access event
     end: int  # the tree size just after its last event
     holds_under: bytes | None = None  # a raw public key its signature was found to hold under
     areas: Traces = field(default_factory=dict)  # its personnel records' areas (audit.authority)

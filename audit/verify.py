@@ -10,7 +10,8 @@ between several):
   root must equal the signed root;
 * every event must belong to exactly one signed submission, whose root over its events must
   equal the signed root, under a key that was registered before it, holds a role that may sign
-  it, and was inside its validity period and not revoked when it signed;
+  each kind of event in it, is of the area of every record it touches (``audit.authority``),
+  and was inside its validity period and not revoked when it signed;
 * with an evidence store, every evidence file an event refers to (an ``EvidenceRef`` in its
   state) must be present with the hash and size the signed event gives (``audit.evidence``).
 
