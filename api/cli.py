@@ -19,7 +19,6 @@ from api.cli_audit import audit_app
 from api.cli_common import (
     check_area,
     err,
-    exit_with,
     open_ledger,
     out,
     progress_bar,
@@ -32,10 +31,9 @@ from api.cli_payroll import payroll_app
 from api.cli_positions import positions_app
 from api.cli_records import project, rebuild, record_app, report_app
 from api.cli_web import serve, token, user_app
-from commands.bootstrap import DEMO_AREA, initialise, load_key_set, trusted_root
+from commands.bootstrap import DEMO_AREA, admin_signer, initialise, load_key_set, trusted_root
 from ledger.checkpoints import create_checkpoint
 from ledger.config import database_url, keys_dir
-from ledger.errors import TabienError
 from ledger.keys import KeyStore
 from ledger.thaidate import format_thai_date
 
@@ -162,28 +160,42 @@ def _report_verification(report: VerifyReport) -> None:
 @app.command()
 def append(
     file: Annotated[typer.FileText, typer.Argument(help="JSON lines, one entry per line")],
-    signer: Annotated[str, typer.Option(help="registrar or authority")] = "registrar",
-    purpose: Annotated[str, typer.Option(help="what this submission is, e.g. the order")] = "",
-    area: Annotated[str, typer.Option(help="education area of the signing key")] = DEMO_AREA,
+    number: Annotated[str, typer.Option(help="number of the order the entries make, "
+                                              "e.g. 15/2567")] = "",
+    order_date: Annotated[str, typer.Option("--date", help="the order's date")] = "",
+    title: Annotated[str, typer.Option(help="title of the order")] = "",
+    area: Annotated[str, typer.Option(help="education area of the order")] = DEMO_AREA,
 ) -> None:
-    """Append entries from a JSON-lines file as one signed submission (บันทึกรายการ).
+    """Draft entries from a JSON-lines file as one order (ร่างคำสั่งจากรายการ).
 
-    Every line is checked first; if any is refused, nothing is written.
+    Every line is checked first; if any is refused, nothing is written. The order is then
+    checked and issued as any other: tabien order check N, tabien order issue N.
     """
-    from commands.append import append_entries, read_entry_lines
+    from commands.append import draft_entries
+    from commands.bootstrap import current_key_set
+    from commands.orders import OrderDesk
+    from ledger.errors import InvalidInput
+    from ledger.thaidate import parse_date
 
-    if signer not in ("registrar", "authority"):
-        raise exit_with(TabienError(f"unknown signer {signer!r}: use registrar or authority",
-                                f"ไม่รู้จักผู้ลงนาม {signer!r}"))
     with translate_errors():
-        entries = read_entry_lines(file)
+        if not number or not order_date:
+            raise InvalidInput("give the number and date of the order the entries make "
+                               "(--number, --date): an entry enters the ledger only as a "
+                               "line of an issued order",
+                               "ต้องระบุเลขที่และวันที่ของคำสั่ง (--number, --date) "
+                               "รายการเข้าสู่ทะเบียนได้เฉพาะในคำสั่งที่ออกแล้วเท่านั้น")
+        on = parse_date(order_date)
         store = KeyStore(keys_dir())
         ledger = open_ledger()
         check_area(ledger, area)
-        keys = load_key_set(store, area)
-        ids = append_entries(ledger, getattr(keys, signer), store.identity_secret(), entries,
-                             purpose=purpose or f"{len(entries)} entries from {file.name}")
-    out.print(f"[green]✓[/] {len(ids)} event(s) appended at positions {ids[0]}–{ids[-1]}")
+        keys = current_key_set(ledger, store, area)
+        desk = OrderDesk(ledger, store.identity_secret())
+        order = draft_entries(desk, keys.registrar, file, area=area, order_number=number,
+                              order_date=on, title=title or f"รายการจาก {file.name}")
+    out.print(f"[green]✓[/] drafted คำสั่ง {area} ที่ {order.order_number} ลงวันที่ "
+              f"{format_thai_date(on)}: {len(order.lines)} line(s); next / ต่อไป: "
+              f"tabien order check {order.order_number}, then tabien order issue "
+              f"{order.order_number}")
 
 
 keys_app = typer.Typer(help="The key registry (ทะเบียนกุญแจ): list, add, rotate, revoke.",
@@ -215,7 +227,8 @@ def keys_list() -> None:
 @keys_app.command("add")
 def keys_add(
     name: Annotated[str, typer.Argument(help="key name, e.g. registrar-spm16-2")],
-    role: Annotated[str, typer.Option(help="registrar, authority, checkpoint or admin")],
+    role: Annotated[str, typer.Option(help="registrar, authority, checkpoint, service or "
+                                           "admin")],
     area: Annotated[str, typer.Option(help="education area")] = "",
     valid_days: Annotated[int | None, typer.Option(help="days until it expires")] = None,
 ) -> None:
@@ -224,7 +237,7 @@ def keys_add(
 
     with translate_errors():
         store = KeyStore(keys_dir())
-        key = add_key(open_ledger(), store, load_key_set(store).admin, name, role, area,
+        key = add_key(open_ledger(), store, admin_signer(store), name, role, area,
                       valid_days=valid_days)
     out.print(f"[green]✓[/] registered {key.key_id} ({key.role})")
 
@@ -239,7 +252,7 @@ def keys_rotate(
 
     with translate_errors():
         store = KeyStore(keys_dir())
-        key = rotate_key(open_ledger(), store, load_key_set(store).admin, old, new)
+        key = rotate_key(open_ledger(), store, admin_signer(store), old, new)
     out.print(f"[green]✓[/] {old} rotated to {key.key_id}")
 
 
@@ -253,7 +266,7 @@ def keys_revoke(
 
     with translate_errors():
         store = KeyStore(keys_dir())
-        key = revoke_key(open_ledger(), load_key_set(store).admin, name, reason)
+        key = revoke_key(open_ledger(), admin_signer(store), name, reason)
     out.print(f"[green]✓[/] revoked {key.key_id}")
 
 
@@ -330,7 +343,7 @@ def _seed_other_area(area: str, people: int, years: int, seed_number: int) -> No
 
     with translate_errors():
         store = KeyStore(keys_dir())
-        add_area(open_ledger(), store, load_key_set(store).admin, area)
+        add_area(open_ledger(), store, admin_signer(store), area)
     seed(people=people, years=years, seed=seed_number, area=area)
 
 

@@ -34,13 +34,13 @@ def console_out(text: str) -> None:
 
 def log_access(ledger: Ledger, record_id: object, purpose: str, channel: str = "cli") -> None:
     """Every read of a personal record is written to the access log (PDPA), signed by the
-    operator's registrar key."""
+    server's service key (which may sign nothing else)."""
     from uuid import UUID
 
     from commands.access import log_read
 
     assert isinstance(record_id, UUID)
-    log_read(ledger, load_key_set(KeyStore(keys_dir())).registrar, record_id,
+    log_read(ledger, load_key_set(KeyStore(keys_dir())).service, record_id,
              purpose=purpose, channel=channel)
 
 

@@ -161,7 +161,7 @@ def _log_evidence_read(ledger: Ledger, sha256: str, purpose: str) -> None:
     for record_id in records:
         log_access(ledger, record_id, purpose)
     if not records:
-        log_area_export(ledger, load_key_set(KeyStore(keys_dir())).registrar, DEMO_AREA,
+        log_area_export(ledger, load_key_set(KeyStore(keys_dir())).service, DEMO_AREA,
                         purpose=purpose, records=0, detail=f"evidence {sha256}")
 
 

@@ -242,7 +242,7 @@ def round_preview(
     with translate_errors():
         desk, keys = _desk(area)
         preview = preview_round(desk.ledger, area, _date(round_date), _appraisals(appraisals))
-        log_area_export(desk.ledger, keys.registrar, area, purpose=purpose,
+        log_area_export(desk.ledger, keys.service, area, purpose=purpose,
                         records=len(preview.lines),
                         detail=f"salary round {area} {preview.round_date.isoformat()}")
     table = Table("national ID", "rank", "salary", "base", "%", "raise", "new salary",

@@ -52,7 +52,7 @@ def payroll_export(
             path.write_bytes(payroll_files.write(feed, ext))
             written.append(path)
         payroll.save(view, feed)
-        log_area_export(ledger, load_key_set(KeyStore(keys_dir())).registrar, area,
+        log_area_export(ledger, load_key_set(KeyStore(keys_dir())).service, area,
                         purpose=purpose, records=len(feed.lines),
                         detail=f"payroll {area} {feed.month:%Y-%m}")
     out.print(f"[green]✓[/] {area} {format_thai_month(feed.month)}: {len(feed.lines):,} "

@@ -41,7 +41,7 @@ def _registry(area: str, as_of: str, known_at: str, detail: str) -> PositionRegi
                                  as_of=parse_date(as_of) if as_of else None,
                                  known_at=_known_at(known_at))
     holders = sum(not p.vacant for p in registry.sorted())
-    log_area_export(ledger, load_key_set(KeyStore(keys_dir())).registrar, area,
+    log_area_export(ledger, load_key_set(KeyStore(keys_dir())).service, area,
                     purpose="ดูทะเบียนตำแหน่ง", records=holders, detail=detail)
     return registry
 

@@ -21,9 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from eventsourcing.persistence import Mapper
 
+from audit.authority import AreaReader, Traces
 from audit.evidence import EvidenceAudit
 from ledger.errors import TabienError
 from ledger.integrity import GENESIS_HASH, EventHasher
@@ -43,6 +46,7 @@ __all__ = [
 ]
 
 KEY_TOPIC_PREFIX = "ledger.keys:SigningKey"
+ACCESS_TOPIC_PREFIXES = ("ledger.access:RecordAccess", "ledger.access:AreaAccess")
 _BATCH = 20_000
 
 Heads = dict[bytes, tuple[int, bytes]]
@@ -89,9 +93,11 @@ class SubmissionCheck:
     count: int  # its events found in the log
     root: bytes  # the Merkle root over their recomputed hashes
     key_rows: list[LogRow]
-    career: bool  # whether it holds any event that is not a key event
+    career: bool  # whether it holds any event that is neither a key nor an access event
     end: int  # the tree size just after its last event
     holds_under: bytes | None = None  # a raw public key its signature was found to hold under
+    areas: Traces = field(default_factory=dict)  # its personnel records' areas (audit.authority)
+    service: bool = False  # whether it holds any access-log event (the service key's only)
 
 
 @dataclass
@@ -100,17 +106,22 @@ class _OpenSubmission:
     leaves: list[bytes] = field(default_factory=list)
     key_rows: list[LogRow] = field(default_factory=list)
     career: bool = False
+    areas: Traces = field(default_factory=dict)
+    service: bool = False
 
     def collect(self, row: RawLogRow, leaf: bytes, events: EventChecker) -> None:
         self.leaves.append(leaf)
         if row[3].startswith(KEY_TOPIC_PREFIX):
             self.key_rows.append(events.log_row(row))
+        elif row[3].startswith(ACCESS_TOPIC_PREFIXES):
+            self.service = True
         else:
             self.career = True
+            events.areas.add(self.areas, row)
 
     def checked(self, end: int) -> SubmissionCheck:
         return SubmissionCheck(self.row, len(self.leaves), root_of(self.leaves), self.key_rows,
-                               self.career, end)
+                               self.career, end, areas=self.areas, service=self.service)
 
 
 class EventChecker:
@@ -118,12 +129,13 @@ class EventChecker:
     event, and the evidence files the event refers to."""
 
     def __init__(self, store: LedgerRecorder, fail: Callable[[str, str, str], None],
-                 evidence: EvidenceAudit | None) -> None:
+                 evidence: EvidenceAudit | None, mapper: Mapper[UUID] | None = None) -> None:
         self.store = store
         self.fail = fail
         self.evidence = evidence
         self.heads: Heads = {}
         self.hash = EventHasher()
+        self.areas = AreaReader(mapper, self.log_row)
 
     def check(self, row: RawLogRow) -> bytes:
         """The event's recomputed hash; what is wrong with it goes to ``fail``."""
@@ -193,10 +205,12 @@ class ChunkVerifier:
     """
 
     def __init__(self, store: LedgerRecorder, evidence: EvidenceAudit | None,
-                 public_key: Callable[[str], Ed25519PublicKey] | None = None) -> None:
+                 public_key: Callable[[str], Ed25519PublicKey] | None = None,
+                 mapper: Mapper[UUID] | None = None) -> None:
         self.store = store
         self.evidence = evidence
         self.public_key = public_key
+        self.mapper = mapper  # to read the areas of events stored under a cipher
 
     def verify(self, chunk: Chunk, progress: Callable[[int], None] | None = None) -> ChunkResult:
         return _ChunkPass(self, chunk, progress).run()
@@ -219,7 +233,7 @@ class _ChunkPass:
         self.chunk = chunk
         self.progress = progress
         self.result = ChunkResult()
-        self.events = EventChecker(owner.store, self.fail, owner.evidence)
+        self.events = EventChecker(owner.store, self.fail, owner.evidence, owner.mapper)
         self.position = chunk.offset  # the tree size so far
         self.run_of_leaves = AlignedRun(chunk.offset)
         self.pending: list[bytes] = []

@@ -150,7 +150,7 @@ def _start_worker(url: str, evidence_store: EvidenceStore | None,
     def public_key(key_id: str) -> Ed25519PublicKey:
         return ledger.key(key_id).public_key
 
-    _WORKER["verifier"] = ChunkVerifier(ledger.store, evidence, public_key)
+    _WORKER["verifier"] = ChunkVerifier(ledger.store, evidence, public_key, ledger.mapper)
     _COUNT["events"] = events_read
 
 

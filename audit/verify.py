@@ -10,7 +10,8 @@ between several):
   root must equal the signed root;
 * every event must belong to exactly one signed submission, whose root over its events must
   equal the signed root, under a key that was registered before it, holds a role that may sign
-  it, and was inside its validity period and not revoked when it signed;
+  each kind of event in it, is of the area of every record it touches (``audit.authority``),
+  and was inside its validity period and not revoked when it signed;
 * with an evidence store, every evidence file an event refers to (an ``EvidenceRef`` in its
   state) must be present with the hash and size the signed event gives (``audit.evidence``).
 
@@ -34,6 +35,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Mapper
 
+from audit.authority import AreaFold, role_problems
 from audit.chunks import (
     Chunk,
     ChunkResult,
@@ -85,6 +87,7 @@ class _Verifier:
                                                 key=lambda c: c.tree_size))
         self.report.submissions = len(self.submissions)
         self.report.checkpoints = len(self.pending_checkpoints)
+        self.areas = AreaFold(store.originator_from_bytes)
 
     def fail(self, check: str, where: str, message: str) -> None:
         self.report.findings.append(Finding(check, where, message))
@@ -182,6 +185,7 @@ class _Verifier:
 
     def close_submission(self, check: SubmissionCheck) -> None:
         submission = check.row.submission
+        touched = self.areas.take(check.areas)
         where = (f"submission {submission.submission_id} (positions "
                  f"{check.row.first_notification_id}-{check.row.last_notification_id})")
         if check.count != submission.event_count:
@@ -191,7 +195,8 @@ class _Verifier:
             self.fail("submission", where, "the events do not match the signed Merkle root")
         # Key events change what later signatures may rely on: they count only once the
         # submission carrying them is intact and properly signed.
-        elif self.check_submission_key(check, where) and check.key_rows:
+        elif self.check_submission_key(check, where) and self.check_areas(check, touched, where) \
+                and check.key_rows:
             self.learn_key_events(check.key_rows)
 
     def check_submission_key(self, current: SubmissionCheck, where: str) -> bool:
@@ -213,11 +218,22 @@ class _Verifier:
         except SignatureError as e:
             self.fail("signature", where, e.message)
             return False
-        role_ok = (not current.key_rows or known.key.role == "admin") and \
-                  (not current.career or known.key.role in ("registrar", "authority"))
-        if not role_ok:
-            self.fail("signature", where, f"a {known.key.role} key may not sign these events")
-        return role_ok
+        problems = role_problems(known.key.role, keys=bool(current.key_rows),
+                                 career=current.career, service=current.service)
+        for problem in problems:
+            self.fail("signature", where, problem)
+        return not problems
+
+    def check_areas(self, current: SubmissionCheck, touched: dict[bytes, list[str]],
+                    where: str) -> bool:
+        """Whether the key may touch the records it touched, in the areas they were in."""
+        known = self.keys.get(current.row.submission.key_id)
+        if known is None or not touched:
+            return True
+        problems = self.areas.problems(known.key, touched)
+        for problem in problems:
+            self.fail("authority", where, problem)
+        return not problems
 
     def is_trust_anchor(self, known: _KnownKey, first_id: int) -> bool:
         if first_id != 1 or known.key.role != "admin":
@@ -292,7 +308,7 @@ def verify_ledger(store: LedgerRecorder, mapper: Mapper[UUID], *,
         shown.rewind()  # the bar starts again with the single pass
     verifier = _Verifier(store, mapper, trusted_root, external)
     chunk = verifier.whole_log()
-    verifier.fold(chunk, ChunkVerifier(store, audit).verify(chunk, progress))
+    verifier.fold(chunk, ChunkVerifier(store, audit, mapper=mapper).verify(chunk, progress))
     return verifier.finish()
 
 
@@ -324,7 +340,8 @@ def verify_in_chunks(store: LedgerRecorder, mapper: Mapper[UUID], parallel: Para
                          parallel.chunk_events(verifier.submissions))
     if chunks is None:
         return None
-    results = run_chunks(parallel, chunks, ChunkVerifier(store, audit), evidence, progress)
+    local = ChunkVerifier(store, audit, mapper=mapper)
+    results = run_chunks(parallel, chunks, local, evidence, progress)
     try:
         for chunk, result in zip(chunks, results, strict=True):
             verifier.fold(chunk, result)

@@ -37,7 +37,8 @@ SCENARIOS = {**scenarios.SCENARIOS, "rebuild": rebuild.rebuild_view,
 LEGEND = (*scenarios.LEGEND, *rebuild.LEGEND, *payroll.LEGEND, *salary_round.LEGEND)
 BACKENDS = ("sqlite", "postgres")
 NAMES = (*SCENARIOS, *BACKENDS)
-_KEY_NAMES = ("tabien-admin", "tabien-checkpoint", "registrar-spm16", "authority-spm16")
+_KEY_NAMES = ("tabien-admin", "tabien-checkpoint", "tabien-service", "registrar-spm16",
+              "authority-spm16")
 
 
 def _make_keys(directory: Path) -> KeySet:

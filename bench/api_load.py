@@ -509,7 +509,7 @@ def _direct_reads(fixture: Fixture) -> float:
 def _logged_reads(fixture: Fixture, seconds: float) -> float:
     """Reads as the route does them, less HTTP and the token: record + access-log append."""
     services = fixture.services
-    signer = services.operator_keys().registrar
+    signer = services.operator_keys().service
     count, start = 0, time.perf_counter()
     for nid in itertools.cycle(fixture.all_ids[::7]):
         _record, record_id = record_and_id(services.view, services.ledger.mapper, nid)

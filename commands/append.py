@@ -1,22 +1,28 @@
-"""Append checked entries to records as one signed submission (all or nothing)."""
+"""``tabien append``: entries from a JSON-lines file, drafted as one order (all or nothing).
+
+An entry enters the ledger only through an order: the file's lines become the lines of a draft
+order of the area (its number and date given), drafted by the area's registrar; the order is
+then checked and issued as any other (``tabien order check``, ``tabien order issue``), so
+every rule runs and the area's authority signs. A line that names no order is given this one;
+a line citing another order is refused, as the order desk refuses it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
-from uuid import UUID
 
 import orjson
 
-from ledger.application import Ledger
-from ledger.entries import Entry, parse_entry
-from ledger.errors import InvalidInput, NotFound, TabienError
-from ledger.identity import record_id_for
+from commands.orders import OrderDesk
+from ledger.entries import parse_entry
+from ledger.errors import InvalidInput, TabienError
 from ledger.keys import Signer
-from ledger.record import PersonnelRecord
+from ledger.order import Order
 
-__all__ = ["EntriesRefused", "LineError", "append_entries", "read_entry_lines"]
+__all__ = ["EntriesRefused", "LineError", "draft_entries", "read_entry_lines"]
 
 
 @dataclass(frozen=True)
@@ -38,16 +44,20 @@ class EntriesRefused(InvalidInput):
         self.errors = list(errors)
 
 
-def read_entry_lines(lines: Iterable[str]) -> list[Entry]:
-    """Parse JSON lines; refuse the whole file, listing every bad line, if any is bad."""
-    entries: list[Entry] = []
+def read_entry_lines(lines: Iterable[str], order: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Parse JSON lines, each given ``order`` if it names none; refuse the whole file,
+    listing every bad line, if any is bad."""
+    entries: list[dict[str, Any]] = []
     errors: list[LineError] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             payload: Any = orjson.loads(line)
-            entries.append(parse_entry(payload if isinstance(payload, Mapping) else {}))
+            entry = dict(payload) if isinstance(payload, Mapping) else {}
+            entry.setdefault("order", dict(order))
+            parse_entry(entry)
+            entries.append(entry)
         except orjson.JSONDecodeError as e:
             errors.append(LineError(number, InvalidInput(f"not valid JSON: {e}",
                                                          f"ไม่ใช่ JSON ที่ถูกต้อง: {e}")))
@@ -60,27 +70,12 @@ def read_entry_lines(lines: Iterable[str]) -> list[Entry]:
     return entries
 
 
-def append_entries(ledger: Ledger, signer: Signer, identity_secret: bytes,
-                   entries: Sequence[Entry], *, purpose: str) -> list[int]:
-    """Apply every entry to its record in order, then append them as one submission."""
-    records: dict[UUID, PersonnelRecord] = {}
-    for entry in entries:
-        record_id = record_id_for(entry.national_id, identity_secret)
-        if entry.event_class is PersonnelRecord.Opened:
-            if record_id in records or _exists(ledger, record_id):
-                raise InvalidInput(f"a record for {entry.national_id} already exists",
-                                   f"มีทะเบียนประวัติของ {entry.national_id} อยู่แล้ว")
-            records[record_id] = PersonnelRecord.open(record_id, **entry.fields)
-            continue
-        record = records.get(record_id) or ledger.record(record_id)
-        records[record_id] = record
-        record.record(entry.event_class, **entry.fields)
-    return ledger.submit(signer, *records.values(), purpose=purpose)
-
-
-def _exists(ledger: Ledger, record_id: UUID) -> bool:
-    try:
-        ledger.record(record_id)
-    except NotFound:
-        return False
-    return True
+def draft_entries(desk: OrderDesk, registrar: Signer, lines: Iterable[str], *, area: str,
+                  order_number: str, order_date: date, title: str) -> Order:
+    """Draft the file's entries as one order of ``area``; nothing is written if any line is
+    refused."""
+    own = {"authority": area, "order_number": order_number,
+           "order_date": order_date.isoformat()}
+    entries = read_entry_lines(lines, own)
+    return desk.draft(registrar, authority=area, area=area, order_number=order_number,
+                      order_date=order_date, title=title, lines=entries)

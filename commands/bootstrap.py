@@ -1,9 +1,10 @@
 """``tabien init``: a new ledger with its key registry.
 
 The first submission of a ledger registers the admin key and is signed by that key (the trust
-anchor); the admin then registers the checkpoint key and the demo area's registrar and
-authority keys. The admin's key id is pinned in the key folder (``trust-root.txt``) so that
-``tabien verify`` can tell a ledger rebuilt around another admin key.
+anchor); the admin then registers the checkpoint key, the service key (the server's own, which
+signs the access log and nothing else) and the demo area's registrar and authority keys. The
+admin's key id is pinned in the key folder (``trust-root.txt``) so that ``tabien verify`` can
+tell a ledger rebuilt around another admin key.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ledger.application import Ledger
-from ledger.errors import Conflict
+from ledger.errors import Conflict, NotFound
 from ledger.keys import KeyStore, Signer, SigningKey
 
 __all__ = [
     "DEMO_AREA",
     "KeySet",
     "add_area",
+    "admin_signer",
     "current_key_set",
     "initialise",
     "load_key_set",
@@ -37,6 +39,7 @@ class KeySet:
     checkpoint: Signer
     registrar: Signer
     authority: Signer
+    service: Signer  # the system's own writes (the access log), and nothing else
 
 
 def _names(area_code: str) -> dict[str, str]:
@@ -45,6 +48,7 @@ def _names(area_code: str) -> dict[str, str]:
         "checkpoint": "tabien-checkpoint",
         "registrar": f"registrar-{area_code}",
         "authority": f"authority-{area_code}",
+        "service": "tabien-service",
     }
 
 
@@ -88,6 +92,7 @@ def register_keys(ledger: Ledger, keys: KeySet, area: str) -> None:
     others = [
         SigningKey.register(keys.checkpoint.name, "checkpoint", "", keys.checkpoint.public_key,
                             now),
+        SigningKey.register(keys.service.name, "service", "", keys.service.public_key, now),
         SigningKey.register(keys.registrar.name, "registrar", area, keys.registrar.public_key,
                             now),
         SigningKey.register(keys.authority.name, "authority", area, keys.authority.public_key,
@@ -113,7 +118,20 @@ def add_area(ledger: Ledger, store: KeyStore, admin: Signer, area: str) -> KeySe
 
 def load_key_set(store: KeyStore, area: str = DEMO_AREA) -> KeySet:
     names = _names(area_code(area))
+    if not store.path_for(names["service"]).exists() and store.path_for(names["admin"]).exists():
+        # A key folder made before the service key existed: say how to add it.
+        raise NotFound(
+            f"no service key ({names['service']}) in {store.directory}: the access log is "
+            f"signed by it; add it with 'tabien keys add {names['service']} --role service'",
+            f"ไม่พบกุญแจของระบบ ({names['service']}) ซึ่งใช้ลงนามบันทึกการเข้าถึงข้อมูล: "
+            f"เพิ่มด้วย 'tabien keys add {names['service']} --role service'")
     return KeySet(**{role: store.signer(name) for role, name in names.items()})
+
+
+def admin_signer(store: KeyStore) -> Signer:
+    """The admin key alone (what key administration needs, even in a folder that lacks
+    another of the set's keys)."""
+    return store.signer(_names("")["admin"])
 
 
 def current_key_set(ledger: Ledger, store: KeyStore, area: str = DEMO_AREA) -> KeySet:

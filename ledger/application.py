@@ -31,6 +31,8 @@ from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 from eventsourcing.persistence import Mapper, Recording, StoredEvent, Transcoder
 from eventsourcing.utils import EnvType
 
+from ledger.access import AreaAccess, RecordAccess
+from ledger.authority import AreaTrace, area_set_by, key_areas, outside
 from ledger.config import database_env, database_url
 from ledger.errors import AlreadyWritten, Conflict, NotFound, SignatureError
 from ledger.integrity import (
@@ -46,7 +48,7 @@ from ledger.persistence import KeyMovedOn, KeyVersion, LedgerRecorder, SignedBat
 from ledger.record import PersonnelRecord
 from ledger.transcoder import CanonicalTranscoder, LedgerMapper
 
-__all__ = ["CLOCK_SKEW", "Draft", "Ledger", "submissions_of_attempt"]
+__all__ = ["CLOCK_SKEW", "Draft", "Ledger", "roles_for", "submissions_of_attempt"]
 
 _HEAD_CACHE_SIZE = 500_000
 _STREAM_FROM = 2_000  # events in one submission from which submit() streams
@@ -59,6 +61,17 @@ CLOCK_SKEW = timedelta(minutes=5)
 # Which key roles may sign which kind of event.
 _ROLES_FOR_KEYS = frozenset({"admin"})
 _ROLES_FOR_CAREER = frozenset({"registrar", "authority"})
+_ROLES_FOR_SYSTEM = frozenset({"service"})  # the access log: the server's own writes
+
+
+def roles_for(aggregate: object) -> frozenset[str]:
+    """The key roles that may sign an aggregate's events: admin the key registry, the
+    service key the access log, registrars and authorities everything else."""
+    if isinstance(aggregate, SigningKey):
+        return _ROLES_FOR_KEYS
+    if isinstance(aggregate, RecordAccess | AreaAccess):
+        return _ROLES_FOR_SYSTEM
+    return _ROLES_FOR_CAREER
 
 
 class _Versioned(Protocol):
@@ -406,15 +419,52 @@ class Ledger(Application[UUID]):
                 return aggregate
         return None
 
-    @staticmethod
-    def _check_role(key: SigningKey, draft: Draft) -> None:
+    def _check_role(self, key: SigningKey, draft: Draft) -> None:
         for aggregate in draft.aggregates.values():
-            allowed = _ROLES_FOR_KEYS if isinstance(aggregate, SigningKey) else _ROLES_FOR_CAREER
-            if key.role not in allowed:
+            if key.role not in roles_for(aggregate):
                 raise SignatureError(
                     f"a {key.role} key ({key.key_id}) may not sign "
                     f"{type(aggregate).__name__} events",
                     f"กุญแจของ{KEY_ROLES.get(key.role, key.role)}ไม่มีสิทธิ์ลงนามรายการประเภทนี้")
+        self._check_areas(key, draft)
+
+    def _check_areas(self, key: SigningKey, draft: Draft) -> None:
+        """Refuse a submission touching a personnel record outside its key's area: each
+        event is judged by the area its record is in just before it (``ledger.authority``)."""
+        traces: dict[UUID, AreaTrace] = {}
+        firsts: dict[UUID, int] = {}
+        for event in draft.domain_events:
+            if isinstance(event, PersonnelRecord.Event):
+                record_id = event.originator_id
+                firsts.setdefault(record_id, event.originator_version)
+                traces.setdefault(record_id, AreaTrace()).add(
+                    area_set_by(event), opening=isinstance(event, PersonnelRecord.Opened))
+        if not traces:
+            return
+        # A record whose area changes here is read as it was before (rare: transfers,
+        # appointments); otherwise its area now is the one it had.
+        moved = [r for r, t in traces.items() if t.opened is None and t.sets]
+        priors: dict[UUID, str | None] = {}
+        for record_id, history in self.histories(moved).items():
+            priors[record_id] = None
+            for earlier in history:
+                if earlier.originator_version < firsts[record_id]:
+                    priors[record_id] = area_set_by(earlier) or priors[record_id]
+        allowed = key_areas(key.area)
+        for record_id, trace in traces.items():
+            if record_id in priors:
+                prior = priors[record_id]
+            else:
+                aggregate = draft.aggregates.get(record_id)
+                prior = getattr(aggregate, "area", None)
+            wrong = outside(trace.in_force(prior), allowed)
+            if wrong:
+                raise SignatureError(
+                    f"key {key.key_id} ({key.role} of {key.area or 'no area'}) may not sign "
+                    f"events of record {record_id}, which is in {wrong[0] or 'no known area'}",
+                    f"กุญแจ {key.key_id} ({KEY_ROLES.get(key.role, key.role)} "
+                    f"{key.area or 'ไม่มีเขตพื้นที่'}) ไม่มีสิทธิ์ลงนามรายการของทะเบียนประวัติ "
+                    f"{record_id} ซึ่งอยู่ใน{wrong[0] or 'เขตพื้นที่ที่ไม่ทราบ'}")
 
     # ----------------------------------------------------------------- reading
 

@@ -25,7 +25,7 @@ READS_EACH = 10
 def test_concurrent_reads_are_all_logged_in_shared_submissions(ledger_env: LedgerEnv) -> None:
     # Given four records and a writer,
     records = small_ledger(ledger_env.ledger, ledger_env.keys.authority)
-    writer = AccessLogWriter(ledger_env.ledger, lambda: ledger_env.keys.registrar)
+    writer = AccessLogWriter(ledger_env.ledger, lambda: ledger_env.keys.service)
     submissions_before = len(ledger_env.ledger.store.submissions())
 
     def reader(n: int) -> None:
@@ -44,7 +44,7 @@ def test_concurrent_reads_are_all_logged_in_shared_submissions(ledger_env: Ledge
     written = len(ledger_env.ledger.store.submissions()) - submissions_before
     assert 1 <= written < READERS * READS_EACH
     # and a read logged meanwhile by another writer (the CLI) is followed, not overwritten.
-    log_read(ledger_env.ledger, ledger_env.keys.registrar, records[0], purpose="cli",
+    log_read(ledger_env.ledger, ledger_env.keys.service, records[0], purpose="cli",
              reader="cli-user")
     writer.log(records[0], reader="after", purpose="ตรวจสอบ")
     assert [e.reader for e in accesses_of(ledger_env.ledger, records[0])][-2:] == [
@@ -55,7 +55,7 @@ def test_concurrent_reads_are_all_logged_in_shared_submissions(ledger_env: Ledge
 
 def test_an_entry_without_a_purpose_is_refused_alone(ledger_env: LedgerEnv) -> None:
     records = small_ledger(ledger_env.ledger, ledger_env.keys.authority)
-    writer = AccessLogWriter(ledger_env.ledger, lambda: ledger_env.keys.registrar)
+    writer = AccessLogWriter(ledger_env.ledger, lambda: ledger_env.keys.service)
     before = ledger_env.ledger.store.count_events()
     with pytest.raises(InvalidInput):
         writer.log(records[0], reader="someone", purpose="   ")
@@ -72,7 +72,7 @@ def test_a_new_writer_continues_each_record_s_log_from_its_stored_version(
     replaying their reads; the chain of each log still verifies."""
     records = small_ledger(ledger_env.ledger, ledger_env.keys.authority)
     store = ledger_env.ledger.store
-    first = AccessLogWriter(ledger_env.ledger, lambda: ledger_env.keys.registrar, stream=3)
+    first = AccessLogWriter(ledger_env.ledger, lambda: ledger_env.keys.service, stream=3)
     for n in range(25):
         first.log(records[n % 2], reader=f"before-{n}", purpose="ตรวจสอบ")
     first.close()
@@ -80,7 +80,7 @@ def test_a_new_writer_continues_each_record_s_log_from_its_stored_version(
     # Records 0 and 1 were read (13 and 12 times, after the Opened event); 2 and 3 never.
     assert store.select_versions(ids) == {ids[0]: 14, ids[1]: 13}
     assert store.select_versions([]) == {}
-    again = AccessLogWriter(ledger_env.ledger, lambda: ledger_env.keys.registrar, stream=3)
+    again = AccessLogWriter(ledger_env.ledger, lambda: ledger_env.keys.service, stream=3)
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda r: again.log(r, reader="after", purpose="ตรวจสอบ"), records))
     again.close()

@@ -24,7 +24,7 @@ from ledger.record import PersonnelRecord
 from projections.kks16 import build_record
 from tests.conftest import LedgerEnv
 from tests.factories import AREA, national_id, open_person, order
-from tests.test_bad_input import GOOD_ORDER, opening
+from tests.test_bad_input import GOOD_ORDER, append_as_order, events, opening
 
 PHOTO = b"\x89PNG\r\n\x1a\n a passport photo"
 OTHER_AREA = "สพม.11"
@@ -58,13 +58,9 @@ def tabien(env: LedgerEnv, tmp_path: Path, *args: str) -> tuple[int, str]:
 
 
 def append(env: LedgerEnv, tmp_path: Path, *lines: dict[str, Any]) -> tuple[int, str]:
-    path = tmp_path / "entries.jsonl"
-    path.write_bytes(b"\n".join(orjson.dumps(line) for line in lines))
-    return tabien(env, tmp_path, "append", str(path))
-
-
-def events(env: LedgerEnv) -> int:
-    return env.ledger.store.count_events()
+    """The lines drafted as an order by ``tabien append``, then checked and issued."""
+    return append_as_order(lambda args: tabien(env, tmp_path, *args),
+                           tmp_path / "entries.jsonl", *lines)
 
 
 def record_of(env: LedgerEnv, n: int = 1) -> PersonnelRecord:

@@ -184,7 +184,7 @@ def test_the_projection_moves_past_events_it_does_not_want(ledger_env: LedgerEnv
         assert all(n.topic in RECORD_TOPICS for n in wanted)
         # when reads are logged after the last career event (events it does not want),
         for _ in range(3):
-            log_read(ledger_env.ledger, ledger_env.keys.registrar, records[0],
+            log_read(ledger_env.ledger, ledger_env.keys.service, records[0],
                      purpose="ตรวจสอบ", reader="aud")
         highest = ledger_env.ledger.recorder.max_notification_id()
         # then its next pull starts past them: it does not scan them again on every wake-up.
@@ -211,8 +211,8 @@ def test_two_processes_log_reads_of_one_record_in_streams_of_their_own(
     from commands.access import accesses_of
 
     records = small_ledger(ledger_env.ledger, ledger_env.keys.authority)
-    first = AccessLogWriter(ledger_env.ledger, lambda: ledger_env.keys.registrar, 1)
-    second = AccessLogWriter(ledger_env.ledger, lambda: ledger_env.keys.registrar, 2)
+    first = AccessLogWriter(ledger_env.ledger, lambda: ledger_env.keys.service, 1)
+    second = AccessLogWriter(ledger_env.ledger, lambda: ledger_env.keys.service, 2)
     for i in range(3):
         first.log(records[0], reader=f"one-{i}", purpose="ตรวจสอบ")
         second.log(records[0], reader=f"two-{i}", purpose="ตรวจสอบ")

@@ -344,12 +344,15 @@ def test_a_reference_from_evidence_put_can_be_appended_as_json(
     code, output = tabien(ledger_env, evidence, "evidence", "put", str(scan))
     assert code == 0, output
     line = {"national_id": nid, "kind": "evidence_attached", "effective_date": "2024-04-01",
-            "order": {"authority": AREA, "order_number": "12/2567", "order_date": "1/4/2567"},
             "attached_to": 0, "description": "ปริญญาบัตร", "evidence": orjson.loads(output)}
     entries = tmp_path / "entries.jsonl"
     entries.write_bytes(orjson.dumps(line))
-    code, output = tabien(ledger_env, evidence, "append", str(entries))
-    assert code == 0, output
+    # Drafted as order 12/2567 of the area (the line names no order: it is given this one),
+    # then checked and issued.
+    for args in (["append", str(entries), "--number", "12/2567", "--date", "1/4/2567"],
+                 ["order", "check", "12/2567"], ["order", "issue", "12/2567"]):
+        code, output = tabien(ledger_env, evidence, *args)
+        assert code == 0, output
     assert tabien(ledger_env, evidence, "verify")[0] == 0
     lose_the_file(stored_files(evidence)[0])
     code, output = tabien(ledger_env, evidence, "verify")

@@ -73,7 +73,7 @@ def test_project_once_stops_when_only_access_log_entries_follow(ledger_env: Ledg
     ledger = ledger_env.ledger
     people = [open_person(n) for n in range(1, 4)]
     ledger.submit(ledger_env.keys.authority, *people, purpose="staff")
-    log_read(ledger, ledger_env.keys.registrar, people[0].id, purpose="ตรวจสอบ", reader="aud")
+    log_read(ledger, ledger_env.keys.service, people[0].id, purpose="ตรวจสอบ", reader="aud")
     # when the projector is asked to catch up once, it does so and stops, saying no lag.
     child = run_projector(ledger_env)
     output, errors = child.communicate(timeout=120)

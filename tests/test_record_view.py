@@ -29,7 +29,8 @@ from tests.pg import database_url, fresh_schema
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory: pytest.TempPathFactory) -> KeySet:
     store = KeyStore(tmp_path_factory.mktemp("keys"), passphrase=b"test-passphrase")
-    for name in ("tabien-admin", "tabien-checkpoint", "registrar-spm16", "authority-spm16"):
+    for name in ("tabien-admin", "tabien-checkpoint", "tabien-service", "registrar-spm16",
+                 "authority-spm16"):
         store.generate(name)
     return load_key_set(store)
 

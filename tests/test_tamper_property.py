@@ -26,7 +26,8 @@ COLUMNS = ["originator_id", "originator_version", "topic", "state", "event_hash"
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory: pytest.TempPathFactory) -> KeySet:
     store = KeyStore(tmp_path_factory.mktemp("keys"), passphrase=b"test-passphrase")
-    for name in ("tabien-admin", "tabien-checkpoint", "registrar-spm16", "authority-spm16"):
+    for name in ("tabien-admin", "tabien-checkpoint", "tabien-service", "registrar-spm16",
+                 "authority-spm16"):
         store.generate(name)
     return load_key_set(store)
 

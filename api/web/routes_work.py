@@ -124,7 +124,7 @@ def _log_area_read(principal: Principal, area: str, purpose: str, records: int,
                    detail: str) -> None:
     services = principal.services
     with services.write_lock:
-        log_area_export(services.ledger, services.operator_keys().registrar, area,
+        log_area_export(services.ledger, services.operator_keys().service, area,
                         purpose=purpose, records=records, detail=detail, channel="api",
                         reader=principal.username)
 

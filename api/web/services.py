@@ -90,8 +90,8 @@ class Services:
 
     @cached_property
     def access_log(self) -> AccessLogWriter:
-        """Reads of records, appended in batches and signed by the operator's key."""
-        return AccessLogWriter(self.ledger, lambda: self.operator_keys().registrar,
+        """Reads of records, appended in batches and signed by the server's service key."""
+        return AccessLogWriter(self.ledger, lambda: self.operator_keys().service,
                                self.access_stream.stream)
 
     @cached_property
@@ -118,7 +118,7 @@ class Services:
         self._key_sets.clear()
 
     def operator_keys(self) -> KeySet:
-        """The keys of the demo area's operator, which sign the access log."""
+        """The keys of the demo area's operator; its service key signs the access log."""
         return self.keys_for(DEMO_AREA)
 
     def once(self, username: str, key: str | None, fingerprint: bytes, write: Any, *,

@@ -24,6 +24,7 @@ from commands.legacy_import._records import PersonIndex
 from commands.legacy_import._report import FileSummary, RejectedRow, summarise, write_report
 from commands.legacy_import._source import SourceFile, read_source
 from ledger.application import Ledger
+from ledger.authority import key_areas
 from ledger.keys import Signer
 from ledger.record import PersonnelRecord
 
@@ -40,7 +41,11 @@ def import_sources(ledger: Ledger, signer: Signer, identity_secret: bytes,
                    dry_run: bool = False,
                    progress: Callable[[int], None] | None = None) -> list[FileSummary]:
     """Plan, report and (unless ``dry_run``) append; one summary per file, in the order run."""
-    planner = Planner(PersonIndex(ledger, identity_secret), default_area, progress)
+    # Rows are held to the signing key's area: a row of a person in another area (or opening
+    # a record there) is rejected, as the ledger would refuse the whole file for it.
+    _role, area = ledger.key_role(signer.key_id)
+    planner = Planner(PersonIndex(ledger, identity_secret), default_area, progress,
+                      key_areas(area))
     plans = planner.plan(list(sources))
     summaries = [summarise(plan, write_report(plan)) for plan in plans]
     if dry_run:

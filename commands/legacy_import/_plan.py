@@ -64,9 +64,11 @@ class FilePlan:
 
 class Planner:
     def __init__(self, index: PersonIndex, default_area: str | None,
-                 progress: Callable[[int], None] | None = None) -> None:
+                 progress: Callable[[int], None] | None = None,
+                 areas: frozenset[str] | None = None) -> None:
         self._index = index
         self._default_area = default_area
+        self._areas = areas  # the areas the signing key may write in (None: not limited)
         self._progress = progress or (lambda n: None)
         self._sequence = _NEW_ENTRY
 
@@ -105,6 +107,10 @@ class Planner:
     def _open(self, plan: FilePlan, row: Row, candidate: Candidate) -> None:
         self._progress(1)
         person = self._index.get(candidate.national_id)
+        area = person.aggregate.area if person is not None else candidate.fields.get("area")
+        if self._areas is not None and area not in self._areas:
+            plan.outcomes[row.line] = Outcome(row, "rejected", (_outside(area, self._areas),))
+            return
         if person is not None:
             differences = person.differences(candidate)
             status: Status = "rejected" if differences else "present"
@@ -145,6 +151,8 @@ class Planner:
                candidate: Candidate) -> Outcome:
         if fingerprint(candidate.kind, candidate.fields) in person.fingerprints:
             return Outcome(row, "present")
+        if self._areas is not None and person.aggregate.area not in self._areas:
+            return Outcome(row, "rejected", (_outside(person.aggregate.area, self._areas),))
         fields = dict(candidate.fields)
         problem = _complete(fields, person)
         if problem is not None:
@@ -171,6 +179,15 @@ def _complete(fields: dict[str, Any], person: Person) -> Reason | None:
                           "ไม่มีเลขที่ตำแหน่งเดิมก่อนวันที่นี้ ให้ระบุในคอลัมน์ เลขที่ตำแหน่งเดิม")
         fields["old_number"] = held
     return None
+
+
+def _outside(area: object, areas: frozenset[str]) -> Reason:
+    mine = ", ".join(sorted(areas)) or "no area"
+    return Reason(f"the person's record is in {area or 'no area'}, outside the area this "
+                  f"import writes for ({mine}): the registrar of that area imports it",
+                  f"ทะเบียนประวัติของบุคคลนี้อยู่ใน{area or 'เขตพื้นที่ที่ไม่ระบุ'} "
+                  f"ไม่ใช่เขตพื้นที่ของการนำเข้าครั้งนี้ ({mine}) "
+                  f"ต้องให้เจ้าหน้าที่ทะเบียนของเขตพื้นที่นั้นนำเข้า")
 
 
 def _no_record(national_id: str) -> Reason:
