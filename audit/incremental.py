@@ -12,8 +12,10 @@ the full ``tabien verify`` remains the check of everything, the registry include
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from uuid import UUID
 
+from audit.continuity import Positions
 from audit.verify import Finding, VerifyReport
 from ledger.checkpoints import log_origin
 from ledger.errors import IntegrityError, NotFound, SignatureError, TabienError
@@ -42,6 +44,9 @@ def verify_since(store: LedgerRecorder, key: Callable[[str], SigningKey],
         return report
     later = [r for r in rows if r.tree_size > base.tree_size]
     new_rows = list(store.iter_log(after=base.last_notification_id))
+    positions = Positions(base.last_notification_id, partial(_fail, report))
+    for row in new_rows:
+        positions.see(row.notification_id)
     digests = _check_events(store, new_rows, report)
     for digest in digests:
         frontier.append(leaf_hash(digest))

@@ -1,0 +1,51 @@
+"""Nothing removed unnoticed: the checks that the log is continuous.
+
+Positions (notification ids) are gap-free: each recorder numbers the rows itself, under the
+log's write lock, as the highest position plus one (no sequence, so a rolled-back write
+consumes nothing). A missing position is therefore a removed event, and a finding names the
+positions missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+__all__ = ["Positions", "missing"]
+
+Fail = Callable[[str, str, str], None]
+"""Where findings go: ``fail(check, where, message)``."""
+
+
+def missing(first: int, last: int) -> tuple[str, str, str]:
+    """The finding (check, where, message) for positions ``first`` … ``last`` absent."""
+    span = f"position {first}" if first == last else f"positions {first}-{last}"
+    count = last - first + 1
+    return ("gap", span, f"{count} position{'s' if count > 1 else ''} missing from the log: "
+            "events were removed")
+
+
+class Positions:
+    """Follows positions as they come, in order, from the one after ``after``.
+
+    The hot loop compares ``expected`` itself and calls ``gap`` only when it differs."""
+
+    def __init__(self, after: int, fail: Fail) -> None:
+        self.expected = after + 1
+        self.fail = fail
+
+    def see(self, position: int) -> None:
+        if position != self.expected:
+            self.gap(position)
+        self.expected = position + 1
+
+    def gap(self, position: int) -> None:
+        if position > self.expected:
+            self.fail(*missing(self.expected, position - 1))
+        else:  # cannot happen with positions as a key: said all the same
+            self.fail("gap", f"position {position}",
+                      f"comes after position {self.expected - 1}: positions out of order")
+
+    def end(self, upto: int | None) -> None:
+        """The run should have reached ``upto`` (None: the end of the log, not known here)."""
+        if upto is not None and self.expected <= upto:
+            self.fail(*missing(self.expected, upto))
