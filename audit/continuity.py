@@ -4,13 +4,20 @@ Positions (notification ids) are gap-free: each recorder numbers the rows itself
 log's write lock, as the highest position plus one (no sequence, so a rolled-back write
 consumes nothing). A missing position is therefore a removed event, and a finding names the
 positions missing.
+
+Each submission also signs what came before it: the log's size and the hash of the
+submission that ends there (``ledger.integrity.LogHead``). Removing a submission from the
+middle — even with every later position renumbered to close the gap — leaves the next one
+signed after a log that is not the one before it (``SubmissionChain``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-__all__ = ["Positions", "missing"]
+from ledger.integrity import START_OF_LOG, LogHead, Submission
+
+__all__ = ["Positions", "SubmissionChain", "missing"]
 
 Fail = Callable[[str, str, str], None]
 """Where findings go: ``fail(check, where, message)``."""
@@ -49,3 +56,23 @@ class Positions:
         """The run should have reached ``upto`` (None: the end of the log, not known here)."""
         if upto is not None and self.expected <= upto:
             self.fail(*missing(self.expected, upto))
+
+
+class SubmissionChain:
+    """Follows submissions in log order: each must be signed after the log as it stood
+    before it — its size, counted here, and the hash of the submission before it."""
+
+    def __init__(self, fail: Fail, head: LogHead = START_OF_LOG) -> None:
+        self.head = head
+        self.fail = fail
+
+    def follow(self, submission: Submission, size_before: int, where: str) -> None:
+        """``submission`` comes next; ``size_before`` events precede it in the log."""
+        if submission.log_size != size_before:
+            self.fail("continuity", where,
+                      f"signed after {submission.log_size} events but {size_before} precede "
+                      "it: events before it were removed or added")
+        elif submission.previous != self.head.previous:
+            self.fail("continuity", where, "signed after another submission than the one "
+                      "before it: a submission was removed, replaced or moved")
+        self.head = LogHead(size_before + submission.event_count, submission.hash)

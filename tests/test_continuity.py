@@ -107,3 +107,71 @@ def test_a_rolled_back_write_leaves_no_gap(ledger_env: LedgerEnv) -> None:
     positions = [row.notification_id for row in ledger.store.iter_log()]
     assert positions == list(range(1, len(positions) + 1))
     assert verify_ledger(ledger.store, ledger.mapper).ok
+
+
+# ------------------------------------------------------- each submission signs what came before
+
+
+def _renumber_after(db: RawDB, last: int, by: int) -> None:
+    """Close a gap: every later position moved down ``by`` (through negatives, so that no
+    two rows ever share a position)."""
+    db.run("UPDATE {events} SET {id} = -({id} - ?) WHERE {id} > ?", (by, last))
+    db.run("UPDATE {events} SET {id} = -{id} WHERE {id} < 0")
+    db.run("UPDATE {submissions} SET first_notification_id = first_notification_id - ?, "
+           "last_notification_id = last_notification_id - ? WHERE first_notification_id > ?",
+           (by, by, last))
+
+
+@pytest.mark.parametrize("which", ["opening", "one event", "access log"])
+def test_a_submission_removed_and_the_gap_closed_breaks_the_next(ledger_env: LedgerEnv,
+                                                                which: str) -> None:
+    spans = _checkpointed_then(ledger_env)
+    first, last = spans[which]
+    db = RawDB(ledger_env)
+    _delete_submission(db, first, last)
+    _renumber_after(db, last, last - first + 1)
+    positions = [row[0] for row in db.rows()]
+    assert positions == list(range(1, len(positions) + 1))  # no gap left to see
+    for args in (["verify"], ["verify", "--since"]):
+        result = CliRunner().invoke(app, args, env=ledger_env.cli_env)
+        assert result.exit_code == 1, (args, result.output)
+        assert "[continuity]" in result.output, (args, result.output)
+        assert "[gap]" not in result.output
+    store, mapper = ledger_env.ledger.store, ledger_env.ledger.mapper
+    for size in (1, 2, 3, 100):
+        report = verify_in_chunks(store, mapper, Parallel(ledger_env.url, workers=0,
+                                                          chunk_size=size))
+        assert report is not None
+        assert {f.check for f in report.findings} == {"continuity"}, (size, report.findings)
+
+
+def test_every_submission_signs_the_log_before_it(ledger_env: LedgerEnv) -> None:
+    _checkpointed_then(ledger_env)
+    rows = ledger_env.ledger.store.submissions()
+    previous = None
+    for row in rows:
+        assert row.submission.log_size == row.first_notification_id - 1
+        assert row.submission.previous == (previous.submission.hash if previous
+                                           else bytes(32))
+        previous = row
+
+
+def test_a_draft_signed_before_another_write_is_refused_and_nothing_written(
+        ledger_env: LedgerEnv) -> None:
+    """``append`` of a submission signed after a log that has since grown: a conflict, to be
+    signed again; ``submit`` signs again by itself (here a second ledger wrote in between)."""
+    ledger, keys = ledger_env.ledger, ledger_env.keys
+    draft = ledger.prepare(open_person(60))
+    signed = draft.sign(keys.registrar, "stale")
+    other = ledger_env.reopen()
+    try:
+        other.submit(keys.registrar, open_person(61), purpose="first")
+        before = ledger.store.count_events()
+        with pytest.raises(Conflict):
+            ledger.append(draft, signed)
+        assert ledger.store.count_events() == before
+        other.submit(keys.registrar, open_person(62), purpose="again")
+        ledger.submit(keys.registrar, open_person(63), purpose="re-signed by itself")
+    finally:
+        other.close()
+    assert verify_ledger(ledger.store, ledger.mapper).ok
