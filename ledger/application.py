@@ -316,6 +316,7 @@ class Ledger(Application[UUID]):
             try:
                 return write()
             except KeyMovedOn as moved:
+                self._log_head = None  # the key's own record grew the log
                 self._current_key(moved.key.key_id)
         try:
             return write()
@@ -337,10 +338,10 @@ class Ledger(Application[UUID]):
 
             def sign_and_append() -> list[int]:
                 signed = replace(draft, head=self._head())
-                return self._rechecking_key(lambda: self._append_once(
-                    signed, signed.sign(signer, purpose, submission_id=submission_id)))
+                return self._append_once(
+                    signed, signed.sign(signer, purpose, submission_id=submission_id))
 
-            return self._resigning(sign_and_append)
+            return self._resigning(lambda: self._rechecking_key(sign_and_append))
         return self._resigning(
             lambda: self._stream(signer, events, aggregates, purpose, submission_id))
 
