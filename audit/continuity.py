@@ -9,15 +9,22 @@ Each submission also signs what came before it: the log's size and the hash of t
 submission that ends there (``ledger.integrity.LogHead``). Removing a submission from the
 middle — even with every later position renumbered to close the gap — leaves the next one
 signed after a log that is not the one before it (``SubmissionChain``).
+
+What no log can show is a tail removed after its last checkpoint. The server signs a
+checkpoint by itself whenever the log has grown (every ``TABIEN_CHECKPOINT_SECONDS``,
+``ledger.checkpoints.Checkpointer``), so events that no checkpoint covers long after they
+were signed mean checkpoints were deleted, or none are being made (``uncheckpointed_tail``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
 from ledger.integrity import START_OF_LOG, LogHead, Submission
+from ledger.persistence import CheckpointRow, SubmissionRow
 
-__all__ = ["Positions", "SubmissionChain", "missing"]
+__all__ = ["GRACE", "Positions", "SubmissionChain", "missing", "uncheckpointed_tail"]
 
 Fail = Callable[[str, str, str], None]
 """Where findings go: ``fail(check, where, message)``."""
@@ -76,3 +83,28 @@ class SubmissionChain:
             self.fail("continuity", where, "signed after another submission than the one "
                       "before it: a submission was removed, replaced or moved")
         self.head = LogHead(size_before + submission.event_count, submission.hash)
+
+
+GRACE = 2.0
+"""Events may wait this many checkpoint intervals for a checkpoint: one interval for the
+server's next round, one for the round to be late (a busy server, a restart)."""
+
+
+def uncheckpointed_tail(submissions: Sequence[SubmissionRow],
+                        checkpoints: Sequence[CheckpointRow], seconds: float,
+                        now: datetime | None = None) -> list[tuple[str, str, str]]:
+    """A finding if the first submission that no checkpoint covers was signed more than
+    ``GRACE`` × ``seconds`` ago, as (check, where, message); ``checkpoints`` include a
+    witness's."""
+    covered = max((c.tree_size for c in checkpoints), default=0)
+    first = next((s for s in submissions if s.last_notification_id > covered), None)
+    if first is None:
+        return []
+    age = ((now or datetime.now(UTC)) - first.submission.signed_at).total_seconds()
+    if age <= GRACE * seconds:
+        return []
+    return [(
+        "checkpoint", f"positions {covered + 1}-",
+        f"signed {first.submission.signed_at.isoformat(timespec='seconds')}, {age:.0f} s ago, "
+        f"and covered by no checkpoint, where one is made every {seconds:g} s: checkpoints "
+        "were deleted, or none are being made (run `tabien serve`, or `tabien checkpoint`)")]

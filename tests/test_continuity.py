@@ -4,6 +4,7 @@ after the latest checkpoint, is found by `tabien verify` — in one pass, in chu
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import date
 
@@ -11,14 +12,16 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from api.cli_web import _checkpointer
 from audit.parallel import Parallel
 from audit.verify import verify_in_chunks, verify_ledger
 from commands.access import log_read
-from ledger.checkpoints import create_checkpoint
+from ledger.checkpoints import Checkpointer, create_checkpoint
 from ledger.errors import Conflict
 from tests.conftest import LedgerEnv
 from tests.factories import open_person, raise_salary, small_ledger
 from tests.test_tampering import RawDB
+from tests.web import Api
 
 
 def _checkpointed_then(env: LedgerEnv) -> dict[str, tuple[int, int]]:
@@ -175,3 +178,85 @@ def test_a_draft_signed_before_another_write_is_refused_and_nothing_written(
     finally:
         other.close()
     assert verify_ledger(ledger.store, ledger.mapper).ok
+
+
+# ------------------------------------------------------------- checkpoints the server makes
+
+
+def _verify(env: LedgerEnv, *args: str, seconds: str | None = None) -> tuple[int, str]:
+    extra = {"TABIEN_CHECKPOINT_SECONDS": seconds} if seconds is not None else {}
+    result = CliRunner().invoke(app, ["verify", *args], env={**env.cli_env, **extra})
+    return result.exit_code, result.output
+
+
+def test_a_fresh_ledger_without_a_checkpoint_verifies(ledger_env: LedgerEnv) -> None:
+    small_ledger(ledger_env.ledger, ledger_env.keys.authority)
+    assert not ledger_env.ledger.store.checkpoints()
+    code, output = _verify(ledger_env)  # younger than the interval (60 s by default)
+    assert code == 0, output
+    assert "0 checkpoints" in output
+
+
+def test_every_checkpoint_deleted_with_old_events_fails(ledger_env: LedgerEnv) -> None:
+    small_ledger(ledger_env.ledger, ledger_env.keys.authority)
+    create_checkpoint(ledger_env.ledger.store, ledger_env.keys.checkpoint)
+    assert _verify(ledger_env, seconds="0.2")[0] == 0  # covered: however old, it is fine
+    RawDB(ledger_env).run("DELETE FROM {checkpoints}")
+    time.sleep(0.5)  # older than twice the interval
+    code, output = _verify(ledger_env, seconds="0.2")
+    assert code == 1, output
+    assert "[checkpoint] positions 1-" in output
+    assert "covered by no checkpoint" in output
+    assert _verify(ledger_env)[0] == 0  # with the default interval, they are still young
+
+
+def _server_checkpoints(env: LedgerEnv, monkeypatch: pytest.MonkeyPatch,
+                        count: int) -> None:
+    """Run the server's checkpointer (as `tabien serve` starts it) until the log holds
+    ``count`` checkpoints."""
+    for name, value in {**env.cli_env, "TABIEN_CHECKPOINT_SECONDS": "0.05"}.items():
+        monkeypatch.setenv(name, value)
+    checkpointer = _checkpointer(env.url)
+    try:
+        deadline = time.monotonic() + 20
+        while len(env.ledger.store.checkpoints()) < count:
+            assert time.monotonic() < deadline, "the server signed no checkpoint"
+            time.sleep(0.02)
+    finally:
+        checkpointer.stop()
+
+
+def test_the_server_checkpoints_by_itself_and_a_deleted_tail_is_found(
+        ledger_env: LedgerEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    small_ledger(ledger_env.ledger, ledger_env.keys.authority)
+    _server_checkpoints(ledger_env, monkeypatch, 1)
+    size = ledger_env.ledger.store.checkpoints()[-1].tree_size
+    assert size == ledger_env.ledger.store.count_events()
+    assert _verify(ledger_env)[0] == 0
+    # Nothing new: no new checkpoint; something new: one more.
+    server = Checkpointer(ledger_env.ledger.store, lambda: ledger_env.keys.checkpoint, 60)
+    assert server.round() is None  # (not started: one round, here)
+    ledger_env.ledger.submit(ledger_env.keys.registrar, open_person(70), purpose="70")
+    _server_checkpoints(ledger_env, monkeypatch, 2)
+    # The tail the server has checkpointed, deleted with its submission.
+    db = RawDB(ledger_env)
+    last = ledger_env.ledger.store.submissions()[-1]
+    _delete_submission(db, last.first_notification_id, last.last_notification_id)
+    for args in ((), ("--since",)):
+        code, output = _verify(ledger_env, *args)
+        assert code == 1, (args, output)
+        assert "history was truncated" in output or "history before it was changed" in output
+
+
+def test_an_auditor_may_ask_for_a_checkpoint(api: Api) -> None:
+    store = api.services.ledger.store
+    response = api.client.post("/api/v1/audit/checkpoints", headers=api.as_("aud"))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["tree_size"] == store.count_events()
+    assert [c.tree_size for c in store.checkpoints()] == [body["tree_size"]]
+    again = api.client.post("/api/v1/audit/checkpoints", headers=api.as_("aud")).json()
+    assert again == body  # nothing appended since: the same checkpoint
+    for user in ("reg", "auth", "teach", "pay"):
+        assert api.client.post("/api/v1/audit/checkpoints",
+                               headers=api.as_(user)).status_code == 403
