@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.cli_audit import audit_app
+from api.cli_audit import audit_app, witness
 from api.cli_common import (
     check_area,
     err,
@@ -362,6 +362,7 @@ app.command("import")(import_legacy)
 app.add_typer(user_app, name="user")
 app.command("token")(token)
 app.command("serve")(serve)
+app.command("witness")(witness)
 
 
 app.add_typer(evidence_app, name="evidence")

@@ -7,7 +7,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
+import orjson
 import pytest
 from typer.testing import CliRunner
 
@@ -15,6 +17,7 @@ from api.cli import app
 from api.cli_web import _checkpointer
 from audit.parallel import Parallel
 from audit.verify import verify_in_chunks, verify_ledger
+from audit.witness import verify_cosignature
 from commands.access import log_read
 from ledger.checkpoints import Checkpointer, create_checkpoint
 from ledger.errors import Conflict
@@ -260,3 +263,75 @@ def test_an_auditor_may_ask_for_a_checkpoint(api: Api) -> None:
     for user in ("reg", "auth", "teach", "pay"):
         assert api.client.post("/api/v1/audit/checkpoints",
                                headers=api.as_(user)).status_code == 403
+
+
+# ------------------------------------------------------------------------------ witnesses
+
+
+def _witness(env: LedgerEnv, tmp: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["witness", "--state", str(tmp / "witness.jsonl"),
+                                      "--key", str(tmp / "witness.pem")], env=env.cli_env)
+    return result.exit_code, result.output
+
+
+def test_a_witness_cosigns_what_extends_and_refuses_a_rollback(ledger_env: LedgerEnv,
+                                                               tmp_path: Path) -> None:
+    ledger, keys = ledger_env.ledger, ledger_env.keys
+    small_ledger(ledger, keys.authority)
+    create_checkpoint(ledger.store, keys.checkpoint)
+    assert _witness(ledger_env, tmp_path)[0] == 0
+    ledger.submit(keys.registrar, open_person(80), purpose="80")
+    create_checkpoint(ledger.store, keys.checkpoint)
+    code, output = _witness(ledger_env, tmp_path)
+    assert code == 0, output
+    assert _witness(ledger_env, tmp_path)[0] == 0  # the same again: nothing new to keep
+    state = tmp_path / "witness.jsonl"
+    lines = [orjson.loads(x) for x in state.read_bytes().splitlines()]
+    vkey = next(x["witness_key"] for x in lines if "witness_key" in x)
+    notes = [x["note"] for x in lines if "note" in x]
+    assert len(notes) == 2
+    for note in notes:
+        assert verify_cosignature(note, vkey) > 0
+    against = ["verify", "--against", str(state)]
+    assert CliRunner().invoke(app, against, env=ledger_env.cli_env).exit_code == 0
+    # The database rolled back: the last submission and its checkpoint gone.
+    db = RawDB(ledger_env)
+    last = ledger.store.submissions()[-1]
+    _delete_submission(db, last.first_notification_id, last.last_notification_id)
+    db.run("DELETE FROM {checkpoints} WHERE tree_size > ?", (last.first_notification_id - 1,))
+    assert _verify(ledger_env)[0] == 0  # consistent, older: only the witness can tell
+    code, output = _witness(ledger_env, tmp_path)
+    assert code == 1, output
+    assert "rollback" in output
+    result = CliRunner().invoke(app, against, env=ledger_env.cli_env)
+    assert result.exit_code == 1, result.output
+    assert "history was truncated" in result.output
+
+
+def test_a_witness_refuses_a_fork(ledger_env: LedgerEnv, tmp_path: Path) -> None:
+    ledger, keys = ledger_env.ledger, ledger_env.keys
+    small_ledger(ledger, keys.authority)
+    ledger.submit(keys.registrar, open_person(81), purpose="81")
+    create_checkpoint(ledger.store, keys.checkpoint)
+    assert _witness(ledger_env, tmp_path)[0] == 0
+    # The tail removed with its checkpoint, then another history written in its place and
+    # checkpointed by the server as usual.
+    db = RawDB(ledger_env)
+    last = ledger.store.submissions()[-1]
+    _delete_submission(db, last.first_notification_id, last.last_notification_id)
+    db.run("DELETE FROM {checkpoints}")
+    fresh = ledger_env.reopen()
+    try:
+        fresh.submit(keys.registrar, open_person(82), purpose="82")
+        fresh.submit(keys.registrar, open_person(83), purpose="83")
+        create_checkpoint(fresh.store, keys.checkpoint)
+    finally:
+        fresh.close()
+    assert _verify(ledger_env)[0] == 0
+    code, output = _witness(ledger_env, tmp_path)
+    assert code == 1, output
+    assert "fork" in output
+    result = CliRunner().invoke(app, ["verify", "--against", str(tmp_path / "witness.jsonl")],
+                                env=ledger_env.cli_env)
+    assert result.exit_code == 1, result.output
+    assert "witnessed checkpoint" in result.output
