@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.cli_audit import audit_app
+from api.cli_audit import audit_app, witness
 from api.cli_common import (
     check_area,
     err,
@@ -38,7 +38,10 @@ from ledger.keys import KeyStore
 from ledger.thaidate import format_thai_date
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from audit.verify import VerifyReport
+    from ledger.persistence import CheckpointRow, LedgerRecorder
 
 __all__ = ["app", "main"]
 
@@ -131,7 +134,7 @@ def verify(
 
             report = verify_since(ledger.store, ledger.key,
                                   load_key_set(store).checkpoint.key_id)
-            _report_verification(report)
+            _report_verification(_tail_checkpointed(report, ledger.store, external))
             return
         total = ledger.store.count_events()
         processes = workers if workers is not None else auto_workers(total)
@@ -140,7 +143,21 @@ def verify(
             report = verify_ledger(ledger.store, ledger.mapper, trusted_root=trusted_root(store),
                                    progress=advance, evidence=EvidenceStore(evidence_dir()),
                                    external=external, parallel=parallel)
+        _tail_checkpointed(report, ledger.store, external)
     _report_verification(report)
+
+
+def _tail_checkpointed(report: VerifyReport, store: LedgerRecorder,
+                       external: Sequence[CheckpointRow]) -> VerifyReport:
+    """The report, with a finding if old events are covered by no checkpoint."""
+    from audit.continuity import uncheckpointed_tail
+    from audit.verify import Finding
+    from ledger.config import checkpoint_seconds
+
+    stale = uncheckpointed_tail(store.submissions(), [*store.checkpoints(), *external],
+                                checkpoint_seconds())
+    report.findings.extend(Finding(*each) for each in stale)
+    return report
 
 
 def _report_verification(report: VerifyReport) -> None:
@@ -361,6 +378,7 @@ app.command("import")(import_legacy)
 app.add_typer(user_app, name="user")
 app.command("token")(token)
 app.command("serve")(serve)
+app.command("witness")(witness)
 
 
 app.add_typer(evidence_app, name="evidence")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from api.cli_common import console_out, log_access, open_ledger, out, translate_errors
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 audit_app = typer.Typer(help="The auditor's tools (เครื่องมือผู้ตรวจสอบ): proofs, checkpoints.",
                         no_args_is_help=True)
@@ -179,3 +182,52 @@ def audit_access(national_id: str) -> None:
     for e in entries:
         out.print(f"{format_thai_datetime(e.read_at)} | {e.reader} | {e.channel} | {e.purpose}",
                   markup=False, soft_wrap=True)
+
+
+def witness(
+    state: Annotated[Path, typer.Option(help="the witness's own file of checkpoints seen "
+                                        "(JSON lines; `tabien verify --against` reads it)")],
+    key: Annotated[Path, typer.Option(help="the witness's Ed25519 private key (PEM, PKCS#8); "
+                                      "made if missing")],
+    name: Annotated[str, typer.Option(help="the witness's key name")] = "tabien-witness",
+) -> None:
+    """Witness the ledger's latest checkpoint: check that it extends the last one seen,
+    cosign it and keep it; refuse a rollback or a fork (exit 1) (พยานจุดตรวจสอบ)."""
+    from audit.proofs import latest_with_consistency
+    from audit.witness import Refused, Witness, cosigner_key
+
+    with translate_errors():
+        private_key = _witness_key(key)
+        kept = Witness(state, name, private_key)
+        ledger = open_ledger()
+        since = kept.last.size if kept.last is not None else 0
+        note, proof = latest_with_consistency(ledger.store, since)
+        try:
+            kept.witness(note, proof, _checkpoint_vkeys())
+        except Refused as e:
+            from api.cli_common import exit_with
+
+            raise exit_with(e, 1) from None
+    last = kept.last
+    assert last is not None
+    console_out(f"✓ cosigned the checkpoint of size {last.size} "
+                f"({cosigner_key(name, private_key.public_key())})")
+
+
+def _witness_key(path: Path) -> Ed25519PrivateKey:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+        load_pem_private_key,
+    )
+
+    if not path.exists():
+        made = Ed25519PrivateKey.generate()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_bytes(made.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    loaded = load_pem_private_key(path.read_bytes(), None)
+    assert isinstance(loaded, Ed25519PrivateKey)
+    return loaded

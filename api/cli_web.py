@@ -6,13 +6,16 @@ import contextlib
 import secrets
 import sys
 import threading
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from api.cli_common import check_area, open_ledger, out, translate_errors
 from commands.bootstrap import DEMO_AREA
 from ledger.config import database_url, keys_dir
+
+if TYPE_CHECKING:
+    from ledger.checkpoints import Checkpointer
 
 user_app = typer.Typer(help="Users of the HTTP API (ผู้ใช้).", no_args_is_help=True)
 
@@ -114,6 +117,7 @@ def run_server(host: str, port: int, stop_after: float | None, workers: int = 1,
     before = set(threading.enumerate())
     runner = record_runner(url)  # the library's ProjectionRunner, in its own threads
     _lower_priority(set(threading.enumerate()) - before, RUNNER_NICENESS)
+    checkpointer = _checkpointer(url)  # and the server's own checkpoints, beside it
     os.environ[TABLES_READY_ENV] = "1"  # the server's processes inherit it
     timer = _stop_later(stop_after)
     try:
@@ -127,7 +131,23 @@ def run_server(host: str, port: int, stop_after: float | None, workers: int = 1,
         os.environ.pop(TABLES_READY_ENV, None)
         if timer is not None:
             timer.cancel()
+        checkpointer.stop()
         runner.stop()
+
+
+def _checkpointer(url: str) -> Checkpointer:
+    """The thread that signs a checkpoint every ``TABIEN_CHECKPOINT_SECONDS`` when the log
+    has grown, with the operator's current checkpoint key."""
+    from commands.bootstrap import current_key_set
+    from ledger.application import Ledger
+    from ledger.checkpoints import Checkpointer
+    from ledger.config import checkpoint_seconds
+    from ledger.keys import KeyStore
+
+    ledger = Ledger(url=url)
+    store = KeyStore(keys_dir())
+    return Checkpointer(ledger.store, lambda: current_key_set(ledger, store).checkpoint,
+                        checkpoint_seconds(), close=ledger.close).start()
 
 
 # The projection runner's threads: the view may lag a moment behind the ledger; a write may

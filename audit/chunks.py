@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.persistence import Mapper
 
 from audit.authority import AreaReader, Traces
+from audit.continuity import Positions
 from audit.evidence import EvidenceAudit
 from ledger.errors import TabienError
 from ledger.integrity import GENESIS_HASH, EventHasher
@@ -239,6 +240,7 @@ class _ChunkPass:
         self.pending: list[bytes] = []
         self.cuts = iter(chunk.cuts)
         self.next_cut = next(self.cuts, None)
+        self.positions = Positions(chunk.after, self.fail)  # gap-free (audit.continuity)
 
     def fail(self, check: str, at: str, message: str) -> None:
         self.result.findings.append(Finding(check, at, message))
@@ -249,6 +251,7 @@ class _ChunkPass:
         current: _OpenSubmission | None = None
         upcoming = next(submissions, None)
         check_event = events.check  # a local: this loop runs once per event
+        positions = self.positions
         for batch in self.batches():
             for row in batch:
                 leaf = leaf_hash(check_event(row))
@@ -257,6 +260,9 @@ class _ChunkPass:
                 if self.position == self.next_cut:
                     self.cut()
                 position = row[0]
+                if position != positions.expected:
+                    positions.gap(position)
+                positions.expected = position + 1
                 if current is None and upcoming is not None \
                         and upcoming.first_notification_id <= position:
                     current, upcoming = _OpenSubmission(upcoming), next(submissions, None)
@@ -274,6 +280,7 @@ class _ChunkPass:
         if current is not None:
             self.close(current)
         self.cut()
+        positions.end(chunk.upto)
         result.unreached = ([upcoming] if upcoming else []) + list(submissions)
         result.heads = events.heads
         return result

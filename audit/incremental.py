@@ -11,13 +11,16 @@ the full ``tabien verify`` remains the check of everything, the registry include
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
+from functools import partial
 from uuid import UUID
 
+from audit.continuity import Positions, SubmissionChain
 from audit.verify import Finding, VerifyReport
 from ledger.checkpoints import log_origin
 from ledger.errors import IntegrityError, NotFound, SignatureError, TabienError
-from ledger.integrity import event_hash_of
+from ledger.integrity import LogHead, event_hash_of
 from ledger.keys import SigningKey
 from ledger.merkle import CompactRange, leaf_hash, root_of
 from ledger.note import CheckpointBody, open_note
@@ -42,6 +45,9 @@ def verify_since(store: LedgerRecorder, key: Callable[[str], SigningKey],
         return report
     later = [r for r in rows if r.tree_size > base.tree_size]
     new_rows = list(store.iter_log(after=base.last_notification_id))
+    positions = Positions(base.last_notification_id, partial(_fail, report))
+    for row in new_rows:
+        positions.see(row.notification_id)
     digests = _check_events(store, new_rows, report)
     for digest in digests:
         frontier.append(leaf_hash(digest))
@@ -55,9 +61,16 @@ def verify_since(store: LedgerRecorder, key: Callable[[str], SigningKey],
                   f"the log has only {frontier.size} events: history was truncated")
     by_position = dict(zip((r.notification_id for r in new_rows), digests, strict=True))
     covered: set[int] = set()
-    for submission in store.submissions():
+    submissions = store.submissions()
+    chain = _chain_from(base, submissions, report)
+    new_positions = [r.notification_id for r in new_rows]
+    for submission in submissions:
         if submission.last_notification_id > base.last_notification_id:
             report.submissions += 1
+            before = base.tree_size + bisect_left(new_positions,
+                                                  submission.first_notification_id)
+            chain.follow(submission.submission, before,
+                         f"submission {submission.submission.submission_id}")
             covered.update(range(submission.first_notification_id,
                                  submission.last_notification_id + 1))
             _check_submission(submission, by_position, key, report)
@@ -67,6 +80,22 @@ def verify_since(store: LedgerRecorder, key: Callable[[str], SigningKey],
                   f"{row.originator_version} (position {row.notification_id})",
                   "event belongs to no signed submission")
     return report
+
+
+def _chain_from(base: CheckpointRow, submissions: list[SubmissionRow],
+                report: VerifyReport) -> SubmissionChain:
+    """The submission chain as the checkpoint leaves it: the submission ending there is
+    taken as stored (the full verification checks it)."""
+    chain = SubmissionChain(partial(_fail, report))
+    if base.tree_size > 0:
+        last = next((s for s in submissions
+                     if s.last_notification_id == base.last_notification_id), None)
+        if last is None:
+            _fail(report, "continuity", f"checkpoint at size {base.tree_size}",
+                  "no submission ends at its position")
+        else:
+            chain.head = LogHead(base.tree_size, last.submission.hash)
+    return chain
 
 
 def _fail(report: VerifyReport, check: str, where: str, message: str) -> None:

@@ -18,7 +18,8 @@ from ledger.errors import InvalidInput, NotFound
 from ledger.merkle import consistency_proof, inclusion_proof, leaf_hash
 from ledger.persistence import CheckpointRow, LedgerRecorder, LogRow
 
-__all__ = ["consistency_file", "export_checkpoints", "inclusion_file", "read_checkpoints"]
+__all__ = ["consistency_file", "export_checkpoints", "inclusion_file",
+           "latest_with_consistency", "read_checkpoints"]
 
 
 def _checkpoint(store: LedgerRecorder, size: int | None) -> CheckpointRow:
@@ -82,6 +83,16 @@ def consistency_file(store: LedgerRecorder, old_size: int, new_size: int | None 
         "new_checkpoint": new.note,
         "proof": [h.hex() for h in consistency_proof(leaves, old.tree_size, new.tree_size)],
     }, option=orjson.OPT_INDENT_2)
+
+
+def latest_with_consistency(store: LedgerRecorder, old_size: int) -> tuple[str, list[bytes]]:
+    """The latest signed checkpoint and a consistency proof to it from ``old_size`` (empty
+    when the log is now smaller: the witness refuses that by itself)."""
+    new = _checkpoint(store, None)
+    if old_size > new.tree_size:
+        return new.note, []
+    leaves = [leaf_hash(r.event_hash) for r in _log(store, new.tree_size)]
+    return new.note, consistency_proof(leaves, old_size, new.tree_size)
 
 
 def export_checkpoints(store: LedgerRecorder, verifier_keys: list[str]) -> bytes:

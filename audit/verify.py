@@ -46,6 +46,7 @@ from audit.chunks import (
     VerifyReport,
     where,
 )
+from audit.continuity import SubmissionChain
 from audit.evidence import EvidenceAudit
 from audit.parallel import Parallel, plan_chunks, run_chunks
 from ledger.checkpoints import checkpoint_time, log_origin
@@ -88,6 +89,7 @@ class _Verifier:
         self.report.submissions = len(self.submissions)
         self.report.checkpoints = len(self.pending_checkpoints)
         self.areas = AreaFold(store.originator_from_bytes)
+        self.chain = SubmissionChain(self.fail)  # each signs what came before it
 
     def fail(self, check: str, where: str, message: str) -> None:
         self.report.findings.append(Finding(check, where, message))
@@ -188,6 +190,7 @@ class _Verifier:
         touched = self.areas.take(check.areas)
         where = (f"submission {submission.submission_id} (positions "
                  f"{check.row.first_notification_id}-{check.row.last_notification_id})")
+        self.chain.follow(submission, check.end - check.count, where)
         if check.count != submission.event_count:
             self.fail("submission", where, f"signed {submission.event_count} events but "
                       f"{check.count} are in the log")

@@ -4,7 +4,8 @@ Writing is three steps, so that signing can happen where the private key is:
 
 1. ``prepare`` turns the pending events of some aggregates into stored events and their
    chained hashes (a ``Draft``);
-2. a ``Signer`` signs the draft's Merkle root (``Draft.sign``) — one signature per submission;
+2. a ``Signer`` signs the draft's Merkle root (``Draft.sign``) — one signature per submission
+   — and the log it follows (its size and last submission's hash, read by ``prepare``);
 3. ``append`` re-derives every hash from the stored bytes, checks the signature, the key's
    registration, role and validity at signing time, and records events and submission in one
    transaction.
@@ -20,7 +21,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 from uuid import UUID
@@ -37,6 +38,8 @@ from ledger.config import database_env, database_url
 from ledger.errors import AlreadyWritten, Conflict, NotFound, SignatureError
 from ledger.integrity import (
     GENESIS_HASH,
+    START_OF_LOG,
+    LogHead,
     Submission,
     chain_hashes,
     sign_submission,
@@ -44,7 +47,7 @@ from ledger.integrity import (
 )
 from ledger.keys import KEY_ROLES, Signer, SigningKey, key_record_id
 from ledger.merkle import CompactRange, leaf_hash
-from ledger.persistence import KeyMovedOn, KeyVersion, LedgerRecorder, SignedBatch
+from ledger.persistence import KeyMovedOn, KeyVersion, LedgerRecorder, LogMovedOn, SignedBatch
 from ledger.record import PersonnelRecord
 from ledger.transcoder import CanonicalTranscoder, LedgerMapper
 
@@ -55,6 +58,7 @@ _STREAM_FROM = 2_000  # events in one submission from which submit() streams
 _STREAM_CHUNK = 1_000
 _HISTORIES_AT_ONCE = 1_000  # records whose events one query reads (``histories``)
 _KEY_RECHECKS = 3  # times a key found changed under the write lock is brought up to date
+_LOG_RESIGNS = 200  # times submit() signs again after another writer came first
 CLOCK_SKEW = timedelta(minutes=5)
 """How far a submission's signing time may be from the ledger's clock when it is appended."""
 
@@ -175,13 +179,14 @@ class Draft:
     event_hashes: tuple[bytes, ...]
     root: bytes
     aggregates: dict[UUID, Aggregate]
+    head: LogHead = START_OF_LOG  # the log it is to follow
 
     def sign(self, signer: Signer, purpose: str, *, signed_at: datetime | None = None,
              submission_id: UUID | None = None) -> Submission:
         return sign_submission(
             signer.private_key, submission_id=submission_id or uuid.uuid4(),
             key_id=signer.key_id, signed_at=signed_at or datetime.now(UTC), purpose=purpose,
-            event_hashes=self.event_hashes, root=self.root)
+            event_hashes=self.event_hashes, root=self.root, after=self.head)
 
 
 def _version_of(key: SigningKey, draft: Draft) -> KeyVersion | None:
@@ -190,6 +195,11 @@ def _version_of(key: SigningKey, draft: Draft) -> KeyVersion | None:
     if draft.aggregates.get(key.id) is key:
         return None
     return KeyVersion(key.key_id, key.id, key.version)
+
+
+def _log_moved_on() -> Conflict:
+    return Conflict("the log has moved on since this submission was signed; sign it again",
+                    "มีการบันทึกรายการอื่นก่อนหน้าหลังจากลงนาม กรุณาลงนามใหม่อีกครั้ง")
 
 
 def _key_keeps_changing(key_id: str) -> Conflict:
@@ -208,6 +218,7 @@ class Ledger(Application[UUID]):
         super().__init__(merged)
         self._heads: dict[UUID | str, tuple[int, bytes]] = {}
         self._keys: dict[str, SigningKey] = {}
+        self._log_head: LogHead | None = None  # as this process last wrote or read it
 
     def construct_transcoder(self) -> Transcoder:
         return CanonicalTranscoder()
@@ -227,7 +238,9 @@ class Ledger(Application[UUID]):
                              "สมุดทะเบียนรับเฉพาะรายการที่ลงลายมือชื่อดิจิทัลแล้ว")
 
     def prepare(self, *aggregates: Aggregate) -> Draft:
-        """Collect pending events and hash them onto their records' chains."""
+        """Collect pending events and hash them onto their records' chains, to follow the
+        log as it stands now."""
+        self._log_head = None
         return self._draft(_collect(aggregates), aggregates)
 
     def _draft(self, events: list[CanMutateAggregate[UUID]],
@@ -236,7 +249,24 @@ class Ledger(Application[UUID]):
             stored = [self.mapper.to_stored_event(e) for e in events]
             hashes = tuple(chain_hashes(stored, self._heads_for(stored)))
             return Draft(tuple(events), tuple(stored), hashes, submission_root(hashes),
-                         {a.id: a for a in aggregates})
+                         {a.id: a for a in aggregates}, self._head())
+
+    def _head(self) -> LogHead:
+        """The log's head as this process knows it (read from the store if it does not)."""
+        head = self._log_head
+        if head is None:
+            head = self._log_head = self.store.log_head()
+        return head
+
+    def _resigning(self, write: Callable[[], list[int]]) -> list[int]:
+        """``write`` (which signs), again after the log as it now stands while another
+        writer keeps coming first."""
+        for _ in range(_LOG_RESIGNS):
+            try:
+                return write()
+            except LogMovedOn:
+                self._log_head = None
+        raise _log_moved_on()
 
     def _heads_for(self, events: Sequence[_Versioned]) -> dict[UUID | str, bytes]:
         """The hash each record's chain continues from, for a batch of its next events."""
@@ -275,7 +305,11 @@ class Ledger(Application[UUID]):
         if it has, nothing was written and the check runs again on the key as it stands.
         One round trip instead of two, and no window between the check and the write.
         """
-        return self._rechecking_key(lambda: self._append_once(draft, submission))
+        try:
+            return self._rechecking_key(lambda: self._append_once(draft, submission))
+        except LogMovedOn:
+            self._log_head = None
+            raise _log_moved_on() from None
 
     def _append_once(self, draft: Draft, submission: Submission | None) -> list[int]:
         key = self._checked_key(draft, submission)
@@ -285,7 +319,7 @@ class Ledger(Application[UUID]):
                 _conflicts_refused(self.store, submission.submission_id):
             ids = self.recorder.insert_events(draft.stored_events, integrity=batch)
         assert ids is not None
-        self._after_append(draft, ids)
+        self._after_append(draft, ids, submission)
         return list(ids)
 
     def _rechecking_key(self, write: Callable[[], list[int]]) -> list[int]:
@@ -295,6 +329,7 @@ class Ledger(Application[UUID]):
             try:
                 return write()
             except KeyMovedOn as moved:
+                self._log_head = None  # the key's own record grew the log
                 self._current_key(moved.key.key_id)
         try:
             return write()
@@ -313,8 +348,15 @@ class Ledger(Application[UUID]):
         submission_id = _new_submission_id()
         if len(events) < _STREAM_FROM:
             draft = self._draft(events, aggregates)
-            return self.append(draft, draft.sign(signer, purpose, submission_id=submission_id))
-        return self._stream(signer, events, aggregates, purpose, submission_id)
+
+            def sign_and_append() -> list[int]:
+                signed = replace(draft, head=self._head())
+                return self._append_once(
+                    signed, signed.sign(signer, purpose, submission_id=submission_id))
+
+            return self._resigning(lambda: self._rechecking_key(sign_and_append))
+        return self._resigning(
+            lambda: self._stream(signer, events, aggregates, purpose, submission_id))
 
     def _stream(self, signer: Signer, events: list[CanMutateAggregate[UUID]],
                 aggregates: Sequence[Aggregate], purpose: str,
@@ -334,8 +376,9 @@ class Ledger(Application[UUID]):
         hashes_all: list[bytes] = []
         frontier = CompactRange()
         checked = KeyVersion(key.key_id, key.id, key.version)
+        head = self._head()
         with _paused_gc(len(events)), _conflicts_refused(self.store, submission_id), \
-                self.store.bulk_writer(checked) as writer:
+                self.store.bulk_writer(checked, head.size) as writer:
             for start in range(0, len(events), _STREAM_CHUNK):
                 stored = [self.mapper.to_stored_event(e)
                           for e in events[start:start + _STREAM_CHUNK]]
@@ -345,15 +388,17 @@ class Ledger(Application[UUID]):
                 stored_all.extend(stored)
                 hashes_all.extend(hashes)
             draft = Draft(tuple(events), tuple(stored_all), tuple(hashes_all), frontier.root(),
-                          {a.id: a for a in aggregates})
+                          {a.id: a for a in aggregates}, head)
             submission = draft.sign(signer, purpose, submission_id=submission_id)
             self._check_signed_by(key, draft, submission)
             writer.submission = submission
         ids = list(range(writer.first_id, writer.next_id))
-        self._after_append(draft, ids)
+        self._after_append(draft, ids, submission)
         return ids
 
-    def _after_append(self, draft: Draft, ids: Sequence[int]) -> None:
+    def _after_append(self, draft: Draft, ids: Sequence[int],
+                      submission: Submission) -> None:
+        self._log_head = submission.head_after
         self._remember_heads(draft)
         if self.repository.cache and not self.repository.fastforward:
             for aggregate_id, aggregate in draft.aggregates.items():

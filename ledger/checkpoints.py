@@ -4,11 +4,19 @@ A checkpoint states "the log had N events and this root" under the ledger's chec
 Each stored checkpoint also keeps the compact range (the Merkle frontier) at its size, so the
 next checkpoint hashes only the events appended since; the frontier is a cache, and
 verification recomputes every root from the events themselves.
+
+The server signs one by itself (``Checkpointer``, a thread beside the projection runner)
+whenever the log has grown, every ``TABIEN_CHECKPOINT_SECONDS``; auditors may ask for one
+(``POST /api/v1/audit/checkpoints``) and `tabien checkpoint` signs one.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from ledger.errors import SignatureError
@@ -17,7 +25,9 @@ from ledger.merkle import CompactRange, leaf_hash
 from ledger.note import CheckpointBody, sign_note
 from ledger.persistence import CheckpointRow, LedgerRecorder
 
-__all__ = ["checkpoint_time", "create_checkpoint", "log_origin"]
+__all__ = ["Checkpointer", "checkpoint_time", "create_checkpoint", "log_origin"]
+
+_log = logging.getLogger(__name__)
 
 
 def log_origin() -> str:
@@ -45,8 +55,56 @@ def create_checkpoint(store: LedgerRecorder, signer: Signer,
     row = CheckpointRow(frontier.size, last_id, sign_note(body.to_text(), signer.name,
                                                           signer.private_key),
                         frontier.to_bytes())
-    store.insert_checkpoint(row)
+    try:
+        store.insert_checkpoint(row)
+    except Exception:
+        # Another process signed the same size first (the size is the table's key).
+        same = [c for c in store.checkpoints() if c.tree_size == row.tree_size]
+        if not same:
+            raise
+        return same[0]
     return row
+
+
+class Checkpointer:
+    """Signs a checkpoint every ``seconds`` when the log has grown, in a thread of its own,
+    until ``stop``. ``signer`` is asked for the checkpoint key each round (keys rotate)."""
+
+    def __init__(self, store: LedgerRecorder, signer: Callable[[], Signer],
+                 seconds: float, *, close: Callable[[], None] | None = None) -> None:
+        self.store = store
+        self.close = close  # called once stopped (the store's connections)
+        self.signer = signer
+        self.seconds = seconds
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="tabien-checkpointer",
+                                        daemon=True)
+
+    def start(self) -> Checkpointer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopped.set()
+        with contextlib.suppress(RuntimeError):  # never started
+            self._thread.join(timeout=30)
+        if self.close is not None:
+            self.close()
+
+    def round(self) -> CheckpointRow | None:
+        """One round: a new checkpoint if the log has grown since the latest, else None."""
+        latest = self.store.checkpoints()
+        size = latest[-1].tree_size if latest else 0
+        if self.store.log_head().size <= size:  # positions are gap-free: an index look-up
+            return None
+        return create_checkpoint(self.store, self.signer())
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self.seconds):
+            try:
+                self.round()
+            except Exception:  # a round that failed is tried again at the next
+                _log.exception("signing a checkpoint failed")
 
 
 def checkpoint_time(body: CheckpointBody) -> datetime | None:

@@ -16,13 +16,35 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from ledger.errors import InvalidInput
 
-__all__ = ["DEFAULT_DATABASE_URL", "database_env", "database_url", "evidence_dir", "keys_dir"]
+__all__ = ["DEFAULT_CHECKPOINT_SECONDS", "DEFAULT_DATABASE_URL", "checkpoint_seconds",
+           "database_env", "database_url", "evidence_dir", "keys_dir"]
 
 DEFAULT_DATABASE_URL = "sqlite:///tabien.db"
 
 
 def database_url() -> str:
     return os.environ.get("TABIEN_DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+DEFAULT_CHECKPOINT_SECONDS = 60.0
+
+
+def checkpoint_seconds() -> float:
+    """How often the server signs a checkpoint when the log has grown
+    (``TABIEN_CHECKPOINT_SECONDS``, default 60); ``tabien verify`` fails a log whose events
+    have waited more than twice that for one."""
+    text = os.environ.get("TABIEN_CHECKPOINT_SECONDS", "").strip()
+    if not text:
+        return DEFAULT_CHECKPOINT_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < 10**7:
+        raise InvalidInput(f"TABIEN_CHECKPOINT_SECONDS={text!r}: give a number of seconds "
+                           "greater than 0, e.g. 60",
+                           "TABIEN_CHECKPOINT_SECONDS ต้องเป็นจำนวนวินาทีที่มากกว่า 0 เช่น 60")
+    return seconds
 
 
 def keys_dir() -> Path:

@@ -7,7 +7,9 @@
 * **Submission** — what one signer appends at once (one command, or one order of thousands of
   events). Its signature is Ed25519 over a canonical message that names the Merkle root
   (RFC 6962) of its events' hashes, so a bulk order costs one signature and every event is
-  still covered.
+  still covered. It also names what came before it: the log's size and the hash of the
+  submission that ends there (``LogHead``), so a submission removed from the middle breaks
+  the one after it even if the positions are renumbered.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from ledger.transcoder import canonical_json
 
 __all__ = [
     "GENESIS_HASH",
+    "START_OF_LOG",
     "EventHasher",
+    "LogHead",
     "Submission",
     "chain_hashes",
     "event_hash",
@@ -113,8 +117,23 @@ def submission_root(event_hashes: Iterable[bytes]) -> bytes:
 
 
 @dataclass(frozen=True)
+class LogHead:
+    """The log as a signer sees it: how many events, and the hash of the submission that
+    ends there (``Submission.hash``; ``GENESIS_HASH`` before the first)."""
+
+    size: int
+    previous: bytes
+
+
+START_OF_LOG = LogHead(0, GENESIS_HASH)
+
+_SUBMISSION_DOMAIN = b"tabien/submission/v2\x00"
+
+
+@dataclass(frozen=True)
 class Submission:
-    """A signed batch of events: who signed what, when, and the root it signed."""
+    """A signed batch of events: who signed what, when, the root it signed, and the log it
+    follows (its size and the previous submission's hash)."""
 
     submission_id: UUID
     key_id: str
@@ -123,11 +142,25 @@ class Submission:
     event_count: int
     root: bytes
     signature: bytes
+    log_size: int = 0
+    previous: bytes = GENESIS_HASH
 
     @property
     def message(self) -> bytes:
         return submission_message(self.submission_id, self.key_id, self.signed_at,
-                                  self.purpose, self.event_count, self.root)
+                                  self.purpose, self.event_count, self.root,
+                                  LogHead(self.log_size, self.previous))
+
+    @property
+    def hash(self) -> bytes:
+        """What the next submission names as its ``previous``: SHA-256 over the signed
+        message and the signature."""
+        return _sha256(_SUBMISSION_DOMAIN + self.message + self.signature).digest()
+
+    @property
+    def head_after(self) -> LogHead:
+        """The log as it stands once this submission is appended."""
+        return LogHead(self.log_size + self.event_count, self.hash)
 
     def verify_signature(self, public_key: Ed25519PublicKey) -> None:
         try:
@@ -142,26 +175,29 @@ class Submission:
 
 
 def submission_message(submission_id: UUID, key_id: str, signed_at: datetime, purpose: str,
-                       event_count: int, root: bytes) -> bytes:
+                       event_count: int, root: bytes, after: LogHead = START_OF_LOG) -> bytes:
     """The exact bytes a submission's signature covers."""
     return canonical_json({
-        "type": "tabien-submission/v1",
+        "type": "tabien-submission/v2",
         "submission_id": str(submission_id),
         "key_id": key_id,
         "signed_at": signed_at.isoformat(),
         "purpose": purpose,
         "event_count": event_count,
         "root": root.hex(),
+        "log_size": after.size,
+        "previous": after.previous.hex(),
     })
 
 
 def sign_submission(private_key: Ed25519PrivateKey, *, submission_id: UUID, key_id: str,
                     signed_at: datetime, purpose: str, event_hashes: Sequence[bytes],
-                    root: bytes | None = None) -> Submission:
-    """Sign a batch of event hashes as one submission (``root`` if already computed)."""
+                    root: bytes | None = None, after: LogHead = START_OF_LOG) -> Submission:
+    """Sign a batch of event hashes as one submission (``root`` if already computed),
+    appended after the log ``after``."""
     if root is None:
         root = submission_root(event_hashes)
     message = submission_message(submission_id, key_id, signed_at, purpose,
-                                 len(event_hashes), root)
+                                 len(event_hashes), root, after)
     return Submission(submission_id, key_id, signed_at, purpose, len(event_hashes), root,
-                      private_key.sign(message))
+                      private_key.sign(message), after.size, after.previous)

@@ -104,7 +104,7 @@ def verifier_key(name: str, public_key: Ed25519PublicKey) -> str:
 
 def parse_verifier_key(vkey: str) -> tuple[str, Ed25519PublicKey]:
     """Read a verifier key written by :func:`verifier_key`, checking its key ID."""
-    parts = vkey.split("+")
+    parts = vkey.split("+", 2)  # base64 may hold "+" too; a name may not
     if len(parts) != 3:
         raise _bad_vkey("it must have three parts separated by '+'", "ต้องมีสามส่วนคั่นด้วย '+'")
     name, key_id_hex, encoded_key = parts

@@ -143,9 +143,10 @@ def truncate_and_append_another_history(db: RawDB) -> None:
     forged = sign_submission(Ed25519PrivateKey.generate(), submission_id=uuid.uuid4(),
                              key_id=key_id, signed_at=datetime.now(UTC), purpose="forged",
                              event_hashes=[digest])
-    db.run("INSERT INTO {submissions} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    db.run("INSERT INTO {submissions} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
            (db.originator(forged.submission_id), forged.key_id, forged.signed_at.isoformat(),
-            forged.purpose, 1, forged.root, forged.signature, last[0], last[0]))
+            forged.purpose, 1, forged.root, forged.signature, last[0], last[0],
+            forged.log_size, forged.previous))
     assert count == 1
 
 

@@ -316,6 +316,19 @@ def checkpoints(principal: Annotated[Principal, allow("auditor")]) -> Response:
     return _json([{"tree_size": r.tree_size, "note": r.note} for r in rows])
 
 
+@router.post("/audit/checkpoints", tags=["audit / การตรวจสอบ"], response_model=CheckpointOut,
+             summary="Sign a checkpoint now / ลงนามจุดตรวจสอบทันที")
+def checkpoint_now(principal: Annotated[Principal, allow("auditor")]) -> Response:
+    """Sign a checkpoint of the log as it stands (the latest, if nothing was appended since),
+    for a witness to keep; the server also signs one by itself when the log has grown.
+    ลงนามจุดตรวจสอบของสมุดทะเบียน ณ ขณะนี้"""
+    from ledger.checkpoints import create_checkpoint
+
+    services = principal.services
+    row = create_checkpoint(services.ledger.store, services.operator_keys().checkpoint)
+    return _json({"tree_size": row.tree_size, "note": row.note})
+
+
 @router.get("/audit/proof", tags=["audit / การตรวจสอบ"], response_model=ProofOut,
             summary="Inclusion proof of one event / หลักฐานว่ารายการอยู่ในสมุดทะเบียน")
 def proof(principal: Annotated[Principal, allow("auditor")],

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from ledger.integrity import Submission, chain_hashes
+from ledger.integrity import START_OF_LOG, LogHead, Submission, chain_hashes
 
 __all__ = [
     "END_OF_LOG",
@@ -25,11 +25,13 @@ __all__ = [
     "KeyMovedOn",
     "KeyVersion",
     "LedgerRecorder",
+    "LogMovedOn",
     "LogRow",
     "RawLogRow",
     "SignedBatch",
     "SubmissionRow",
     "chain_from_store",
+    "head_of",
     "insert_in_one_write",
     "pages",
 ]
@@ -54,6 +56,23 @@ class KeyMovedOn(Exception):
     def __init__(self, key: KeyVersion) -> None:
         super().__init__(f"key {key.key_id} has changed since version {key.version}")
         self.key = key
+
+
+class LogMovedOn(Exception):
+    """The log is no longer the size a submission was signed after: another writer came
+    first. A recorder raises this under its write lock, before writing anything; the ledger
+    signs again after the log as it now stands (``LedgerRecorder.log_head``)."""
+
+    def __init__(self, signed_after: int) -> None:
+        super().__init__(f"the log has moved on from size {signed_after}")
+        self.signed_after = signed_after
+
+
+def head_of(last: SubmissionRow | None) -> LogHead:
+    """The log's head as its last submission leaves it (positions are gap-free)."""
+    if last is None:
+        return START_OF_LOG
+    return LogHead(last.last_notification_id, last.submission.hash)
 
 
 @dataclass(frozen=True)
@@ -136,7 +155,8 @@ class BulkWrite(Protocol):
     chunks (so the database ingests one chunk while the next is prepared) and it commits,
     with ``submission`` if one is set, when its ``with`` block ends — or writes nothing if the
     block raises. Opened with a ``KeyVersion``, it first raises ``KeyMovedOn`` if that key's
-    record has moved past the version."""
+    record has moved past the version; opened with ``log_size``, it raises ``LogMovedOn`` if
+    the log does not end there."""
 
     first_id: int
     next_id: int
@@ -149,8 +169,12 @@ class LedgerRecorder(Protocol):
     """What the ledger and the auditor need from a backend beyond the library's recorder."""
 
     def bulk_writer(
-        self, checked_key: KeyVersion | None = None
+        self, checked_key: KeyVersion | None = None, log_size: int | None = None
     ) -> AbstractContextManager[BulkWrite]: ...
+
+    def log_head(self) -> LogHead:
+        """The log's size and its last submission's hash, read together."""
+        ...
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: object
@@ -216,7 +240,9 @@ def insert_in_one_write(recorder: LedgerRecorder, stored_events: Sequence[Stored
         return []
     hashes = (batch.event_hashes if batch is not None
               else chain_from_store(stored_events, recorder.select_hashes))
-    with recorder.bulk_writer(batch.checked_key if batch is not None else None) as writer:
+    with recorder.bulk_writer(batch.checked_key if batch is not None else None,
+                              batch.submission.log_size if batch is not None else None
+                              ) as writer:
         writer.write(stored_events, hashes)
         writer.submission = batch.submission if batch is not None else None
     return list(range(writer.first_id, writer.next_id))

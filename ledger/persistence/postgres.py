@@ -27,17 +27,19 @@ from psycopg import Copy, Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
-from ledger.integrity import GENESIS_HASH, Submission
+from ledger.integrity import GENESIS_HASH, LogHead, Submission
 from ledger.persistence import (
     END_OF_LOG,
     BulkWrite,
     CheckpointRow,
     KeyMovedOn,
     KeyVersion,
+    LogMovedOn,
     LogRow,
     RawLogRow,
     SignedBatch,
     SubmissionRow,
+    head_of,
     insert_in_one_write,
     pages,
 )
@@ -47,6 +49,7 @@ __all__ = ["LedgerPostgresRecorder"]
 
 _PIPELINED_UP_TO = 1_000  # events; a larger batch streams by COPY (``bulk_writer``)
 _KEY_MOVED_ON = "TBK01"  # this recorder's own SQLSTATE: see ``KeyMovedOn``
+_LOG_MOVED_ON = "TBK02"  # and ``LogMovedOn``
 
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 _COPY_TRAILER = struct.pack(">h", -1)
@@ -78,8 +81,13 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             "submission_id uuid PRIMARY KEY, key_id text NOT NULL, "
             "signed_at text NOT NULL, purpose text NOT NULL, event_count bigint NOT NULL, "
             "root bytea NOT NULL, signature bytea NOT NULL, "
-            "first_notification_id bigint NOT NULL, last_notification_id bigint NOT NULL)"
+            "first_notification_id bigint NOT NULL, last_notification_id bigint NOT NULL, "
+            "log_size bigint NOT NULL, previous bytea NOT NULL)"
         ))
+        self.sql_create_statements.append(self._sql(
+            "CREATE INDEX IF NOT EXISTS {submissions_last} ON {submissions} "
+            "(last_notification_id)",
+            submissions_last=Identifier(f"{self.submissions_table_name}_last")))
         self.sql_create_statements.append(self._sql(
             "CREATE TABLE IF NOT EXISTS {checkpoints} ("
             "tree_size bigint PRIMARY KEY, last_notification_id bigint NOT NULL, "
@@ -100,8 +108,8 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             "CREATE OR REPLACE FUNCTION {schema}.{function}("
             "ids {id_type}[], versions bigint[], topics text[], states bytea[], "
             "hashes bytea[], s_id uuid, s_key text, s_at text, s_purpose text, "
-            "s_count bigint, s_root bytea, s_signature bytea, "
-            "k_id {id_type}, k_version bigint) "
+            "s_count bigint, s_root bytea, s_signature bytea, s_log_size bigint, "
+            "s_previous bytea, k_id {id_type}, k_version bigint) "
             "RETURNS TABLE (first_id bigint, last_id bigint) LANGUAGE plpgsql AS $body$ "
             "DECLARE head bigint; "
             "BEGIN "
@@ -115,12 +123,16 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             # A volatile function's statements each see what has committed before them,
             # so the highest id is read after the lock is held.
             "SELECT COALESCE(MAX(notification_id), 0) INTO head FROM {events}; "
+            # The submission signed what came before it: the log must still end there.
+            "IF head <> s_log_size THEN "
+            "RAISE EXCEPTION 'the log has moved on' USING ERRCODE = '{log_moved_on}'; "
+            "END IF; "
             "INSERT INTO {events} (originator_id, originator_version, topic, state, "
             "notification_id, event_hash) SELECT u.i, u.v, u.t, u.s, head + u.n, u.h "
             "FROM unnest(ids, versions, topics, states, hashes) WITH ORDINALITY "
             "AS u(i, v, t, s, h, n); "
             "INSERT INTO {submissions} VALUES (s_id, s_key, s_at, s_purpose, s_count, s_root, "
-            "s_signature, head + 1, head + cardinality(ids)); "
+            "s_signature, head + 1, head + cardinality(ids), s_log_size, s_previous); "
             "NOTIFY {channel}; "
             "first_id := head + 1; last_id := head + cardinality(ids); "
             "RETURN NEXT; "
@@ -128,10 +140,11 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             schema=Identifier(self.datastore.schema), function=self._append_function,
             id_type=Identifier(self.datastore.originator_id_type),
             lock_timeout=SQL(str(int(self.datastore.lock_timeout))),
-            key_moved_on=SQL(_KEY_MOVED_ON), channel=Identifier(self.channel_name)))
+            key_moved_on=SQL(_KEY_MOVED_ON), log_moved_on=SQL(_LOG_MOVED_ON),
+            channel=Identifier(self.channel_name)))
         self._call_append = self._sql(
             "SELECT first_id, last_id FROM {schema}.{function}(%s, %s, %s, %s, %s, %s, %s, "
-            "%s, %s, %s, %s, %s, %s, %s)", schema=Identifier(self.datastore.schema),
+            "%s, %s, %s, %s, %s, %s, %s, %s, %s)", schema=Identifier(self.datastore.schema),
             function=self._append_function)
         self._select_histories = self._sql(
             "SELECT originator_id, originator_version, topic, state FROM {events} "
@@ -174,7 +187,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         s, submission, key = stored_events, batch.submission, batch.checked_key
         params = ([e.originator_id for e in s], [e.originator_version for e in s],
                   [e.topic for e in s], [e.state for e in s], list(batch.event_hashes),
-                  *_submission_columns(submission),
+                  *_submission_columns(submission), submission.log_size, submission.previous,
                   key.record_id if key else None, key.version if key else None)
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as c:
             try:
@@ -182,6 +195,8 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             except psycopg.Error as e:
                 if e.sqlstate == _KEY_MOVED_ON and key is not None:
                     raise KeyMovedOn(key) from None
+                if e.sqlstate == _LOG_MOVED_ON:
+                    raise LogMovedOn(submission.log_size) from None
                 raise
         assert row is not None
         first, last = int(row[0]), int(row[1])
@@ -189,7 +204,8 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         return list(range(first, last + 1))
 
     @contextmanager
-    def bulk_writer(self, checked_key: KeyVersion | None = None) -> Iterator[BulkWrite]:
+    def bulk_writer(self, checked_key: KeyVersion | None = None,
+                    log_size: int | None = None) -> Iterator[BulkWrite]:
         with self.datastore.get_connection() as conn, conn.transaction(), \
                 conn.cursor() as curs:
             self._lock_table(curs)
@@ -198,6 +214,8 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             curs.execute(self._sql("SELECT COALESCE(MAX(notification_id), 0) AS m FROM {events}"))
             row = curs.fetchone()
             assert row is not None
+            if log_size is not None and int(row["m"]) != log_size:
+                raise LogMovedOn(log_size)
             with curs.copy(self._copy_statement) as copy:
                 writer = _CopyWriter(copy, int(row["m"]) + 1,
                                      self.datastore.originator_id_type == "text")
@@ -216,8 +234,9 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
     def _insert_submission(self, curs: Cursor[DictRow], submission: Submission,
                            first_id: int, last_id: int) -> None:
         curs.execute(self._sql(
-            "INSERT INTO {submissions} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"),
-            (*_submission_columns(submission), first_id, last_id))
+            "INSERT INTO {submissions} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"),
+            (*_submission_columns(submission), first_id, last_id, submission.log_size,
+             submission.previous))
 
     # ----------------------------------------------------------------- reading
 
@@ -336,6 +355,13 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 "SELECT * FROM {submissions} ORDER BY first_notification_id")).fetchall()
         return [_submission_row(r) for r in rows]
 
+    def log_head(self) -> LogHead:
+        with self.datastore.get_connection() as conn:
+            row = conn.execute(self._sql(
+                "SELECT * FROM {submissions} ORDER BY last_notification_id DESC LIMIT 1"
+            )).fetchone()
+        return head_of(_submission_row(row) if row is not None else None)
+
     def insert_checkpoint(self, row: CheckpointRow) -> None:
         with self.datastore.get_connection() as conn:
             conn.execute(self._sql("INSERT INTO {checkpoints} VALUES (%s, %s, %s, %s)"),
@@ -369,7 +395,7 @@ def _submission_row(r: dict[str, Any]) -> SubmissionRow:
         submission_id=r["submission_id"], key_id=r["key_id"],
         signed_at=datetime.fromisoformat(r["signed_at"]), purpose=r["purpose"],
         event_count=r["event_count"], root=bytes(r["root"]),
-        signature=bytes(r["signature"]))
+        signature=bytes(r["signature"]), log_size=r["log_size"], previous=bytes(r["previous"]))
     return SubmissionRow(submission, r["first_notification_id"], r["last_notification_id"])
 
 

@@ -26,16 +26,18 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
-from ledger.integrity import GENESIS_HASH, Submission
+from ledger.integrity import GENESIS_HASH, LogHead, Submission
 from ledger.persistence import (
     END_OF_LOG,
     BulkWrite,
     CheckpointRow,
     KeyMovedOn,
     KeyVersion,
+    LogMovedOn,
     LogRow,
     RawLogRow,
     SubmissionRow,
+    head_of,
     insert_in_one_write,
     pages,
 )
@@ -89,7 +91,10 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             "submission_id TEXT PRIMARY KEY, key_id TEXT NOT NULL, signed_at TEXT NOT NULL, "
             "purpose TEXT NOT NULL, event_count INTEGER NOT NULL, root BLOB NOT NULL, "
             "signature BLOB NOT NULL, first_notification_id INTEGER NOT NULL, "
-            "last_notification_id INTEGER NOT NULL)",
+            "last_notification_id INTEGER NOT NULL, log_size INTEGER NOT NULL, "
+            "previous BLOB NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS {self.submissions_table_name}_last "
+            f"ON {self.submissions_table_name} (last_notification_id)",
             f"CREATE TABLE IF NOT EXISTS {self.checkpoints_table_name} ("
             "tree_size INTEGER PRIMARY KEY, last_notification_id INTEGER NOT NULL, "
             "note TEXT NOT NULL, compact_range BLOB NOT NULL)",
@@ -102,7 +107,8 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         return insert_in_one_write(self, stored_events, kwargs.get("integrity"))
 
     @contextmanager
-    def bulk_writer(self, checked_key: KeyVersion | None = None) -> Iterator[BulkWrite]:
+    def bulk_writer(self, checked_key: KeyVersion | None = None,
+                    log_size: int | None = None) -> Iterator[BulkWrite]:
         with self.datastore.get_connection(commit=True) as conn:
             cursor = conn.cursor()
             try:
@@ -111,6 +117,8 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                     if checked_key is not None:
                         self._refuse_moved_key(cursor, checked_key)
                     writer = _RowWriter(self, cursor, (self._max_notification_id(cursor) or 0) + 1)
+                    if log_size is not None and writer.first_id - 1 != log_size:
+                        raise LogMovedOn(log_size)
                     yield writer
                     if writer.submission is not None:
                         self._insert_submission(cursor, writer)
@@ -133,9 +141,10 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         s = writer.submission
         assert s is not None
         cursor.execute(
-            f"INSERT INTO {self.submissions_table_name} VALUES (?,?,?,?,?,?,?,?,?)",
+            f"INSERT INTO {self.submissions_table_name} VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (str(s.submission_id), s.key_id, s.signed_at.isoformat(), s.purpose,
-             s.event_count, s.root, s.signature, writer.first_id, writer.next_id - 1))
+             s.event_count, s.root, s.signature, writer.first_id, writer.next_id - 1,
+             s.log_size, s.previous))
 
     # ----------------------------------------------------------------- reading
 
@@ -253,12 +262,14 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             c.execute(f"SELECT * FROM {self.submissions_table_name} "
                       "ORDER BY first_notification_id")
             rows = c.fetchall()
-        return [
-            SubmissionRow(
-                Submission(UUID(r[0]), r[1], datetime.fromisoformat(r[2]), r[3], r[4],
-                           bytes(r[5]), bytes(r[6])), r[7], r[8])
-            for r in rows
-        ]
+        return [_submission_row(r) for r in rows]
+
+    def log_head(self) -> LogHead:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT * FROM {self.submissions_table_name} "
+                      "ORDER BY last_notification_id DESC LIMIT 1")
+            row = c.fetchone()
+        return head_of(_submission_row(row) if row is not None else None)
 
     def insert_checkpoint(self, row: CheckpointRow) -> None:
         with self.datastore.transaction(commit=True) as c:
@@ -269,6 +280,12 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT * FROM {self.checkpoints_table_name} ORDER BY tree_size")
             return [CheckpointRow(r[0], r[1], r[2], bytes(r[3])) for r in c.fetchall()]
+
+
+def _submission_row(r: Any) -> SubmissionRow:
+    return SubmissionRow(
+        Submission(UUID(r[0]), r[1], datetime.fromisoformat(r[2]), r[3], r[4], bytes(r[5]),
+                   bytes(r[6]), r[9], bytes(r[10])), r[7], r[8])
 
 
 class _RowWriter:
