@@ -43,7 +43,7 @@ def _checkpointed_then(env: LedgerEnv) -> dict[str, tuple[int, int]]:
     record = ledger.repository.get(records[1])
     raise_salary(record, date(2012, 4, 1), record.salary + 100, "7/2555")
     submitted("one event", lambda: ledger.submit(keys.authority, record, purpose="raise"))
-    submitted("access log", lambda: log_read(ledger, keys.registrar, records[2],
+    submitted("access log", lambda: log_read(ledger, keys.service, records[2],
                                              purpose="ตรวจสอบ", reader="auditor"))
     submitted("last", lambda: ledger.submit(keys.registrar, open_person(41), purpose="41"))
     return spans

@@ -103,7 +103,10 @@ def delete_an_event(db: RawDB) -> None:
 
 
 def swap_two_events(db: RawDB) -> None:
-    first, second = db.rows()[6][0], db.rows()[9][0]
+    # two events of one record, so that its chain runs backwards in the log
+    rows = db.rows()[5:]
+    first, second = next((a[0], b[0]) for i, a in enumerate(rows) for b in rows[i + 1:]
+                         if a[1] == b[1])
     db.run("UPDATE {events} SET {id} = -1 WHERE {id} = ?", (first,))
     db.run("UPDATE {events} SET {id} = ? WHERE {id} = ?", (first, second))
     db.run("UPDATE {events} SET {id} = ? WHERE {id} = -1", (second,))
