@@ -7,7 +7,8 @@ turn every UTF-8 file into mojibake without an error. TIS-620 is read as Windows
 874, its superset, which also maps the quotes and dashes Windows editors insert.
 
 Row numbers are those a spreadsheet shows: the header is line 1, the first data row line 2,
-and a quoted cell spanning several lines is still one row.
+and a quoted cell spanning several lines is still one row. A cell written with an apostrophe
+before a formula's first character (as tabien's own reports write it) is read without it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from commands.legacy_import._layouts import Column, Layout, detect_layout, header_key
 from ledger.errors import InvalidInput
+from ledger.spreadsheet import restore
 
 __all__ = ["Row", "SourceFile", "read_source"]
 
@@ -137,7 +139,7 @@ def _rows(records: list[list[str]], mapping: dict[int, str],
         cells = {column: "" for column in mapping.values()}
         for index, column in mapping.items():
             if index < len(record):
-                cells[column] = " ".join(record[index].split())
+                cells[column] = " ".join(restore(record[index]).split())
         extra = tuple(cell for cell in record[width:] if cell.strip())
         rows.append(Row(line, tuple(record), cells, extra))
     return rows, blank
