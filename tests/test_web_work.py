@@ -236,6 +236,11 @@ def test_an_evidence_file_attached_and_read_back(work: Api) -> None:
         assert response.status_code == 200, response.text
         assert response.content == SCAN
         assert response.headers["content-type"] == "application/pdf"
+        assert response.headers["content-disposition"] == (
+            "attachment; filename=\"evidence.pdf\"; "
+            "filename*=UTF-8''%E0%B8%84%E0%B8%B3%E0%B8%AA%E0%B8%B1%E0%B9%88%E0%B8%87.pdf")
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["content-security-policy"] == "default-src 'none'; sandbox"
     # each read is in the record's access log;
     secret = work.services.key_store.identity_secret()
     readers = [e.reader for e in accesses_of(work.services.ledger,
@@ -249,6 +254,35 @@ def test_an_evidence_file_attached_and_read_back(work: Api) -> None:
         response = work.client.get(f"/api/v1/evidence/{bad}", headers=work.as_("aud"))
         assert response.status_code in (400, 404), response.text
         is_problem(response, response.status_code)
+
+
+@pytest.mark.parametrize(("name", "media_type", "ascii_name"), [
+    ("หน้า.html", "text/html", "evidence.html"),
+    ("logo.svg", "image/svg+xml", "logo.svg"),
+    ("page.xhtml", "application/xhtml+xml", "page.xhtml"),
+    ("a\"; b.htm", None, "a_22_b.htm"),  # the test client sends the quote as %22
+])
+def test_an_html_or_svg_evidence_file_is_never_shown_inline(
+        work: Api, name: str, media_type: str | None, ascii_name: str) -> None:
+    """Issue 16: an uploaded HTML or SVG file was served with its own type, so a reader who
+    opened its link ran whatever script it held with their session."""
+    page = b"<html><script>fetch('/api/v1/records')</script></html>" + name.encode()
+    upload = (name, page, media_type) if media_type else (name, page)
+    attached = work.client.post(
+        f"/api/v1/records/{OWN[0]}/evidence", headers=work.as_("reg"), files={"file": upload},
+        data={"to": "0", "description": "หน้าเว็บ", "order_number": "1/2567",
+              "order_date": "2024-04-01"})
+    assert attached.status_code == 201, attached.text
+    rebuild(work.services.ledger, work.services.view)
+    response = work.client.get(f"/api/v1/evidence/{attached.json()['sha256']}",
+                               headers=work.as_("reg"))
+    assert response.status_code == 200, response.text
+    assert response.content == page
+    assert response.headers["content-type"] == "application/octet-stream"
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith(f'attachment; filename="{ascii_name}"; filename*=UTF-8\'\'')
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["content-security-policy"] == "default-src 'none'; sandbox"
 
 
 def test_refused_attachments_write_nothing(work: Api) -> None:

@@ -10,6 +10,7 @@ with the area's authority (``POST /orders/{authority}/{number}/issue``), as it d
 from __future__ import annotations
 
 import hashlib
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -458,7 +459,11 @@ def read_evidence(sha256: Annotated[str, PathParam(pattern=r"^[0-9a-fA-F]{64}$",
     data = services.evidence.read_sha256(wanted)
     for record_id, _ in readable:
         log_record_read(principal, record_id, purpose)
-    return Response(data, media_type=_media_type(readable[0][1], wanted))
+    media_type, name = _signed_type_and_name(readable[0][1], wanted)
+    return Response(data, media_type=_served_type(media_type), headers={
+        "Content-Disposition": _attachment(name, _ascii_name(name)),
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": _EVIDENCE_CSP})
 
 
 def _referring(principal: Principal, records: list[UUID]) -> Iterator[tuple[UUID, list[Any]]]:
@@ -478,11 +483,33 @@ def _referring(principal: Principal, records: list[UUID]) -> Iterator[tuple[UUID
             yield record_id, events
 
 
-def _media_type(events: list[Any], sha256: str) -> str:
-    """The media type the signed reference gave the file."""
+# An evidence file is whatever a registrar uploaded: it is always a download, never a page of
+# this site (an HTML or SVG file shown inline could run script with the reader's session).
+_EVIDENCE_CSP = "default-src 'none'; sandbox"
+# Types a browser shows without running anything; any other is sent as plain bytes.
+_INERT_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif",
+                          "image/webp", "image/tiff", "text/plain", "text/csv"})
+
+
+def _signed_type_and_name(events: list[Any], sha256: str) -> tuple[str, str]:
+    """The media type and file name the signed reference gave the file."""
     for event in events:
         ref = getattr(event, "evidence", None)
         if ref is not None and getattr(ref, "sha256", None) == sha256:
-            return str(ref.media_type)
-    return "application/octet-stream"
+            return str(ref.media_type), str(ref.name)
+    return "application/octet-stream", "evidence"
+
+
+def _served_type(media_type: str) -> str:
+    """The signed media type when a browser cannot run it (HTML, SVG, XML … never are)."""
+    return media_type if media_type in _INERT_TYPES else "application/octet-stream"
+
+
+def _ascii_name(name: str) -> str:
+    """The file name for a client that reads only ASCII: the ASCII words of its name and its
+    extension (``คำสั่ง.pdf`` → ``evidence.pdf``, ``scan 1.pdf`` → ``scan_1.pdf``)."""
+    path = Path(name)
+    stem = "_".join(re.findall(r"[A-Za-z0-9]+", path.stem))[:80] or "evidence"
+    ext = "".join(re.findall(r"[A-Za-z0-9]+", path.suffix))[:10]
+    return f"{stem}.{ext}" if ext else stem
 
