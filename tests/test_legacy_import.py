@@ -246,3 +246,19 @@ def test_a_formula_in_a_rejected_row_is_written_so_no_spreadsheet_runs_it(
     code, output = tabien(ledger_env, "import", fixed)
     assert "imported 1 + มีอยู่แล้ว / already present 0 + ปฏิเสธ / rejected 5" in output, output
     assert events(ledger_env) == before + 1
+
+
+def test_a_cell_over_the_csv_field_limit_is_refused_naming_its_row(
+        ledger_env: LedgerEnv, files: Path) -> None:
+    """Issue 16: a cell longer than the csv module's field limit stopped the command with a
+    traceback."""
+    lines = (files / "history.csv").read_text(encoding="utf-8-sig").splitlines()
+    lines[3] += "x" * (csv.field_size_limit() + 1)
+    huge = files / "huge.csv"
+    huge.write_text("\n".join(lines), encoding="utf-8")
+    before = events(ledger_env)
+    code, output = tabien(ledger_env, "import", huge)
+    assert code == 2, output
+    assert "huge.csv: row 4 has a cell longer than 131,072 characters" in output
+    assert "แถวที่ 4" in output
+    assert events(ledger_env) == before

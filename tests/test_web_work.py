@@ -5,6 +5,7 @@ refused request writes nothing."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -187,6 +188,26 @@ def test_refused_imports_write_nothing(work: Api) -> None:
     for user in ("reg-other", "auth", "aud", "pay", "teach"):
         _denied(work, user, "post", "/api/v1/imports", files=_files("people.csv"),
                 data={"area": AREA})
+
+
+def _history_with_a_huge_cell() -> bytes:
+    """history.csv with one cell of its second data row (row 3) past the csv module's
+    field limit."""
+    lines = (DATA / "history.csv").read_text(encoding="utf-8-sig").splitlines()
+    lines[2] = lines[2] + "x" * (csv.field_size_limit() + 1)
+    return "\n".join(lines).encode()
+
+
+def test_a_cell_over_the_csv_field_limit_is_refused_naming_its_row(work: Api) -> None:
+    """Issue 16: a cell longer than the csv module's field limit was a 500."""
+    events = work.events()
+    response = work.client.post("/api/v1/imports", data={"area": AREA},
+                                files=[("files", ("history.csv", _history_with_a_huge_cell(),
+                                                  "text/csv"))], headers=work.as_("reg"))
+    body = is_problem(response, 400, "invalid-input")
+    assert "history.csv: row 3 has a cell longer than 131,072 characters" in body["detail"]
+    assert "แถวที่ 3" in body["detail_th"]
+    assert work.events() == events
 
 
 # ------------------------------------------------------------------ payroll

@@ -13,15 +13,13 @@ before a formula's first character (as tabien's own reports write it) is read wi
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
 from commands.legacy_import._layouts import Column, Layout, detect_layout, header_key
 from ledger.errors import InvalidInput
-from ledger.spreadsheet import restore
+from ledger.spreadsheet import read_csv, restore
 
 __all__ = ["Row", "SourceFile", "read_source"]
 
@@ -53,7 +51,7 @@ def read_source(path: Path) -> SourceFile:
     """Decode, parse and map one file; refuse it whole if it cannot be read as a layout."""
     data = path.read_bytes()
     text, encoding = _decode(data, path.name)
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
+    records = read_csv(text, path.name, delimiter=_delimiter(text))
     if not records or not any(cell.strip() for cell in records[0]):
         raise InvalidInput(f"{path.name}: the file is empty or has no header row",
                            f"{path.name}: ไฟล์ว่างหรือไม่มีแถวหัวตาราง")
