@@ -5,10 +5,13 @@ may do works; what it may not gets 401 or 403, a problem detail and (403) a logg
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from api.web.accounts import LoginThrottle
 from tests.factories import AREA, national_id
@@ -53,6 +56,44 @@ def test_repeated_failures_are_slowed_down(api: Api) -> None:
     is_problem(sign_in(api.client, "aud", PASSWORD), 429)
     clock[0] += 2
     assert sign_in(api.client, "aud").status_code == 200
+
+
+def test_parallel_guesses_get_at_most_three_tries_before_the_waits(api: Api) -> None:
+    """Issue 16: the throttle checked and counted in two steps, so 60 wrong passwords sent
+    at once were all checked."""
+    throttle = LoginThrottle(free=3, base=60.0)
+    start = threading.Barrier(60)
+
+    def guess(_: int) -> float:
+        start.wait()
+        return throttle.attempt("aud", "192.0.2.7")
+
+    with ThreadPoolExecutor(60) as pool:
+        waits = list(pool.map(guess, range(60)))
+    assert waits.count(0.0) == 3
+    # And through the route: of 60 wrong passwords at once, 3 are checked, 57 told to wait.
+    api.services.throttle = LoginThrottle(free=3, base=60.0)
+    denials = api.denials()
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(lambda _: sign_in(api.client, "aud", "wrong").status_code,
+                                range(60)))
+    assert sorted(answers) == [401] * 3 + [429] * 57
+    assert api.denials() == denials + 3
+
+
+def test_failing_on_purpose_cannot_lock_a_user_out(api: Api) -> None:
+    """Issue 16: the throttle was per user name, so anyone could keep a user from signing in
+    by failing as them."""
+    clock = [1000.0]
+    api.services.throttle = LoginThrottle(free=3, base=60.0, clock=lambda: clock[0])
+    for _ in range(6):
+        sign_in(api.client, "aud", "wrong")
+    is_problem(sign_in(api.client, "aud", PASSWORD), 429, "too-many-attempts")
+    # The user, at another address that was not failing, signs in at once.
+    elsewhere = TestClient(api.client.app, client=("198.51.100.9", 40000))
+    assert sign_in(elsewhere, "aud").status_code == 200
+    elsewhere.close()
+    assert api.services.throttle.wait_needed("aud", "198.51.100.9") == 0.0
 
 
 @pytest.mark.parametrize("header", [None, "Bearer", "Bearer not-a-token", "Basic abc",

@@ -159,18 +159,20 @@ def sign_in(request: Request,
     """OAuth2 password flow: a bearer token for the user (valid for one hour)."""
     services = services_of(request)
     username = form.username[:64]
-    wait = services.throttle.wait_needed(username)
+    client = request.client.host if request.client else ""
+    # Counted before the password is checked, so parallel guesses cannot all slip through.
+    wait = services.throttle.attempt(username, client)
     if wait > 0:
         raise Problem(429, "too-many-attempts",
-                      f"too many failed sign-ins for this user: try again in {wait:.0f} s",
-                      f"เข้าสู่ระบบผิดหลายครั้ง กรุณารอ {wait:.0f} วินาที",
+                      f"too many failed sign-ins for this user from this address: try again "
+                      f"in {wait:.0f} s",
+                      f"เข้าสู่ระบบผิดหลายครั้งจากที่อยู่นี้ กรุณารอ {wait:.0f} วินาที",
                       {"Retry-After": str(max(1, round(wait)))})
     account = services.accounts.authenticate(username, form.password)
     if account is None:
-        services.throttle.failed(username)
         raise _unauthorised(request, username, "wrong user name or password",
                             "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
-    services.throttle.succeeded(username)
+    services.throttle.succeeded(username, client)
     token, claims = services.tokens.issue(account.username)
     return {"access_token": token, "token_type": "bearer",
             "expires_in": int((claims.expires_at - claims.issued_at).total_seconds())}
