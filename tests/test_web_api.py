@@ -134,16 +134,45 @@ def test_who_reads_which_record(api: Api) -> None:
                                   params={"purpose": "ตรวจสอบสิทธิ"})
         assert response.status_code == 200, (user, response.text)
         assert response.json()["national_id"] == nid
-    denied = [("teach", other), ("reg-other", own), ("auth-other", own), ("adm", own)]
+    denied = [("teach", other), ("adm", own)]
     for user, nid in denied:
         before = api.denials()
         is_problem(api.client.get(f"/api/v1/records/{nid}", headers=api.as_(user)), 403,
                     "forbidden")
         assert api.denials() == before + 1, user
+    # Another area's reader is refused as if there were no such person (and logged).
+    for user in ("reg-other", "auth-other"):
+        before = api.denials()
+        is_problem(api.client.get(f"/api/v1/records/{own}", headers=api.as_(user)), 404,
+                   "not-found")
+        assert api.denials() == before + 1, user
     # Every read that returned a record is in the access log, with the user and purpose.
     log = api.client.get(f"/api/v1/audit/access/{own}", headers=api.as_("aud")).json()
     assert {entry["reader"] for entry in log} >= {"teach", "reg", "pay"}
     assert all(entry["channel"] == "api" for entry in log)
+
+
+@pytest.mark.parametrize("query", [{}, {"as_of": "2020-01-01"}])
+@pytest.mark.parametrize("user", ["reg-other", "auth-other"])
+def test_another_areas_reader_cannot_tell_whether_a_person_exists(
+        api: Api, user: str, query: dict[str, str]) -> None:
+    """Issue 16: a registrar of another area got 403 for a person who exists and 404 for one
+    who does not, and so could learn who is on the ledger."""
+    answers = []
+    for nid in (national_id(1), national_id(998)):  # on the ledger in AREA; on no ledger
+        events = api.events()
+        for path in (f"/api/v1/records/{nid}", f"/api/v1/records/{nid}/timeline"):
+            response = api.client.get(path, headers=api.as_(user), params=query)
+            body = is_problem(response, 404, "not-found")
+            answers.append((sorted(response.headers.items()),
+                            {k: v for k, v in body.items() if k != "instance"}))
+        assert api.events() == events
+    assert answers[0][1] == answers[2][1]
+    assert answers[1][1] == answers[3][1]
+    assert [len(h) for h, _ in answers[:2]] == [len(h) for h, _ in answers[2:]]
+    # The auditor still sees the refusal of the person who exists.
+    denied = api.client.get("/api/v1/audit/denials", headers=api.as_("aud")).json()
+    assert any(d["username"] == user for d in denied), denied
 
 
 def test_a_record_as_of_a_date_and_its_timeline(api: Api) -> None:

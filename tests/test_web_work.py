@@ -315,7 +315,11 @@ def test_refused_attachments_write_nothing(work: Api) -> None:
         is_problem(response, response.status_code)
     is_problem(_attach(work, "reg", nid=national_id(999)), 404)
     assert work.events() == events
-    for user in ("reg-other", "auth", "aud", "teach"):
+    denials = work.denials()
+    is_problem(_attach(work, "reg-other"), 404, "not-found")  # as if there were no such person
+    assert work.denials() == denials + 1
+    assert work.events() == events
+    for user in ("auth", "aud", "teach"):
         _denied(work, user, "post", f"/api/v1/records/{OWN[0]}/evidence",
                 data={"to": "0", "description": "x", "order_number": "1/2567",
                       "order_date": "2024-04-01"},

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 from uuid import UUID
 
 import orjson
@@ -46,7 +46,7 @@ from ledger.errors import Conflict, InvalidInput
 from ledger.identity import normalise_national_id
 from ledger.order import Order
 from projections.kks16 import Kks16
-from projections.reading import record_and_id
+from projections.reading import no_such_record, record_and_id
 
 __all__ = ["router"]
 
@@ -82,8 +82,17 @@ def record_for(principal: Principal, national_id: str, as_of: date | None,
     record, record_id = record_and_id(services.view, services.ledger.mapper, nid, as_of=as_of,
                                       known_at=known_at)
     if outside_own_areas(principal.account, record.areas_concerned):
-        principal.require_area(record.area)  # logs, then raises
+        refuse_outside_areas(principal, record.area)
     return record, record_id
+
+
+def refuse_outside_areas(principal: Principal, area: str) -> NoReturn:
+    """Log the denial of a record of another area, then answer as for a national ID that
+    has no record: a reader outside the record's areas learns nothing of whether the person
+    exists (the denial log, for the auditor, says what happened)."""
+    principal.deny(f"{principal.username} does not act in area {area}",
+                   f"{principal.username} ไม่มีสิทธิ์ในเขตพื้นที่ {area}")
+    raise no_such_record()
 
 
 def log_record_read(principal: Principal, record_id: UUID, purpose: str) -> None:
@@ -120,7 +129,7 @@ async def read_record(national_id: NationalIdPath,
     if cached is None:
         cached = await run_in_threadpool(services.records.load, nid)
     if outside_own_areas(principal.account, cached.areas):
-        await run_in_threadpool(principal.require_area, cached.area)  # logs, then raises
+        await run_in_threadpool(refuse_outside_areas, principal, cached.area)
     await services.access_log.log_async(cached.record_id, reader=principal.username,
                                         purpose=purpose)
     return Response(cached.json, media_type="application/json")
