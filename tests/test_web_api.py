@@ -204,6 +204,42 @@ def _draft_body(number: str = "10/2567", area: str = AREA, n: int = 11) -> dict[
             "lines": opening_lines(n, ref=ref)}
 
 
+@pytest.mark.parametrize("mark", ["\u202a", "\u202e", "\u2066", "\u2069"])
+def test_a_bidirectional_control_in_any_text_is_refused_naming_the_field(
+        api: Api, mark: str) -> None:
+    """Issue 16: API text could hold a right-to-left override, so what a form showed was not
+    what the ledger kept."""
+    events, denials = api.events(), api.denials()
+    body = _draft_body()
+    answer = is_problem(api.client.post("/api/v1/orders", json=body | {"title": f"บรรจุ{mark}"},
+                                        headers=api.as_("reg")), 400, "invalid-input")
+    assert "title: field title holds a bidirectional control character" in answer["detail"]
+    assert "title: ช่อง title มีอักขระควบคุมทิศทางข้อความ" in answer["detail_th"]
+    lines = [dict(line) for line in body["lines"]]
+    lines[0]["first_name"] = f"สม{mark}ชาย"
+    answer = is_problem(api.client.post("/api/v1/orders", json=body | {"lines": lines},
+                                        headers=api.as_("reg")), 400)
+    assert "field first_name holds a bidirectional control character" in str(answer)
+    assert "ช่อง first_name มีอักขระควบคุมทิศทางข้อความ" in str(answer)
+    answer = is_problem(api.client.post(
+        "/api/v1/users", headers=api.as_("adm"),
+        json={"username": "newreg", "password": PASSWORD, "role": "registrar",
+              "areas": [AREA], "display_name": f"สม{mark}ชาย"}), 400)
+    assert "display_name" in answer["detail"]
+    assert "อักขระควบคุมทิศทางข้อความ" in answer["detail_th"]
+    # A purpose (the access log's text) too, on the fast path and the route alike.
+    for query in ({"purpose": f"ตรวจ{mark}สอบ"},
+                  {"purpose": f"ตรวจ{mark}สอบ", "as_of": "2020-01-01"}):
+        answer = is_problem(api.client.get(f"/api/v1/records/{national_id(1)}", params=query,
+                                           headers=api.as_("reg")), 400)
+        assert "purpose" in answer["detail"]
+        assert "อักขระควบคุมทิศทางข้อความ" in answer["detail_th"]
+    assert api.events() == events
+    assert api.denials() == denials
+    assert "newreg" not in [u["username"] for u in api.client.get(
+        "/api/v1/users", headers=api.as_("adm")).json()]
+
+
 def test_an_order_from_draft_to_issue_over_http(api: Api) -> None:
     before = api.events()
     # The registrar drafts, with an idempotency key; the same request again writes nothing.

@@ -306,6 +306,27 @@ def test_an_html_or_svg_evidence_file_is_never_shown_inline(
     assert response.headers["content-security-policy"] == "default-src 'none'; sandbox"
 
 
+def test_a_bidirectional_control_in_a_form_or_an_import_is_refused(work: Api) -> None:
+    """Issue 16: text with a right-to-left override came in through forms and imports."""
+    events = work.events()
+    answer = is_problem(_attach(work, "reg", description="สำเนา\u202eคำสั่ง"), 400)
+    assert "description" in answer["detail"]
+    assert "อักขระควบคุมทิศทางข้อความ" in answer["detail_th"]
+    people = (DATA / "people.csv").read_text(encoding="utf-8-sig").splitlines()
+    people[1] = people[1].replace(people[1].split(",")[2], "\u2067" + people[1].split(",")[2], 1)
+    imported = work.client.post("/api/v1/imports", data={"area": AREA},
+                                files=[("files", ("people.csv", "\n".join(people).encode(),
+                                                  "text/csv"))], headers=work.as_("reg"))
+    assert imported.status_code == 200, imported.text
+    [summary] = imported.json()
+    [rejected] = summary["rejected"]
+    assert rejected["line"] == 2
+    assert "bidirectional control character" in rejected["reason_en"]
+    assert "อักขระควบคุมทิศทางข้อความ" in rejected["reason_th"]
+    assert work.events() == events + summary["imported"]
+    assert summary["imported"] == summary["read"] - 1
+
+
 def test_refused_attachments_write_nothing(work: Api) -> None:
     events = work.events()
     for bad in ({"to": "-1"}, {"to": "99"}, {"description": "<script>"},

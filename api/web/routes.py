@@ -15,7 +15,8 @@ from uuid import UUID
 import orjson
 from fastapi import APIRouter, Header, Query, Request
 from fastapi import Path as PathParam
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
+from pydantic_core import PydanticCustomError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -41,7 +42,7 @@ from api.web.schemas import (
 from api.web.services import json_response as _json
 from audit.timeline import TimelineEntry
 from commands.access import accesses_of
-from ledger.entries import AREA_PATTERN
+from ledger.entries import AREA_PATTERN, bidi_messages, has_bidi_control
 from ledger.errors import Conflict, InvalidInput
 from ledger.identity import normalise_national_id
 from ledger.order import Order
@@ -58,7 +59,21 @@ NationalIdPath = Annotated[str, PathParam(
 # Text a person types, kept verbatim: no control characters, no markup, and no U+FFFD (what
 # broken UTF-8 in a query or a form decodes to), so what is kept is what was sent.
 PLAIN_TEXT = r"^[^\x00-\x1f\x7f-\x9f<>\ufffd]*$"
-Purpose = Annotated[str, Query(min_length=1, max_length=200, pattern=PLAIN_TEXT,
+
+
+def _refuse_bidi(value: str, info: ValidationInfo) -> str:
+    """Text with a bidirectional control character shows in another order than it is kept:
+    refused, saying so in English and Thai (``api.web.problems`` shows both)."""
+    if has_bidi_control(value):
+        en, th = bidi_messages(info.field_name or "text")
+        raise PydanticCustomError("bidi_control", "{en}", {"en": en, "th": th})
+    return value
+
+
+# Goes with every PLAIN_TEXT field: a pattern cannot say why it refused.
+NO_BIDI = AfterValidator(_refuse_bidi)
+PlainText = Annotated[str, NO_BIDI]
+Purpose = Annotated[str, NO_BIDI, Query(min_length=1, max_length=200, pattern=PLAIN_TEXT,
                                description="why it is read (access log) / "
                                            "วัตถุประสงค์ของการเข้าถึง")]
 IdempotencyKey = Annotated[str | None, Header(
@@ -180,7 +195,7 @@ class OrderDraft(BaseModel):
     area: str = Field(pattern=AREA_PATTERN, examples=[EXAMPLE_AREA])
     order_number: str = Field(pattern=NUMBER_PATTERN, examples=["120/2569"])
     order_date: ThaiDate
-    title: str = Field(min_length=1, max_length=250, pattern=PLAIN_TEXT,
+    title: PlainText = Field(min_length=1, max_length=250, pattern=PLAIN_TEXT,
                        examples=["ย้ายข้าราชการครู"])
     lines: list[dict[str, Any]] = Field(
         min_length=1, max_length=50_000,

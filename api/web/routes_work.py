@@ -36,10 +36,12 @@ from api.web.examples import (
     EXAMPLE_ROUND_DRAFT,
 )
 from api.web.routes import (
+    NO_BIDI,
     NUMBER_PATTERN,
     PLAIN_TEXT,
     IdempotencyKey,
     NationalIdPath,
+    PlainText,
     Purpose,
     fingerprint,
     log_record_read,
@@ -72,7 +74,7 @@ NationalID = Annotated[str, Field(pattern=r"^[0-9 -]{13,17}$",
 
 class AppraisalIn(BaseModel):
     national_id: NationalID
-    appraisal: str = Field(default="", max_length=100, pattern=PLAIN_TEXT,
+    appraisal: PlainText = Field(default="", max_length=100, pattern=PLAIN_TEXT,
                            examples=["ดีเด่น"], description="the appraisal's level / ผลการประเมิน")
     percent: Decimal = Field(ge=0, le=10, max_digits=6, decimal_places=3, examples=["3.5"],
                              description="raise in percent of the calculation base / ร้อยละ")
@@ -184,7 +186,7 @@ class CorrectionIn(BaseModel):
     area: Area
     version: int = Field(ge=1, le=1_000_000, description="the entry to correct (its version "
                                                          "in the timeline) / ลำดับรายการ")
-    reason: str = Field(min_length=1, max_length=500, pattern=PLAIN_TEXT,
+    reason: PlainText = Field(min_length=1, max_length=500, pattern=PLAIN_TEXT,
                         examples=["พิมพ์เงินเดือนผิด"], description="why / เหตุผล")
     order_number: OrderNumber
     order_date: ThaiDate
@@ -382,7 +384,8 @@ def attach(
         file: Annotated[UploadFile, File(description="PDF, image … / ไฟล์เอกสาร")],
         to: Annotated[int, Form(ge=0, le=1_000_000, description="version of the entry it "
                                 "documents; 0 = the record as a whole")],
-        description: Annotated[str, Form(min_length=1, max_length=300, pattern=PLAIN_TEXT)],
+        description: Annotated[str, NO_BIDI, Form(min_length=1, max_length=300,
+                                                  pattern=PLAIN_TEXT)],
         order_number: Annotated[str, Form(pattern=NUMBER_PATTERN)],
         order_date: Annotated[ThaiDate, Form()],
         idempotency_key: IdempotencyKey = None) -> Response:
