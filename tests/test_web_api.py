@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.web.accounts import LoginThrottle
+from api.web.denial_limit import DenialLimit
 from tests.factories import AREA, national_id
 from tests.test_orders import opening_lines
 from tests.web import OTHER_AREA, PASSWORD, Api, is_problem, sign_in
@@ -94,6 +95,39 @@ def test_failing_on_purpose_cannot_lock_a_user_out(api: Api) -> None:
     assert sign_in(elsewhere, "aud").status_code == 200
     elsewhere.close()
     assert api.services.throttle.wait_needed("aud", "198.51.100.9") == 0.0
+
+
+def test_unauthenticated_refusals_cannot_flood_the_denial_log(api: Api) -> None:
+    """Issue 16: every 401 was a denial written to the log, so anyone could fill it (and slow
+    its store) with requests carrying no token."""
+    clock = [1000.0]
+    api.services.denial_limit = DenialLimit(per_window=10, clock=lambda: clock[0])
+    denials = api.denials()
+    for _ in range(200):
+        is_problem(api.client.get("/api/v1/me", headers={"Authorization": "Bearer junk"}), 401)
+    # Ten logged one by one; the rest counted, and the count is in the auditor's answer.
+    assert api.denials() == denials + 10
+    shown = api.client.get("/api/v1/audit/denials", headers=api.as_("aud")).json()
+    assert "190 more refusal(s) of unauthenticated requests from testclient" in shown[-1][
+        "reason"]
+    # A signed-in user's refusals are all logged, however many.
+    for _ in range(15):
+        is_problem(api.client.get("/api/v1/users", headers=api.as_("reg")), 403)
+    assert api.denials() == denials + 10 + 15
+    # Another address is not held back by this one's flood.
+    elsewhere = TestClient(api.client.app, client=("198.51.100.9", 40000))
+    is_problem(elsewhere.get("/api/v1/me"), 401)
+    elsewhere.close()
+    assert api.denials() == denials + 10 + 15 + 1
+    # A minute on, the count is logged as one denial, then the next refusal itself.
+    clock[0] += 61
+    is_problem(api.client.get("/api/v1/me"), 401)
+    logged = api.services.accounts.denials()
+    assert "190 more refusal(s)" in logged[-2]["reason"]
+    assert logged[-1]["path"] == "/api/v1/me"
+    assert api.denials() == denials + 10 + 15 + 1 + 2
+    shown = api.client.get("/api/v1/audit/denials", headers=api.as_("aud")).json()
+    assert not any("more refusal" in d["reason"] for d in shown[len(logged):])
 
 
 @pytest.mark.parametrize("header", [None, "Bearer", "Bearer not-a-token", "Basic abc",

@@ -21,11 +21,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from api.web.auth import (
+    NO_USER,
     READERS,
     Principal,
     allow,
     another_teachers_record,
     outside_own_areas,
+    unlogged_reason,
 )
 from api.web.dates import ThaiDate, ThaiMoment
 from api.web.examples import EXAMPLE_AREA, EXAMPLE_NATIONAL_ID, EXAMPLE_ORDER
@@ -385,5 +387,12 @@ def access_log(national_id: NationalIdPath,
 @router.get("/audit/denials", tags=["audit / การตรวจสอบ"], response_model=list[DenialOut],
             summary="Refused requests / คำขอที่ถูกปฏิเสธ")
 def denials(principal: Annotated[Principal, allow("auditor", "admin")]) -> Response:
-    """Every refused request (401 and 403): who, what, why. คำขอที่ถูกปฏิเสธทั้งหมด"""
-    return _json(principal.services.accounts.denials())
+    """Every refused request (401 and 403): who, what, why; unauthenticated ones past ten a
+    minute from one address as a count. คำขอที่ถูกปฏิเสธทั้งหมด"""
+    services = principal.services
+    # Refusals counted but not logged yet (too many unauthenticated ones from an address).
+    now = datetime.now(UTC).isoformat()
+    pending = [{"username": NO_USER, "role": "", "method": "*", "path": "*",
+                "reason": unlogged_reason(count, client), "at": now}
+               for client, count in sorted(services.denial_limit.pending().items())]
+    return _json(services.accounts.denials() + pending)
