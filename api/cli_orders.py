@@ -7,8 +7,6 @@ and English.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -24,6 +22,7 @@ from commands.bootstrap import DEMO_AREA, KeySet, load_key_set
 from commands.orders import CheckReport, IssueResult, OrderDesk
 from ledger.errors import InvalidInput
 from ledger.keys import KeyStore
+from ledger.spreadsheet import read_csv_rows
 from ledger.thaidate import format_thai_date, parse_date
 
 order_app = typer.Typer(help="Orders (คำสั่ง): draft, check, override, issue.",
@@ -207,9 +206,9 @@ def order_show(number: str, area: AreaOption = DEMO_AREA) -> None:
 def _appraisals(path: Path) -> list[Any]:
     from commands.salary_round import Appraisal
 
-    rows = csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig")))
+    rows = read_csv_rows(path.read_bytes().decode("utf-8-sig"), path.name)
     found, problems = [], []
-    for number, row in enumerate(rows, start=2):
+    for number, row in rows:
         try:
             base = (row.get("calculation_base") or "").replace(",", "").strip()
             found.append(Appraisal(row["national_id"], row.get("appraisal", ""),
@@ -312,9 +311,9 @@ def renumber(
     from commands.renumber import plan_renumbering
 
     with translate_errors():
-        rows = csv.DictReader(io.StringIO(mapping.read_bytes().decode("utf-8-sig")))
+        rows = read_csv_rows(mapping.read_bytes().decode("utf-8-sig"), mapping.name)
         pairs = [(r.get("old_number", "").strip(), r.get("new_number", "").strip())
-                 for r in rows]
+                 for _, r in rows]
         desk, keys = _desk(area)
         on = _date(order_date)
         ref = {"authority": area, "order_number": number, "order_date": on.isoformat()}

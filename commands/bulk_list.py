@@ -9,9 +9,7 @@ the order, not from the rows.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import types
 import typing
 from collections.abc import Iterator
@@ -26,6 +24,7 @@ import orjson
 from ledger.entries import parse_entry
 from ledger.errors import InvalidInput, TabienError
 from ledger.record import EVENT_KINDS
+from ledger.spreadsheet import read_csv_rows
 
 __all__ = ["RowProblem", "read_bulk_list"]
 
@@ -74,9 +73,9 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("cp874")  # TIS-620, as older Thai spreadsheets save CSV
-    for number, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
-        if any((v or "").strip() for v in row.values()):
-            yield number, {k.strip(): (v or "").strip() for k, v in row.items() if k}
+    for number, row in read_csv_rows(text, path.name):
+        if any(v.strip() for v in row.values()):
+            yield number, {k: v.strip() for k, v in row.items()}
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -28,7 +28,7 @@ from commands.areas import AreaBook
 from commands.facts import RecordFacts, entries_of
 from commands.rules import Failure, LineContext, check_line
 from ledger.application import Ledger
-from ledger.entries import Entry, parse_entry
+from ledger.entries import Entry, check_text, parse_entry
 from ledger.errors import (
     Conflict,
     InvalidInput,
@@ -112,6 +112,7 @@ class OrderDesk:
               order_date: date, title: str, lines: Sequence[dict[str, Any]]) -> Order:
         problems = []
         order_number = normalise_order_number(order_number)
+        check_text("title", title)
         self.areas.check(authority)
         self.areas.check(area)
         own = OrderRef(authority, order_number, order_date)

@@ -30,7 +30,8 @@ from ledger.thaidate import parse_date
 from ledger.transcoder import canonical_json
 from ledger.vocabulary import ADDRESS_TYPES, STAFF_TYPES, OrderRef, check_cited_number
 
-__all__ = ["AREA_PATTERN", "Entry", "check_text", "parse_entry", "typed_changes"]
+__all__ = ["AREA_PATTERN", "BIDI_CONTROLS", "Entry", "bidi_messages", "check_text",
+           "has_bidi_control", "parse_entry", "typed_changes"]
 
 # Fields the ledger itself sets on every event; never taken from input.
 _RESERVED = {"originator_id", "originator_version", "timestamp", "originator_topic"}
@@ -134,11 +135,34 @@ _AREA = re.compile(AREA_PATTERN)
 _GENDERS = frozenset({"", "ชาย", "หญิง"})
 
 
+# Bidirectional overrides, embeddings and isolates (U+202A–U+202E, U+2066–U+2069): they make
+# text show in another order than it is stored ("Trojan Source"), so a name or an order number
+# could read as another on a form. Thai and English text never needs them.
+BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
+
+
+def bidi_messages(name: str) -> tuple[str, str]:
+    """The refusal of a bidirectional control character in field ``name``, in English and
+    Thai."""
+    return (f"field {name} holds a bidirectional control character (U+202A–U+202E, "
+            "U+2066–U+2069), which makes text show in another order than it is stored",
+            f"ช่อง {name} มีอักขระควบคุมทิศทางข้อความ (U+202A–U+202E, U+2066–U+2069) "
+            "ซึ่งทำให้ข้อความแสดงผลต่างจากที่บันทึกไว้")
+
+
+def has_bidi_control(value: str) -> bool:
+    return _BIDI.search(value) is not None
+
+
 def check_text(name: str, value: str) -> str:
-    """``value`` if it holds no control character and no broken text; refuse it otherwise."""
+    """``value`` if it holds no control character (bidirectional ones included) and no broken
+    text; refuse it otherwise."""
     if _NOT_TEXT.search(value):
         raise InvalidInput(f"field {name} holds a control character or broken text",
                            f"ช่อง {name} มีอักขระควบคุมหรือข้อความที่เข้ารหัสผิด")
+    if has_bidi_control(value):
+        raise InvalidInput(*bidi_messages(name))
     return value
 
 
@@ -346,7 +370,22 @@ def _stored_date(value: Any) -> Any:
 def _as_mapping(name: str, value: Any) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise InvalidInput(f"field {name} must be an object", f"ช่อง {name} ต้องเป็นออบเจกต์")
+    _refuse_nested_bidi(name, value)
     return dict(value)
+
+
+def _refuse_nested_bidi(name: str, value: Any) -> None:
+    """Refuse a bidirectional control character anywhere in a JSON value's text."""
+    if isinstance(value, str):
+        if has_bidi_control(value):
+            raise InvalidInput(*bidi_messages(name))
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _refuse_nested_bidi(name, str(key))
+            _refuse_nested_bidi(f"{name}.{key}", item)
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _refuse_nested_bidi(f"{name}[{index}]", item)
 
 
 _CONVERTERS: dict[Any, Any] = {

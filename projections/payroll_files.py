@@ -18,10 +18,9 @@ sized to their content. CSV and text carry 3 and 4 after the totals row, each pa
 blank row and a row with its title.
 
 A text cell that a spreadsheet could take for a formula (one beginning with ``=``, ``+``,
-``-``, ``@``, a tab or a carriage return) is neutralised: in CSV and text it is prefixed with
-an apostrophe (OWASP's advice against CSV injection); in XLSX it is stored as text with the
-quote-prefix mark that Excel sets when a person types an apostrophe, so it reads as written.
-A lone ``-`` (no standing) is no formula and is left as it is. Numbers stay numbers.
+``-``, ``@``, a tab or a carriage return) is neutralised as ``ledger.spreadsheet`` says for
+every file tabien writes: in CSV and text prefixed with an apostrophe; in XLSX stored as text
+with the quote-prefix mark. A lone ``-`` (no standing) is left as it is. Numbers stay numbers.
 
 The API and the command line name a file alike: ``file_name``.
 """
@@ -38,6 +37,7 @@ from datetime import date
 from typing import Any
 
 from ledger.rules import rank_label, standing_label
+from ledger.spreadsheet import is_risky, neutralise, put_text
 from ledger.thaidate import format_thai_datetime, format_thai_month
 from projections.payroll import POSITION_ALLOWANCE_NOTE, PayLine, PayrollFeed
 
@@ -202,20 +202,6 @@ def _arrears(feed: PayrollFeed) -> Part:
 
 # ---------------------------------------------------------------- cells
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def is_risky(text: str) -> bool:
-    """Whether a spreadsheet could read ``text`` as a formula."""
-    return text.startswith(_FORMULA_START) and text != "-"
-
-
-def neutralise(text: str) -> str:
-    """``text`` as a spreadsheet shows it and never runs it: an apostrophe before a formula's
-    first character."""
-    return f"'{text}" if is_risky(text) else text
-
-
 def _text_cells(row: Iterable[Cell]) -> list[str]:
     return ["" if cell is None else str(cell) if isinstance(cell, int) else neutralise(cell)
             for cell in row]
@@ -255,8 +241,6 @@ def to_pipe(feed: PayrollFeed) -> bytes:
 # ---------------------------------------------------------------- XLSX
 
 _MIN_WIDTH, _MAX_WIDTH = 8, 80
-# Characters openpyxl refuses in a cell (control characters other than tab, LF and CR).
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _shown_length(cell: Cell) -> int:
@@ -288,9 +272,7 @@ def _put_row(sheet: Any, number: int, row: list[Cell], *, bold: bool = False) ->
             cell.value = value
             cell.number_format = "#,##0"
         else:
-            cell.value = _ILLEGAL.sub("", value)
-            cell.data_type = "s"  # text, never a formula, whatever it begins with
-            cell.quotePrefix = is_risky(value)
+            put_text(cell, value)
             if _shown_length(value) > _MAX_WIDTH:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         if bold:

@@ -16,7 +16,8 @@ from ledger.record import EVENT_KINDS, PersonnelRecord
 from projections.kks16 import Kks16, build_record
 from projections.store import EntryRow, RecordView
 
-__all__ = ["events_from_rows", "record_and_id", "record_from_view", "record_id_in_view"]
+__all__ = ["events_from_rows", "no_such_record", "record_and_id", "record_from_view",
+           "record_id_in_view"]
 
 _TOPICS = {kind: get_topic(cls) for kind, cls in EVENT_KINDS.items()}
 
@@ -45,7 +46,13 @@ def record_id_in_view(view: RecordView, national_id: str) -> UUID:
     """The record id of a (normalised) national ID, or NotFound."""
     record_id = view.record_id(national_id)
     if record_id is None:
-        raise NotFound("no record for this national ID in the record view (is it up to "
-                       "date? see `tabien project`)",
-                       "ไม่พบทะเบียนประวัติของเลขประจำตัวประชาชนนี้ในมุมมองข้อมูล")
+        raise no_such_record()
     return record_id
+
+
+def no_such_record() -> NotFound:
+    """The answer for a national ID the record view does not hold; also the answer to a
+    reader who may not know whether it holds it (a registrar of another area)."""
+    return NotFound("no record for this national ID in the record view (is it up to date? "
+                    "see `tabien project`)",
+                    "ไม่พบทะเบียนประวัติของเลขประจำตัวประชาชนนี้ในมุมมองข้อมูล")

@@ -222,3 +222,36 @@ def test_two_writers_on_one_record_one_wins_the_other_conflicts(ledger_env: Ledg
     assert "ลองอีกครั้ง" in lost.value.message_th
     assert events(ledger_env) == before
     assert ledger_env.reopen().record(record_id).salary == 15_500
+
+
+# U+202E RIGHT-TO-LEFT OVERRIDE, U+2066 LEFT-TO-RIGHT ISOLATE … U+2069 POP DIRECTIONAL ISOLATE
+BIDI = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068",
+        "\u2069"]
+
+
+@pytest.mark.parametrize("mark", BIDI)
+@pytest.mark.parametrize("field", ["first_name", "domicile"])
+def test_a_bidirectional_control_in_a_text_field_is_refused(
+        ledger_env: LedgerEnv, tmp_path: Path, field: str, mark: str) -> None:
+    """Issue 16: text could hold a right-to-left override, so a name or a place read on a
+    form in another order than it is stored."""
+    before = events(ledger_env)
+    code, output = run_append(ledger_env, tmp_path, opening(2),
+                              opening(1, **{field: f"สม{mark}ชาย"}))
+    assert code == 2, output
+    assert f"field {field} holds a bidirectional control character" in output
+    assert f"ช่อง {field} มีอักขระควบคุมทิศทางข้อความ" in output
+    assert "line 2" in output
+    assert events(ledger_env) == before
+
+
+def test_a_bidirectional_control_inside_an_object_field_is_refused(
+        ledger_env: LedgerEnv, tmp_path: Path) -> None:
+    before = events(ledger_env)
+    line = {"national_id": national_id(1), "kind": "entry_corrected",
+            "effective_date": "2024-05-16", "order": GOOD_ORDER, "corrects": 1,
+            "reason": "พิมพ์ผิด", "changes": {"first_name": "ab\u202ecd"}}
+    code, output = run_append(ledger_env, tmp_path, opening(1), line)
+    assert code == 2, output
+    assert "bidirectional control character" in output
+    assert events(ledger_env) == before

@@ -97,7 +97,7 @@ def test_refusals_are_left_to_the_application_which_logs_them(
     path = f"/api/v1/records/{national_id(2)}"
     assert fast.get(path, headers=api.as_("aud")).status_code == 200  # now kept
     for user, status in (("teach", 403),      # a teacher, another teacher's record
-                         ("reg-other", 403),  # a registrar of another area
+                         ("reg-other", 404),  # another area's: as if no such person
                          ("adm", 403),        # an admin reads no records
                          ("pay", 200)):       # payroll of the area
         assert fast.get("/api/v1/me", headers=api.as_(user)).status_code == 200  # kept too

@@ -208,3 +208,57 @@ def test_dry_run_and_unreadable_files_write_nothing(ledger_env: LedgerEnv,
     assert code == 2, output
     assert "fits no import layout" in output
     assert events(ledger_env) == before
+
+
+def test_a_formula_in_a_rejected_row_is_written_so_no_spreadsheet_runs_it(
+        ledger_env: LedgerEnv, files: Path) -> None:
+    """Issue 16: the rejected-rows report wrote a hostile cell as it was read, so a
+    spreadsheet opening the report would run it."""
+    import_samples(ledger_env, files)
+    lines = (files / "history.csv").read_text(encoding="utf-8-sig").splitlines()
+    hostile = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\r=1"]
+    header = lines[0].split(",")
+    kind, detail = header.index("kind"), header.index("detail")
+    rows = []
+    for n, text in enumerate(hostile):
+        cells = next(csv.reader([lines[1]]))
+        cells[kind] = text
+        cells[detail] = f"{text}-{n}"
+        rows.append(cells)
+    source = files / "hostile.csv"
+    with source.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows([header, *rows])
+    before = events(ledger_env)
+    code, output = tabien(ledger_env, "import", source)
+    assert code == 2, output
+    assert events(ledger_env) == before
+    with (files / "hostile.rejected.csv").open(encoding="utf-8-sig", newline="") as f:
+        report = list(csv.DictReader(f))
+    assert [row["kind"] for row in report] == ["'" + text for text in hostile]
+    assert [row["detail"] for row in report] == [f"'{t}-{n}" for n, t in enumerate(hostile)]
+    for row in report:  # no cell of the report begins a formula
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+                       for cell in row.values() if cell != "-"), row
+    # Fixed in a spreadsheet and imported again, the report reads as the file was written.
+    fixed = files / "hostile.rejected.csv"
+    fixed.write_text(fixed.read_text(encoding="utf-8-sig").replace(
+        "'=HYPERLINK(\"\"http://x\"\")", "เลื่อนเงินเดือน", 1), encoding="utf-8-sig")
+    code, output = tabien(ledger_env, "import", fixed)
+    assert "imported 1 + มีอยู่แล้ว / already present 0 + ปฏิเสธ / rejected 5" in output, output
+    assert events(ledger_env) == before + 1
+
+
+def test_a_cell_over_the_csv_field_limit_is_refused_naming_its_row(
+        ledger_env: LedgerEnv, files: Path) -> None:
+    """Issue 16: a cell longer than the csv module's field limit stopped the command with a
+    traceback."""
+    lines = (files / "history.csv").read_text(encoding="utf-8-sig").splitlines()
+    lines[3] += "x" * (csv.field_size_limit() + 1)
+    huge = files / "huge.csv"
+    huge.write_text("\n".join(lines), encoding="utf-8")
+    before = events(ledger_env)
+    code, output = tabien(ledger_env, "import", huge)
+    assert code == 2, output
+    assert "huge.csv: row 4 has a cell longer than 131,072 characters" in output
+    assert "แถวที่ 4" in output
+    assert events(ledger_env) == before

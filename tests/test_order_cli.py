@@ -77,6 +77,22 @@ def test_a_bulk_list_with_a_malformed_row_is_refused_row_by_row(
     assert staffed.ledger.store.count_events() == before
 
 
+def test_a_bulk_list_cell_over_the_csv_field_limit_is_refused_naming_its_row(
+        staffed: LedgerEnv, tmp_path: Path) -> None:
+    """Issue 16: a cell longer than the csv module's field limit stopped the command with a
+    traceback."""
+    huge = [*transfer_row(2, "2024-05-16")[:-1], "x" * (csv.field_size_limit() + 1)]
+    bulk = write_csv(tmp_path / "list.csv", TRANSFER_COLUMNS,
+                     [transfer_row(1, "2024-05-16"), huge])
+    before = staffed.ledger.store.count_events()
+    code, output = tabien(staffed, tmp_path, "order", "draft", str(bulk), "--number",
+                          "20/2567", "--date", "1/5/2567")
+    assert code == 2, output
+    assert "list.csv: row 3 has a cell longer than 131,072 characters" in output
+    assert "แถวที่ 3" in output
+    assert staffed.ledger.store.count_events() == before
+
+
 def test_failing_rows_are_reported_removed_and_the_rest_issued(
         staffed: LedgerEnv, tmp_path: Path) -> None:
     # Person 3's transfer is dated before 12 months in the unit: it fails its rule.

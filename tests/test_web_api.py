@@ -5,12 +5,16 @@ may do works; what it may not gets 401 or 403, a problem detail and (403) a logg
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from api.web.accounts import LoginThrottle
+from api.web.denial_limit import DenialLimit
 from tests.factories import AREA, national_id
 from tests.test_orders import opening_lines
 from tests.web import OTHER_AREA, PASSWORD, Api, is_problem, sign_in
@@ -55,6 +59,77 @@ def test_repeated_failures_are_slowed_down(api: Api) -> None:
     assert sign_in(api.client, "aud").status_code == 200
 
 
+def test_parallel_guesses_get_at_most_three_tries_before_the_waits(api: Api) -> None:
+    """Issue 16: the throttle checked and counted in two steps, so 60 wrong passwords sent
+    at once were all checked."""
+    throttle = LoginThrottle(free=3, base=60.0)
+    start = threading.Barrier(60)
+
+    def guess(_: int) -> float:
+        start.wait()
+        return throttle.attempt("aud", "192.0.2.7")
+
+    with ThreadPoolExecutor(60) as pool:
+        waits = list(pool.map(guess, range(60)))
+    assert waits.count(0.0) == 3
+    # And through the route: of 60 wrong passwords at once, 3 are checked, 57 told to wait.
+    api.services.throttle = LoginThrottle(free=3, base=60.0)
+    denials = api.denials()
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(lambda _: sign_in(api.client, "aud", "wrong").status_code,
+                                range(60)))
+    assert sorted(answers) == [401] * 3 + [429] * 57
+    assert api.denials() == denials + 3
+
+
+def test_failing_on_purpose_cannot_lock_a_user_out(api: Api) -> None:
+    """Issue 16: the throttle was per user name, so anyone could keep a user from signing in
+    by failing as them."""
+    clock = [1000.0]
+    api.services.throttle = LoginThrottle(free=3, base=60.0, clock=lambda: clock[0])
+    for _ in range(6):
+        sign_in(api.client, "aud", "wrong")
+    is_problem(sign_in(api.client, "aud", PASSWORD), 429, "too-many-attempts")
+    # The user, at another address that was not failing, signs in at once.
+    elsewhere = TestClient(api.client.app, client=("198.51.100.9", 40000))
+    assert sign_in(elsewhere, "aud").status_code == 200
+    elsewhere.close()
+    assert api.services.throttle.wait_needed("aud", "198.51.100.9") == 0.0
+
+
+def test_unauthenticated_refusals_cannot_flood_the_denial_log(api: Api) -> None:
+    """Issue 16: every 401 was a denial written to the log, so anyone could fill it (and slow
+    its store) with requests carrying no token."""
+    clock = [1000.0]
+    api.services.denial_limit = DenialLimit(per_window=10, clock=lambda: clock[0])
+    denials = api.denials()
+    for _ in range(200):
+        is_problem(api.client.get("/api/v1/me", headers={"Authorization": "Bearer junk"}), 401)
+    # Ten logged one by one; the rest counted, and the count is in the auditor's answer.
+    assert api.denials() == denials + 10
+    shown = api.client.get("/api/v1/audit/denials", headers=api.as_("aud")).json()
+    assert "190 more refusal(s) of unauthenticated requests from testclient" in shown[-1][
+        "reason"]
+    # A signed-in user's refusals are all logged, however many.
+    for _ in range(15):
+        is_problem(api.client.get("/api/v1/users", headers=api.as_("reg")), 403)
+    assert api.denials() == denials + 10 + 15
+    # Another address is not held back by this one's flood.
+    elsewhere = TestClient(api.client.app, client=("198.51.100.9", 40000))
+    is_problem(elsewhere.get("/api/v1/me"), 401)
+    elsewhere.close()
+    assert api.denials() == denials + 10 + 15 + 1
+    # A minute on, the count is logged as one denial, then the next refusal itself.
+    clock[0] += 61
+    is_problem(api.client.get("/api/v1/me"), 401)
+    logged = api.services.accounts.denials()
+    assert "190 more refusal(s)" in logged[-2]["reason"]
+    assert logged[-1]["path"] == "/api/v1/me"
+    assert api.denials() == denials + 10 + 15 + 1 + 2
+    shown = api.client.get("/api/v1/audit/denials", headers=api.as_("aud")).json()
+    assert not any("more refusal" in d["reason"] for d in shown[len(logged):])
+
+
 @pytest.mark.parametrize("header", [None, "Bearer", "Bearer not-a-token", "Basic abc",
                                     "Bearer a.b.c"])
 def test_without_a_valid_token_everything_is_401(api: Api, header: str | None) -> None:
@@ -93,16 +168,45 @@ def test_who_reads_which_record(api: Api) -> None:
                                   params={"purpose": "ตรวจสอบสิทธิ"})
         assert response.status_code == 200, (user, response.text)
         assert response.json()["national_id"] == nid
-    denied = [("teach", other), ("reg-other", own), ("auth-other", own), ("adm", own)]
+    denied = [("teach", other), ("adm", own)]
     for user, nid in denied:
         before = api.denials()
         is_problem(api.client.get(f"/api/v1/records/{nid}", headers=api.as_(user)), 403,
                     "forbidden")
         assert api.denials() == before + 1, user
+    # Another area's reader is refused as if there were no such person (and logged).
+    for user in ("reg-other", "auth-other"):
+        before = api.denials()
+        is_problem(api.client.get(f"/api/v1/records/{own}", headers=api.as_(user)), 404,
+                   "not-found")
+        assert api.denials() == before + 1, user
     # Every read that returned a record is in the access log, with the user and purpose.
     log = api.client.get(f"/api/v1/audit/access/{own}", headers=api.as_("aud")).json()
     assert {entry["reader"] for entry in log} >= {"teach", "reg", "pay"}
     assert all(entry["channel"] == "api" for entry in log)
+
+
+@pytest.mark.parametrize("query", [{}, {"as_of": "2020-01-01"}])
+@pytest.mark.parametrize("user", ["reg-other", "auth-other"])
+def test_another_areas_reader_cannot_tell_whether_a_person_exists(
+        api: Api, user: str, query: dict[str, str]) -> None:
+    """Issue 16: a registrar of another area got 403 for a person who exists and 404 for one
+    who does not, and so could learn who is on the ledger."""
+    answers = []
+    for nid in (national_id(1), national_id(998)):  # on the ledger in AREA; on no ledger
+        events = api.events()
+        for path in (f"/api/v1/records/{nid}", f"/api/v1/records/{nid}/timeline"):
+            response = api.client.get(path, headers=api.as_(user), params=query)
+            body = is_problem(response, 404, "not-found")
+            answers.append((sorted(response.headers.items()),
+                            {k: v for k, v in body.items() if k != "instance"}))
+        assert api.events() == events
+    assert answers[0][1] == answers[2][1]
+    assert answers[1][1] == answers[3][1]
+    assert [len(h) for h, _ in answers[:2]] == [len(h) for h, _ in answers[2:]]
+    # The auditor still sees the refusal of the person who exists.
+    denied = api.client.get("/api/v1/audit/denials", headers=api.as_("aud")).json()
+    assert any(d["username"] == user for d in denied), denied
 
 
 def test_a_record_as_of_a_date_and_its_timeline(api: Api) -> None:
@@ -132,6 +236,42 @@ def _draft_body(number: str = "10/2567", area: str = AREA, n: int = 11) -> dict[
     return {"authority": AREA, "area": area, "order_number": number,
             "order_date": "2024-05-01", "title": "บรรจุและแต่งตั้ง",
             "lines": opening_lines(n, ref=ref)}
+
+
+@pytest.mark.parametrize("mark", ["\u202a", "\u202e", "\u2066", "\u2069"])
+def test_a_bidirectional_control_in_any_text_is_refused_naming_the_field(
+        api: Api, mark: str) -> None:
+    """Issue 16: API text could hold a right-to-left override, so what a form showed was not
+    what the ledger kept."""
+    events, denials = api.events(), api.denials()
+    body = _draft_body()
+    answer = is_problem(api.client.post("/api/v1/orders", json=body | {"title": f"บรรจุ{mark}"},
+                                        headers=api.as_("reg")), 400, "invalid-input")
+    assert "title: field title holds a bidirectional control character" in answer["detail"]
+    assert "title: ช่อง title มีอักขระควบคุมทิศทางข้อความ" in answer["detail_th"]
+    lines = [dict(line) for line in body["lines"]]
+    lines[0]["first_name"] = f"สม{mark}ชาย"
+    answer = is_problem(api.client.post("/api/v1/orders", json=body | {"lines": lines},
+                                        headers=api.as_("reg")), 400)
+    assert "field first_name holds a bidirectional control character" in str(answer)
+    assert "ช่อง first_name มีอักขระควบคุมทิศทางข้อความ" in str(answer)
+    answer = is_problem(api.client.post(
+        "/api/v1/users", headers=api.as_("adm"),
+        json={"username": "newreg", "password": PASSWORD, "role": "registrar",
+              "areas": [AREA], "display_name": f"สม{mark}ชาย"}), 400)
+    assert "display_name" in answer["detail"]
+    assert "อักขระควบคุมทิศทางข้อความ" in answer["detail_th"]
+    # A purpose (the access log's text) too, on the fast path and the route alike.
+    for query in ({"purpose": f"ตรวจ{mark}สอบ"},
+                  {"purpose": f"ตรวจ{mark}สอบ", "as_of": "2020-01-01"}):
+        answer = is_problem(api.client.get(f"/api/v1/records/{national_id(1)}", params=query,
+                                           headers=api.as_("reg")), 400)
+        assert "purpose" in answer["detail"]
+        assert "อักขระควบคุมทิศทางข้อความ" in answer["detail_th"]
+    assert api.events() == events
+    assert api.denials() == denials
+    assert "newreg" not in [u["username"] for u in api.client.get(
+        "/api/v1/users", headers=api.as_("adm")).json()]
 
 
 def test_an_order_from_draft_to_issue_over_http(api: Api) -> None:

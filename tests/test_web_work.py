@@ -5,6 +5,7 @@ refused request writes nothing."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -189,6 +190,26 @@ def test_refused_imports_write_nothing(work: Api) -> None:
                 data={"area": AREA})
 
 
+def _history_with_a_huge_cell() -> bytes:
+    """history.csv with one cell of its second data row (row 3) past the csv module's
+    field limit."""
+    lines = (DATA / "history.csv").read_text(encoding="utf-8-sig").splitlines()
+    lines[2] = lines[2] + "x" * (csv.field_size_limit() + 1)
+    return "\n".join(lines).encode()
+
+
+def test_a_cell_over_the_csv_field_limit_is_refused_naming_its_row(work: Api) -> None:
+    """Issue 16: a cell longer than the csv module's field limit was a 500."""
+    events = work.events()
+    response = work.client.post("/api/v1/imports", data={"area": AREA},
+                                files=[("files", ("history.csv", _history_with_a_huge_cell(),
+                                                  "text/csv"))], headers=work.as_("reg"))
+    body = is_problem(response, 400, "invalid-input")
+    assert "history.csv: row 3 has a cell longer than 131,072 characters" in body["detail"]
+    assert "แถวที่ 3" in body["detail_th"]
+    assert work.events() == events
+
+
 # ------------------------------------------------------------------ payroll
 
 
@@ -236,6 +257,11 @@ def test_an_evidence_file_attached_and_read_back(work: Api) -> None:
         assert response.status_code == 200, response.text
         assert response.content == SCAN
         assert response.headers["content-type"] == "application/pdf"
+        assert response.headers["content-disposition"] == (
+            "attachment; filename=\"evidence.pdf\"; "
+            "filename*=UTF-8''%E0%B8%84%E0%B8%B3%E0%B8%AA%E0%B8%B1%E0%B9%88%E0%B8%87.pdf")
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["content-security-policy"] == "default-src 'none'; sandbox"
     # each read is in the record's access log;
     secret = work.services.key_store.identity_secret()
     readers = [e.reader for e in accesses_of(work.services.ledger,
@@ -251,6 +277,56 @@ def test_an_evidence_file_attached_and_read_back(work: Api) -> None:
         is_problem(response, response.status_code)
 
 
+@pytest.mark.parametrize(("name", "media_type", "ascii_name"), [
+    ("หน้า.html", "text/html", "evidence.html"),
+    ("logo.svg", "image/svg+xml", "logo.svg"),
+    ("page.xhtml", "application/xhtml+xml", "page.xhtml"),
+    ("a\"; b.htm", None, "a_22_b.htm"),  # the test client sends the quote as %22
+])
+def test_an_html_or_svg_evidence_file_is_never_shown_inline(
+        work: Api, name: str, media_type: str | None, ascii_name: str) -> None:
+    """Issue 16: an uploaded HTML or SVG file was served with its own type, so a reader who
+    opened its link ran whatever script it held with their session."""
+    page = b"<html><script>fetch('/api/v1/records')</script></html>" + name.encode()
+    upload = (name, page, media_type) if media_type else (name, page)
+    attached = work.client.post(
+        f"/api/v1/records/{OWN[0]}/evidence", headers=work.as_("reg"), files={"file": upload},
+        data={"to": "0", "description": "หน้าเว็บ", "order_number": "1/2567",
+              "order_date": "2024-04-01"})
+    assert attached.status_code == 201, attached.text
+    rebuild(work.services.ledger, work.services.view)
+    response = work.client.get(f"/api/v1/evidence/{attached.json()['sha256']}",
+                               headers=work.as_("reg"))
+    assert response.status_code == 200, response.text
+    assert response.content == page
+    assert response.headers["content-type"] == "application/octet-stream"
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith(f'attachment; filename="{ascii_name}"; filename*=UTF-8\'\'')
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["content-security-policy"] == "default-src 'none'; sandbox"
+
+
+def test_a_bidirectional_control_in_a_form_or_an_import_is_refused(work: Api) -> None:
+    """Issue 16: text with a right-to-left override came in through forms and imports."""
+    events = work.events()
+    answer = is_problem(_attach(work, "reg", description="สำเนา\u202eคำสั่ง"), 400)
+    assert "description" in answer["detail"]
+    assert "อักขระควบคุมทิศทางข้อความ" in answer["detail_th"]
+    people = (DATA / "people.csv").read_text(encoding="utf-8-sig").splitlines()
+    people[1] = people[1].replace(people[1].split(",")[2], "\u2067" + people[1].split(",")[2], 1)
+    imported = work.client.post("/api/v1/imports", data={"area": AREA},
+                                files=[("files", ("people.csv", "\n".join(people).encode(),
+                                                  "text/csv"))], headers=work.as_("reg"))
+    assert imported.status_code == 200, imported.text
+    [summary] = imported.json()
+    [rejected] = summary["rejected"]
+    assert rejected["line"] == 2
+    assert "bidirectional control character" in rejected["reason_en"]
+    assert "อักขระควบคุมทิศทางข้อความ" in rejected["reason_th"]
+    assert work.events() == events + summary["imported"]
+    assert summary["imported"] == summary["read"] - 1
+
+
 def test_refused_attachments_write_nothing(work: Api) -> None:
     events = work.events()
     for bad in ({"to": "-1"}, {"to": "99"}, {"description": "<script>"},
@@ -260,7 +336,11 @@ def test_refused_attachments_write_nothing(work: Api) -> None:
         is_problem(response, response.status_code)
     is_problem(_attach(work, "reg", nid=national_id(999)), 404)
     assert work.events() == events
-    for user in ("reg-other", "auth", "aud", "teach"):
+    denials = work.denials()
+    is_problem(_attach(work, "reg-other"), 404, "not-found")  # as if there were no such person
+    assert work.denials() == denials + 1
+    assert work.events() == events
+    for user in ("auth", "aud", "teach"):
         _denied(work, user, "post", f"/api/v1/records/{OWN[0]}/evidence",
                 data={"to": "0", "description": "x", "order_number": "1/2567",
                       "order_date": "2024-04-01"},

@@ -290,33 +290,67 @@ class _Failures:
 
 
 class LoginThrottle:
-    """Slows down repeated failed sign-ins for one user name: after ``free`` failures each
-    further attempt must wait twice as long as the one before (up to ``ceiling`` seconds)."""
+    """Slows down repeated failed sign-ins of one user name from one client address: after
+    ``free`` failures each further attempt must wait twice as long as the one before (up to
+    ``ceiling`` seconds).
+
+    ``attempt`` checks and counts an attempt in one step, under the lock, before the password
+    is checked: an attempt counts as failed until ``succeeded`` says otherwise, so however
+    many wrong passwords arrive at once, at most ``free`` are checked before the waits start.
+    The key is the user name *and* the client's address: failures from one address never make
+    the user wait at another, so nobody can lock a user out by failing on purpose.
+    """
+
+    # Past this many keys, those whose wait is long over are dropped.
+    _PRUNE_AT = 10_000
 
     def __init__(self, free: int = 3, base: float = 1.0, ceiling: float = 300.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.free, self.base, self.ceiling, self.clock = free, base, ceiling, clock
-        self._failures: dict[str, _Failures] = {}
+        self._failures: dict[tuple[str, str], _Failures] = {}
         self._lock = threading.Lock()
 
-    def wait_needed(self, username: str) -> float:
-        with self._lock:
-            failures = self._failures.get(username)
-            if failures is None or failures.count < self.free:
-                return 0.0
-            delay = float(min(self.ceiling, self.base * 2 ** (failures.count - self.free)))
-            now = float(self.clock())
-            return max(0.0, failures.last + delay - now)
+    def _wait(self, failures: _Failures | None, now: float) -> float:
+        if failures is None or failures.count < self.free:
+            return 0.0
+        delay = float(min(self.ceiling, self.base * 2 ** (failures.count - self.free)))
+        return max(0.0, failures.last + delay - now)
 
-    def failed(self, username: str) -> None:
+    def wait_needed(self, username: str, client: str = "") -> float:
+        """How long ``username`` must wait at ``client`` before another attempt."""
         with self._lock:
-            failures = self._failures.setdefault(username, _Failures())
+            return self._wait(self._failures.get((username, client)), float(self.clock()))
+
+    def attempt(self, username: str, client: str = "") -> float:
+        """0 and the attempt counted (as failed until ``succeeded``), or the seconds to wait
+        and nothing counted."""
+        with self._lock:
+            now = float(self.clock())
+            key = (username, client)
+            wait = self._wait(self._failures.get(key), now)
+            if wait > 0:
+                return wait
+            if len(self._failures) >= self._PRUNE_AT:
+                self._prune(now)
+            failures = self._failures.setdefault(key, _Failures())
+            failures.count += 1
+            failures.last = now
+            return 0.0
+
+    def failed(self, username: str, client: str = "") -> None:
+        """Count a failure not counted by ``attempt``."""
+        with self._lock:
+            failures = self._failures.setdefault((username, client), _Failures())
             failures.count += 1
             failures.last = self.clock()
 
-    def succeeded(self, username: str) -> None:
+    def succeeded(self, username: str, client: str = "") -> None:
         with self._lock:
-            self._failures.pop(username, None)
+            self._failures.pop((username, client), None)
+
+    def _prune(self, now: float) -> None:
+        for key in [k for k, f in self._failures.items() if f.last + self.ceiling < now]:
+            del self._failures[key]
 
 
 @dataclass(frozen=True)

@@ -89,10 +89,29 @@ NO_USER = "(ไม่ระบุตัวตน / anonymous)"
 
 
 def _unauthorised(request: Request, username: str, message: str, message_th: str) -> Problem:
-    """Log the refusal (a 401 is a denial too: who tried, where, and why) and return it."""
-    services_of(request).accounts.record_denial(username[:64] or NO_USER, "", request.method,
-                                                request.url.path, message)
+    """Log the refusal (a 401 is a denial too: who tried, where, and why) and return it; past
+    ``DenialLimit.per_window`` a minute from one address, count it instead (its count is
+    logged later in one entry)."""
+    services = services_of(request)
+    client = client_address(request)
+    verdict = services.denial_limit.admit(client)
+    if verdict.carried:
+        services.accounts.record_denial(NO_USER, "", "*", "*", unlogged_reason(
+            verdict.carried, client))
+    if verdict.log:
+        services.accounts.record_denial(username[:64] or NO_USER, "", request.method,
+                                        request.url.path, message)
     return Problem(401, "unauthorised", message, message_th, {"WWW-Authenticate": "Bearer"})
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def unlogged_reason(count: int, client: str) -> str:
+    """The summary denial of refusals not logged one by one."""
+    return (f"{count} more refusal(s) of unauthenticated requests from {client or 'unknown'} "
+            "were counted, not logged one by one (too many a minute)")
 
 
 async def current(request: Request,
@@ -159,18 +178,20 @@ def sign_in(request: Request,
     """OAuth2 password flow: a bearer token for the user (valid for one hour)."""
     services = services_of(request)
     username = form.username[:64]
-    wait = services.throttle.wait_needed(username)
+    client = client_address(request)
+    # Counted before the password is checked, so parallel guesses cannot all slip through.
+    wait = services.throttle.attempt(username, client)
     if wait > 0:
         raise Problem(429, "too-many-attempts",
-                      f"too many failed sign-ins for this user: try again in {wait:.0f} s",
-                      f"เข้าสู่ระบบผิดหลายครั้ง กรุณารอ {wait:.0f} วินาที",
+                      f"too many failed sign-ins for this user from this address: try again "
+                      f"in {wait:.0f} s",
+                      f"เข้าสู่ระบบผิดหลายครั้งจากที่อยู่นี้ กรุณารอ {wait:.0f} วินาที",
                       {"Retry-After": str(max(1, round(wait)))})
     account = services.accounts.authenticate(username, form.password)
     if account is None:
-        services.throttle.failed(username)
         raise _unauthorised(request, username, "wrong user name or password",
                             "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
-    services.throttle.succeeded(username)
+    services.throttle.succeeded(username, client)
     token, claims = services.tokens.issue(account.username)
     return {"access_token": token, "token_type": "bearer",
             "expires_in": int((claims.expires_at - claims.issued_at).total_seconds())}

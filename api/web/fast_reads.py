@@ -40,7 +40,8 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 # The route's path and its parameter's constraints (13 to 17 of digits, spaces, dashes).
 _RECORD_PATH = re.compile(r"/api/v1/records/([0-9 -]{13,17})")
 # The route's ``Purpose``: 1 to 200 characters of plain text (routes.PLAIN_TEXT).
-_PLAIN_PURPOSE = re.compile(r"[^\x00-\x1f\x7f-\x9f<>\ufffd]{1,200}")
+# (and none of the bidirectional controls the route refuses: ledger.entries.BIDI_CONTROLS).
+_PLAIN_PURPOSE = re.compile(r"[^\x00-\x1f\x7f-\x9f<>\ufffd\u202a-\u202e\u2066-\u2069]{1,200}")
 _HEADERS = [(b"content-type", b"application/json")]
 
 

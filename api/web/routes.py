@@ -9,22 +9,25 @@ from __future__ import annotations
 
 from contextlib import suppress
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 from uuid import UUID
 
 import orjson
 from fastapi import APIRouter, Header, Query, Request
 from fastapi import Path as PathParam
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
+from pydantic_core import PydanticCustomError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from api.web.auth import (
+    NO_USER,
     READERS,
     Principal,
     allow,
     another_teachers_record,
     outside_own_areas,
+    unlogged_reason,
 )
 from api.web.dates import ThaiDate, ThaiMoment
 from api.web.examples import EXAMPLE_AREA, EXAMPLE_NATIONAL_ID, EXAMPLE_ORDER
@@ -41,12 +44,12 @@ from api.web.schemas import (
 from api.web.services import json_response as _json
 from audit.timeline import TimelineEntry
 from commands.access import accesses_of
-from ledger.entries import AREA_PATTERN
+from ledger.entries import AREA_PATTERN, bidi_messages, has_bidi_control
 from ledger.errors import Conflict, InvalidInput
 from ledger.identity import normalise_national_id
 from ledger.order import Order
 from projections.kks16 import Kks16
-from projections.reading import record_and_id
+from projections.reading import no_such_record, record_and_id
 
 __all__ = ["router"]
 
@@ -58,7 +61,21 @@ NationalIdPath = Annotated[str, PathParam(
 # Text a person types, kept verbatim: no control characters, no markup, and no U+FFFD (what
 # broken UTF-8 in a query or a form decodes to), so what is kept is what was sent.
 PLAIN_TEXT = r"^[^\x00-\x1f\x7f-\x9f<>\ufffd]*$"
-Purpose = Annotated[str, Query(min_length=1, max_length=200, pattern=PLAIN_TEXT,
+
+
+def _refuse_bidi(value: str, info: ValidationInfo) -> str:
+    """Text with a bidirectional control character shows in another order than it is kept:
+    refused, saying so in English and Thai (``api.web.problems`` shows both)."""
+    if has_bidi_control(value):
+        en, th = bidi_messages(info.field_name or "text")
+        raise PydanticCustomError("bidi_control", "{en}", {"en": en, "th": th})
+    return value
+
+
+# Goes with every PLAIN_TEXT field: a pattern cannot say why it refused.
+NO_BIDI = AfterValidator(_refuse_bidi)
+PlainText = Annotated[str, NO_BIDI]
+Purpose = Annotated[str, NO_BIDI, Query(min_length=1, max_length=200, pattern=PLAIN_TEXT,
                                description="why it is read (access log) / "
                                            "วัตถุประสงค์ของการเข้าถึง")]
 IdempotencyKey = Annotated[str | None, Header(
@@ -82,8 +99,17 @@ def record_for(principal: Principal, national_id: str, as_of: date | None,
     record, record_id = record_and_id(services.view, services.ledger.mapper, nid, as_of=as_of,
                                       known_at=known_at)
     if outside_own_areas(principal.account, record.areas_concerned):
-        principal.require_area(record.area)  # logs, then raises
+        refuse_outside_areas(principal, record.area)
     return record, record_id
+
+
+def refuse_outside_areas(principal: Principal, area: str) -> NoReturn:
+    """Log the denial of a record of another area, then answer as for a national ID that
+    has no record: a reader outside the record's areas learns nothing of whether the person
+    exists (the denial log, for the auditor, says what happened)."""
+    principal.deny(f"{principal.username} does not act in area {area}",
+                   f"{principal.username} ไม่มีสิทธิ์ในเขตพื้นที่ {area}")
+    raise no_such_record()
 
 
 def log_record_read(principal: Principal, record_id: UUID, purpose: str) -> None:
@@ -120,7 +146,7 @@ async def read_record(national_id: NationalIdPath,
     if cached is None:
         cached = await run_in_threadpool(services.records.load, nid)
     if outside_own_areas(principal.account, cached.areas):
-        await run_in_threadpool(principal.require_area, cached.area)  # logs, then raises
+        await run_in_threadpool(refuse_outside_areas, principal, cached.area)
     await services.access_log.log_async(cached.record_id, reader=principal.username,
                                         purpose=purpose)
     return Response(cached.json, media_type="application/json")
@@ -171,7 +197,7 @@ class OrderDraft(BaseModel):
     area: str = Field(pattern=AREA_PATTERN, examples=[EXAMPLE_AREA])
     order_number: str = Field(pattern=NUMBER_PATTERN, examples=["120/2569"])
     order_date: ThaiDate
-    title: str = Field(min_length=1, max_length=250, pattern=PLAIN_TEXT,
+    title: PlainText = Field(min_length=1, max_length=250, pattern=PLAIN_TEXT,
                        examples=["ย้ายข้าราชการครู"])
     lines: list[dict[str, Any]] = Field(
         min_length=1, max_length=50_000,
@@ -374,5 +400,12 @@ def access_log(national_id: NationalIdPath,
 @router.get("/audit/denials", tags=["audit / การตรวจสอบ"], response_model=list[DenialOut],
             summary="Refused requests / คำขอที่ถูกปฏิเสธ")
 def denials(principal: Annotated[Principal, allow("auditor", "admin")]) -> Response:
-    """Every refused request (401 and 403): who, what, why. คำขอที่ถูกปฏิเสธทั้งหมด"""
-    return _json(principal.services.accounts.denials())
+    """Every refused request (401 and 403): who, what, why; unauthenticated ones past ten a
+    minute from one address as a count. คำขอที่ถูกปฏิเสธทั้งหมด"""
+    services = principal.services
+    # Refusals counted but not logged yet (too many unauthenticated ones from an address).
+    now = datetime.now(UTC).isoformat()
+    pending = [{"username": NO_USER, "role": "", "method": "*", "path": "*",
+                "reason": unlogged_reason(count, client), "at": now}
+               for client, count in sorted(services.denial_limit.pending().items())]
+    return _json(services.accounts.denials() + pending)

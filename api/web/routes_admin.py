@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from api.web.auth import Principal, allow
-from api.web.routes import PLAIN_TEXT, IdempotencyKey, fingerprint
+from api.web.routes import PLAIN_TEXT, IdempotencyKey, PlainText, fingerprint
 from api.web.schemas import AccountOut, KeyOut
 from api.web.services import json_response
 from ledger.entries import AREA_PATTERN
@@ -44,7 +44,7 @@ class NewUser(BaseModel):
     areas: list[Annotated[str, Field(pattern=AREA_PATTERN)]] = Field(
         default=[], max_length=50, examples=[["สพม.16"]],
         description="education areas the user acts in / เขตพื้นที่ที่ปฏิบัติงาน")
-    display_name: str = Field(default="", max_length=200, pattern=PLAIN_TEXT,
+    display_name: PlainText = Field(default="", max_length=200, pattern=PLAIN_TEXT,
                               examples=["นายสมชาย รักเรียน"])
     national_id: str = Field(default="", pattern=r"^[0-9 -]{0,17}$",
                              description="a teacher's own เลขประจำตัวประชาชน")
@@ -120,7 +120,7 @@ class Rotation(BaseModel):
 
 
 class Revocation(BaseModel):
-    reason: str = Field(min_length=1, max_length=300, pattern=PLAIN_TEXT,
+    reason: PlainText = Field(min_length=1, max_length=300, pattern=PLAIN_TEXT,
                         examples=["เครื่องที่เก็บกุญแจสูญหาย"], description="why / เหตุผล")
 
 

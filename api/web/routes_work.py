@@ -10,6 +10,7 @@ with the area's authority (``POST /orders/{authority}/{number}/issue``), as it d
 from __future__ import annotations
 
 import hashlib
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -35,10 +36,12 @@ from api.web.examples import (
     EXAMPLE_ROUND_DRAFT,
 )
 from api.web.routes import (
+    NO_BIDI,
     NUMBER_PATTERN,
     PLAIN_TEXT,
     IdempotencyKey,
     NationalIdPath,
+    PlainText,
     Purpose,
     fingerprint,
     log_record_read,
@@ -71,7 +74,7 @@ NationalID = Annotated[str, Field(pattern=r"^[0-9 -]{13,17}$",
 
 class AppraisalIn(BaseModel):
     national_id: NationalID
-    appraisal: str = Field(default="", max_length=100, pattern=PLAIN_TEXT,
+    appraisal: PlainText = Field(default="", max_length=100, pattern=PLAIN_TEXT,
                            examples=["ดีเด่น"], description="the appraisal's level / ผลการประเมิน")
     percent: Decimal = Field(ge=0, le=10, max_digits=6, decimal_places=3, examples=["3.5"],
                              description="raise in percent of the calculation base / ร้อยละ")
@@ -183,7 +186,7 @@ class CorrectionIn(BaseModel):
     area: Area
     version: int = Field(ge=1, le=1_000_000, description="the entry to correct (its version "
                                                          "in the timeline) / ลำดับรายการ")
-    reason: str = Field(min_length=1, max_length=500, pattern=PLAIN_TEXT,
+    reason: PlainText = Field(min_length=1, max_length=500, pattern=PLAIN_TEXT,
                         examples=["พิมพ์เงินเดือนผิด"], description="why / เหตุผล")
     order_number: OrderNumber
     order_date: ThaiDate
@@ -381,7 +384,8 @@ def attach(
         file: Annotated[UploadFile, File(description="PDF, image … / ไฟล์เอกสาร")],
         to: Annotated[int, Form(ge=0, le=1_000_000, description="version of the entry it "
                                 "documents; 0 = the record as a whole")],
-        description: Annotated[str, Form(min_length=1, max_length=300, pattern=PLAIN_TEXT)],
+        description: Annotated[str, NO_BIDI, Form(min_length=1, max_length=300,
+                                                  pattern=PLAIN_TEXT)],
         order_number: Annotated[str, Form(pattern=NUMBER_PATTERN)],
         order_date: Annotated[ThaiDate, Form()],
         idempotency_key: IdempotencyKey = None) -> Response:
@@ -458,7 +462,11 @@ def read_evidence(sha256: Annotated[str, PathParam(pattern=r"^[0-9a-fA-F]{64}$",
     data = services.evidence.read_sha256(wanted)
     for record_id, _ in readable:
         log_record_read(principal, record_id, purpose)
-    return Response(data, media_type=_media_type(readable[0][1], wanted))
+    media_type, name = _signed_type_and_name(readable[0][1], wanted)
+    return Response(data, media_type=_served_type(media_type), headers={
+        "Content-Disposition": _attachment(name, _ascii_name(name)),
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": _EVIDENCE_CSP})
 
 
 def _referring(principal: Principal, records: list[UUID]) -> Iterator[tuple[UUID, list[Any]]]:
@@ -478,11 +486,33 @@ def _referring(principal: Principal, records: list[UUID]) -> Iterator[tuple[UUID
             yield record_id, events
 
 
-def _media_type(events: list[Any], sha256: str) -> str:
-    """The media type the signed reference gave the file."""
+# An evidence file is whatever a registrar uploaded: it is always a download, never a page of
+# this site (an HTML or SVG file shown inline could run script with the reader's session).
+_EVIDENCE_CSP = "default-src 'none'; sandbox"
+# Types a browser shows without running anything; any other is sent as plain bytes.
+_INERT_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif",
+                          "image/webp", "image/tiff", "text/plain", "text/csv"})
+
+
+def _signed_type_and_name(events: list[Any], sha256: str) -> tuple[str, str]:
+    """The media type and file name the signed reference gave the file."""
     for event in events:
         ref = getattr(event, "evidence", None)
         if ref is not None and getattr(ref, "sha256", None) == sha256:
-            return str(ref.media_type)
-    return "application/octet-stream"
+            return str(ref.media_type), str(ref.name)
+    return "application/octet-stream", "evidence"
+
+
+def _served_type(media_type: str) -> str:
+    """The signed media type when a browser cannot run it (HTML, SVG, XML … never are)."""
+    return media_type if media_type in _INERT_TYPES else "application/octet-stream"
+
+
+def _ascii_name(name: str) -> str:
+    """The file name for a client that reads only ASCII: the ASCII words of its name and its
+    extension (``คำสั่ง.pdf`` → ``evidence.pdf``, ``scan 1.pdf`` → ``scan_1.pdf``)."""
+    path = Path(name)
+    stem = "_".join(re.findall(r"[A-Za-z0-9]+", path.stem))[:80] or "evidence"
+    ext = "".join(re.findall(r"[A-Za-z0-9]+", path.suffix))[:10]
+    return f"{stem}.{ext}" if ext else stem
 

@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from api.web.access_log import AccessLogWriter
 from api.web.accounts import Accounts, KeptReply, LoginThrottle, ReplyStore
+from api.web.denial_limit import DenialLimit
 from api.web.problems import PROBLEM_JSON, Problem, problem_response
 from api.web.record_cache import RecordCache
 from api.web.startup import StreamClaim, WriteLock
@@ -45,6 +46,7 @@ class Services:
     key_store: KeyStore
     evidence: EvidenceStore
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    denial_limit: DenialLimit = field(default_factory=DenialLimit)
     write_lock: WriteLock = field(default_factory=WriteLock)
     poll_seconds: float = POLL_SECONDS
     access_stream: StreamClaim = field(default_factory=lambda: StreamClaim(0))

@@ -18,6 +18,7 @@ from pythainlp.util import thai_digit_to_arabic_digit
 
 from commands.legacy_import._layouts import column_th
 from commands.legacy_import._source import Row
+from ledger.entries import bidi_messages, has_bidi_control
 from ledger.errors import InvalidInput, TabienError
 from ledger.identity import normalise_national_id
 from ledger.thaidate import parse_date, parse_date_flexible
@@ -63,6 +64,9 @@ class RowReader:
         value = self.row.cells.get(column, "")
         if required and not value:
             self.missing(column)
+        if has_bidi_control(value):
+            en, th = bidi_messages(column)
+            self.reasons.append(Reason(en, th.replace(column, column_th(column), 1)))
         return value
 
     def missing(self, column: str) -> None:

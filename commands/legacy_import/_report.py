@@ -3,7 +3,9 @@
 The report is the file's own rows, as read, with three columns added — ``line`` (as a
 spreadsheet numbers it), ``reason_th`` and ``reason_en`` — written as UTF-8 with a BOM so
 that Excel opens the Thai text correctly. A registrar can fix the rows in it and import the
-report itself: the added columns are ignored, and rows already imported are skipped.
+report itself: the added columns are ignored, and rows already imported are skipped. A cell a
+spreadsheet could run as a formula is written with an apostrophe before it
+(``ledger.spreadsheet``), which the reader takes off again.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from commands.legacy_import._plan import FilePlan, Outcome
+from ledger.spreadsheet import neutralise
 
 __all__ = ["FileSummary", "RejectedRow", "report_path", "summarise", "write_report"]
 
@@ -73,11 +76,13 @@ def write_report(plan: FilePlan) -> Path | None:
     header += [f"extra_{n}" for n in range(1, spill + 1)]
     with path.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow([*header, *REPORT_COLUMNS])
+        writer.writerow([neutralise(cell) for cell in [*header, *REPORT_COLUMNS]])
         for outcome in rejected:
             cells = list(outcome.row.raw) + [""] * (len(header) - len(outcome.row.raw))
             row = _rejected_row(outcome)
-            writer.writerow([*cells, row.line, row.reason_th, row.reason_en])
+            texts = [*cells, row.reason_th, row.reason_en]
+            writer.writerow([neutralise(text) for text in texts[:-2]] + [row.line] +
+                            [neutralise(text) for text in texts[-2:]])
     return path
 
 

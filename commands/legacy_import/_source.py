@@ -7,19 +7,19 @@ turn every UTF-8 file into mojibake without an error. TIS-620 is read as Windows
 874, its superset, which also maps the quotes and dashes Windows editors insert.
 
 Row numbers are those a spreadsheet shows: the header is line 1, the first data row line 2,
-and a quoted cell spanning several lines is still one row.
+and a quoted cell spanning several lines is still one row. A cell written with an apostrophe
+before a formula's first character (as tabien's own reports write it) is read without it.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
 from commands.legacy_import._layouts import Column, Layout, detect_layout, header_key
 from ledger.errors import InvalidInput
+from ledger.spreadsheet import read_csv, restore
 
 __all__ = ["Row", "SourceFile", "read_source"]
 
@@ -51,7 +51,7 @@ def read_source(path: Path) -> SourceFile:
     """Decode, parse and map one file; refuse it whole if it cannot be read as a layout."""
     data = path.read_bytes()
     text, encoding = _decode(data, path.name)
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
+    records = read_csv(text, path.name, delimiter=_delimiter(text))
     if not records or not any(cell.strip() for cell in records[0]):
         raise InvalidInput(f"{path.name}: the file is empty or has no header row",
                            f"{path.name}: ไฟล์ว่างหรือไม่มีแถวหัวตาราง")
@@ -137,7 +137,7 @@ def _rows(records: list[list[str]], mapping: dict[int, str],
         cells = {column: "" for column in mapping.values()}
         for index, column in mapping.items():
             if index < len(record):
-                cells[column] = " ".join(record[index].split())
+                cells[column] = " ".join(restore(record[index]).split())
         extra = tuple(cell for cell in record[width:] if cell.strip())
         rows.append(Row(line, tuple(record), cells, extra))
     return rows, blank
