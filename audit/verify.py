@@ -117,9 +117,11 @@ class _Verifier:
         for end, subtrees in result.runs:
             for level, root in subtrees:
                 self.frontier.push_subtree(root, level)
-            # As the events came: a checkpoint is checked at its last event, before the
-            # submission that ends there is closed (its key events count only after).
-            while checks and checks[0].end < end:
+            # A checkpoint is signed after the log reached its size: the submissions up to
+            # it are closed first, so a key registered (or revoked) in the last of them
+            # counts (a checkpoint made right after `tabien init` is signed by a key its
+            # last submission registered).
+            while checks and checks[0].end <= end:
                 self.close_submission(checks.popleft())
             self.checkpoints_at(end)
         while checks:

@@ -213,6 +213,17 @@ def test_every_checkpoint_deleted_with_old_events_fails(ledger_env: LedgerEnv) -
     assert _verify(ledger_env)[0] == 0  # with the default interval, they are still young
 
 
+def test_a_tail_after_the_latest_checkpoint_is_not_a_finding(ledger_env: LedgerEnv) -> None:
+    # Commands run without the server: a checkpoint, then reads and writes that no server
+    # checkpoints; minutes later, verify still passes, the checkpoint binding what it covers.
+    small_ledger(ledger_env.ledger, ledger_env.keys.authority)
+    create_checkpoint(ledger_env.ledger.store, ledger_env.keys.checkpoint)
+    ledger_env.ledger.submit(ledger_env.keys.registrar, open_person(90), purpose="90")
+    time.sleep(0.5)  # older than twice the interval
+    code, output = _verify(ledger_env, seconds="0.2")
+    assert code == 0, output
+
+
 def _server_checkpoints(env: LedgerEnv, monkeypatch: pytest.MonkeyPatch,
                         count: int) -> None:
     """Run the server's checkpointer (as `tabien serve` starts it) until the log holds
@@ -335,3 +346,13 @@ def test_a_witness_refuses_a_fork(ledger_env: LedgerEnv, tmp_path: Path) -> None
                                 env=ledger_env.cli_env)
     assert result.exit_code == 1, result.output
     assert "witnessed checkpoint" in result.output
+
+
+def test_a_checkpoint_made_right_after_init_verifies(ledger_env: LedgerEnv) -> None:
+    # Its key was registered by the submission the checkpoint ends with: signed after it.
+    create_checkpoint(ledger_env.ledger.store, ledger_env.keys.checkpoint)
+    code, output = _verify(ledger_env)
+    assert code == 0, output
+    ledger_env.ledger.submit(ledger_env.keys.registrar, open_person(91), purpose="91")
+    code, output = _verify(ledger_env)
+    assert code == 0, output
