@@ -107,6 +107,12 @@ class RecordView(TrackingRecorder, ABC):
     def entries(self, record_id: UUID) -> list[EntryRow]: ...
 
     @abstractmethod
+    def entries_between(self, after: int | None, upto: int | None) -> list[EntryRow]:
+        """Every row with a position in (after, upto], in position order; ``after`` None also
+        takes rows whose position is missing or not above zero, ``upto`` None has no upper
+        bound (``audit.views`` reads the whole table this way, a page at a time)."""
+
+    @abstractmethod
     def record_id(self, national_id: str) -> UUID | None: ...
 
     @abstractmethod
@@ -152,6 +158,20 @@ def _qualified(alias: str) -> str:
 
 def _evidence_rows(entries: Sequence[EntryRow]) -> list[tuple[str, UUID]]:
     return [(sha256, e.record_id) for e in entries for sha256 in files_referred_to(e.fields)]
+
+
+def _position_range(after: int | None, upto: int | None,
+                    mark: str) -> tuple[str, tuple[int, ...]]:
+    """A WHERE clause for positions in (after, upto] (see ``RecordView.entries_between``)."""
+    parts, params = [], []
+    if after is not None:
+        parts.append(f"position > {mark}")
+        params.append(after)
+    if upto is not None:
+        parts.append(f"position <= {mark}" if after is not None
+                     else f"(position <= {mark} OR position IS NULL)")
+        params.append(upto)
+    return (" AND ".join(parts) or "TRUE"), tuple(params)
 
 
 def _grouped(rows: list[EntryRow]) -> dict[UUID, list[EntryRow]]:
@@ -228,6 +248,14 @@ class SQLiteRecordView(SQLiteTrackingRecorder, RecordView):
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT {_ENTRY_COLUMNS} FROM kks16_entries WHERE record_id = ? "
                       "ORDER BY version", (record_id.hex,))
+            return [EntryRow(UUID(r[0]), r[1], r[2], r[3], r[4], r[5], bytes(r[6]))
+                    for r in c.fetchall()]
+
+    def entries_between(self, after: int | None, upto: int | None) -> list[EntryRow]:
+        where, params = _position_range(after, upto, "?")
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT {_ENTRY_COLUMNS} FROM kks16_entries WHERE {where} "
+                      "ORDER BY position, record_id, version", params)
             return [EntryRow(UUID(r[0]), r[1], r[2], r[3], r[4], r[5], bytes(r[6]))
                     for r in c.fetchall()]
 
@@ -366,6 +394,12 @@ class PostgresRecordView(PostgresTrackingRecorder, RecordView):
     def entries(self, record_id: UUID) -> list[EntryRow]:
         rows = self._rows(SQL(f"SELECT {_ENTRY_COLUMNS} FROM {{}}.kks16_entries "
                               "WHERE record_id = %s ORDER BY version"), (record_id,))
+        return [EntryRow(r[0], r[1], r[2], r[3], r[4], r[5], bytes(r[6])) for r in rows]
+
+    def entries_between(self, after: int | None, upto: int | None) -> list[EntryRow]:
+        where, params = _position_range(after, upto, "%s")
+        rows = self._rows(SQL(f"SELECT {_ENTRY_COLUMNS} FROM {{}}.kks16_entries "
+                              f"WHERE {where} ORDER BY position, record_id, version"), params)
         return [EntryRow(r[0], r[1], r[2], r[3], r[4], r[5], bytes(r[6])) for r in rows]
 
     def record_id(self, national_id: str) -> UUID | None:
