@@ -119,6 +119,11 @@ class RecordView(TrackingRecorder, ABC):
     def people_of_area(self, area: str) -> list[PersonRow]: ...
 
     @abstractmethod
+    def placements(self) -> tuple[list[PersonRow], list[tuple[str, UUID]]]:
+        """Every person row, and every (area, record) the view says was ever placed, read in
+        one statement (``audit.views`` checks them against a replay)."""
+
+    @abstractmethod
     def records_ever_in(self, area: str) -> list[UUID]:
         """Every record that was ever placed in the area (the position registry needs the
         people who have since moved away)."""
@@ -266,6 +271,14 @@ class SQLiteRecordView(SQLiteTrackingRecorder, RecordView):
             row = c.fetchone()
             return UUID(row[0]) if row else None
 
+    def placements(self) -> tuple[list[PersonRow], list[tuple[str, UUID]]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT 0, national_id, record_id, area FROM kks16_people UNION ALL "
+                      "SELECT 1, NULL, record_id, area FROM kks16_areas")
+            rows = c.fetchall()
+        return ([PersonRow(r[1], UUID(r[2]), r[3]) for r in rows if r[0] == 0],
+                [(r[3], UUID(r[2])) for r in rows if r[0] == 1])
+
     def people_of_area(self, area: str) -> list[PersonRow]:
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT national_id, record_id, area FROM kks16_people WHERE area = ? "
@@ -406,6 +419,13 @@ class PostgresRecordView(PostgresTrackingRecorder, RecordView):
         rows = self._rows(SQL("SELECT record_id FROM {}.kks16_people WHERE national_id = %s"),
                           (national_id,))
         return rows[0][0] if rows else None
+
+    def placements(self) -> tuple[list[PersonRow], list[tuple[str, UUID]]]:
+        rows = self._rows(SQL("SELECT 0, national_id, record_id, area FROM {0}.kks16_people "
+                              "UNION ALL SELECT 1, NULL, record_id, area FROM {0}.kks16_areas"),
+                          ())
+        return ([PersonRow(r[1], r[2], r[3]) for r in rows if r[0] == 0],
+                [(r[3], r[2]) for r in rows if r[0] == 1])
 
     def people_of_area(self, area: str) -> list[PersonRow]:
         rows = self._rows(SQL("SELECT national_id, record_id, area FROM {}.kks16_people "
