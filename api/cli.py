@@ -148,11 +148,12 @@ def verify(
                                    external=external, parallel=parallel)
         _tail_checkpointed(report, ledger.store, external)
         if views:
-            from audit.views import verify_view
+            from audit.verify import Finding
             from projections.record_projection import open_view
+            from projections.view_check import verify_view
 
             checked = verify_view(ledger.recorder, ledger.mapper, open_view(database_url()))
-            report.findings.extend(checked.findings)
+            report.findings.extend(Finding(*each) for each in checked.findings)
             out.print(str(checked))
     _report_verification(report)
 

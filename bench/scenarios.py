@@ -49,9 +49,9 @@ LEGEND = (
     "raw binary COPY (PostgreSQL): the same rows as the append, ids and hashes included, "
     "COPY ... FROM STDIN (FORMAT BINARY) with psycopg write_row into a bare table with the "
     "same columns, primary key and unique notification_id index, in one transaction.",
-    "verify: record view check: audit.views.verify_view, what `tabien verify` adds by default "
-    "(--no-views skips it): the view (rebuilt untimed) compared row by row with the rows a "
-    "replay of the ledger makes, one process; its events are view rows; beside it the "
+    "verify: record view check: projections.view_check.verify_view, what `tabien verify` adds "
+    "by default (--no-views skips it): the view (rebuilt untimed) compared row by row with the "
+    "rows a replay of the ledger makes, one process; its events are view rows; beside it the "
     "ledger-only verify (1 process) of the same ledger.",
     "library read+decode: select_notifications in pages of 10,000 + to_domain_event for "
     "every event of the same ledger; checks nothing (the floor under any replay).",
@@ -285,9 +285,10 @@ def verify(backend: Backend, ctx: Context) -> list[Row]:
 
 def _view_check(url: str, ledger: Ledger, ctx: Context, best: Best) -> tuple[int, str]:
     """What ``tabien verify`` adds by default: the record view (rebuilt untimed) held to a
-    replay of the ledger (``audit.views``), beside the ledger-only verify of the same ledger."""
-    from audit.views import verify_view
+    replay of the ledger (``projections.view_check``), beside the ledger-only verify of the
+    same ledger."""
     from projections.record_projection import open_view, rebuild
+    from projections.view_check import verify_view
 
     view = open_view(url)
     rebuild(ledger, view)

@@ -16,8 +16,8 @@ import psycopg
 from typer.testing import CliRunner
 
 from api.cli import app
-from audit.views import verify_view
 from projections.record_projection import open_view, rebuild
+from projections.view_check import verify_view
 from tests.conftest import LedgerEnv
 from tests.factories import open_person, small_ledger
 from tests.pg import pg_url
