@@ -114,6 +114,9 @@ def verify(
     workers: Annotated[int | None, typer.Option(
         min=1, help="processes to read the log with (default: one per core for 200,000 "
         "events or more, else 1)")] = None,
+    views: Annotated[bool, typer.Option(
+        "--views/--no-views", help="also check that the record view equals a replay of the "
+        "ledger up to the view's tracking position (--no-views: the ledger only)")] = True,
 ) -> None:
     """Verify every event, chain, signature and checkpoint (ตรวจสอบความถูกต้อง).
 
@@ -144,6 +147,14 @@ def verify(
                                    progress=advance, evidence=EvidenceStore(evidence_dir()),
                                    external=external, parallel=parallel)
         _tail_checkpointed(report, ledger.store, external)
+        if views:
+            from audit.verify import Finding
+            from projections.record_projection import open_view
+            from projections.view_check import verify_view
+
+            checked = verify_view(ledger.recorder, ledger.mapper, open_view(database_url()))
+            report.findings.extend(Finding(*each) for each in checked.findings)
+            out.print(str(checked))
     _report_verification(report)
 
 

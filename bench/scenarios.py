@@ -49,6 +49,10 @@ LEGEND = (
     "raw binary COPY (PostgreSQL): the same rows as the append, ids and hashes included, "
     "COPY ... FROM STDIN (FORMAT BINARY) with psycopg write_row into a bare table with the "
     "same columns, primary key and unique notification_id index, in one transaction.",
+    "verify: record view check: projections.view_check.verify_view, what `tabien verify` adds "
+    "by default (--no-views skips it): the view (rebuilt untimed) compared row by row with the "
+    "rows a replay of the ledger makes, one process; its events are view rows; beside it the "
+    "ledger-only verify (1 process) of the same ledger.",
     "library read+decode: select_notifications in pages of 10,000 + to_domain_event for "
     "every event of the same ledger; checks nothing (the floor under any replay).",
 )
@@ -264,15 +268,39 @@ def verify(backend: Backend, ctx: Context) -> list[Row]:
             seconds, read = timed(read_every_event, ledger.recorder, ledger.mapper)
             best.add("read", seconds)
             ctx.progress(backend.name, f"  verify: round {round_number + 1} done")
+        view_rows, view_problem = _view_check(stores.url, ledger, ctx, best)
         since = _incremental(ledger, ctx, best)
     return [Row(backend.name, f"verify ({parallel.workers} processes)", events,
                 best["verify"], "library read+decode", best["read"], read, _VERIFY_GOAL,
                 note=problems[0] if problems else ""),
             Row(backend.name, "verify (1 process)", events, best["verify-1"],
                 "library read+decode", best["read"], read, _VERIFY_GOAL),
+            Row(backend.name, "verify: record view check", view_rows, best["view"],
+                "ledger-only verify (1 process)", best["verify-1"], events,
+                note=view_problem),
             Row(backend.name, "verify --since (last 10,000 events)", since[0],
                 best["since"], "library read+decode of them", best["read-new"], since[0],
                 _SINCE_GOAL, note=since[1])]
+
+
+def _view_check(url: str, ledger: Ledger, ctx: Context, best: Best) -> tuple[int, str]:
+    """What ``tabien verify`` adds by default: the record view (rebuilt untimed) held to a
+    replay of the ledger (``projections.view_check``), beside the ledger-only verify of the
+    same ledger."""
+    from projections.record_projection import open_view, rebuild
+    from projections.view_check import verify_view
+
+    view = open_view(url)
+    rebuild(ledger, view)
+    report = None
+    for _ in range(ctx.sizes.rounds):
+        seconds, report = timed(verify_view, ledger.recorder, ledger.mapper, view)
+        best.add("view", seconds)
+    assert report is not None
+    rows = view.counts()[0]
+    problem = "" if not report.findings and report.rows == rows else \
+        f"VIEW CHECK FAILED: {report.rows:,}/{rows:,} rows, {report.findings[:1]}"
+    return report.rows, problem
 
 
 def _incremental(ledger: Ledger, ctx: Context, best: Best) -> tuple[int, str]:

@@ -32,6 +32,7 @@ __all__ = [
     "RECORD_TOPICS",
     "RecordProjection",
     "open_view",
+    "page_rows",
     "rebuild",
     "record_runner",
     "view_env",
@@ -151,9 +152,18 @@ def rebuild(ledger: Ledger, view: RecordView, *, batch: int = 5_000,
 
 
 def _apply_page(mapper: Mapper[UUID], view: RecordView, page: Sequence[Notification]) -> None:
+    entries, people = page_rows(mapper, page, lambda record_id: _national_id_of(view, record_id))
+    view.apply(entries, people, Tracking("Ledger", page[-1].id))
+
+
+def page_rows(mapper: Mapper[UUID], page: Sequence[Notification],
+              national_id_of: Callable[[UUID], str | None]
+              ) -> tuple[list[EntryRow], list[PersonRow]]:
+    """The view's rows for a page of career events, in position order: the one row-building
+    code of the rebuild and of ``audit.views``, which checks the view against it.
+    ``national_id_of`` finds the national ID of a record opened on an earlier page."""
     if mapper.cipher is not None or mapper.compressor is not None:
-        _apply_page_decoded(mapper, view, page)
-        return
+        return _page_rows_decoded(mapper, page, national_id_of)
     # The stored state is canonical JSON: the few fields a row needs are read from it directly,
     # without building a typed event per row (a rebuild reads millions of them).
     entries: list[EntryRow] = []
@@ -171,15 +181,16 @@ def _apply_page(mapper: Mapper[UUID], view: RecordView, page: Sequence[Notificat
             areas.append((record_id, state["area"]))
     people = []
     for record_id, area in areas:
-        national_id = national_ids.get(record_id) or _national_id_of(view, record_id)
+        national_id = national_ids.get(record_id) or national_id_of(record_id)
         if national_id:
             national_ids[record_id] = national_id
             people.append(PersonRow(national_id, record_id, area))
-    view.apply(entries, people, Tracking("Ledger", page[-1].id))
+    return entries, people
 
 
-def _apply_page_decoded(mapper: Mapper[UUID], view: RecordView,
-                        page: Sequence[Notification]) -> None:
+def _page_rows_decoded(mapper: Mapper[UUID], page: Sequence[Notification],
+                       national_id_of: Callable[[UUID], str | None]
+                       ) -> tuple[list[EntryRow], list[PersonRow]]:
     entries, people = [], []
     pending_people: list[PersonRow] = []
     national_ids: dict[UUID, str] = {}
@@ -195,10 +206,10 @@ def _apply_page_decoded(mapper: Mapper[UUID], view: RecordView,
             pending_people.append(person)
     for person in pending_people:
         national_id = person.national_id or national_ids.get(person.record_id) \
-            or _national_id_of(view, person.record_id)
+            or national_id_of(person.record_id)
         if national_id:
             people.append(PersonRow(national_id, person.record_id, person.area))
-    view.apply(entries, people, Tracking("Ledger", page[-1].id))
+    return entries, people
 
 
 _KIND_BY_TOPIC = {get_topic(cls): kind for kind, cls in EVENT_KINDS.items()}

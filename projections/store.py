@@ -107,10 +107,21 @@ class RecordView(TrackingRecorder, ABC):
     def entries(self, record_id: UUID) -> list[EntryRow]: ...
 
     @abstractmethod
+    def entries_between(self, after: int | None, upto: int | None) -> list[EntryRow]:
+        """Every row with a position in (after, upto], in position order; ``after`` None also
+        takes rows whose position is missing or not above zero, ``upto`` None has no upper
+        bound (``audit.views`` reads the whole table this way, a page at a time)."""
+
+    @abstractmethod
     def record_id(self, national_id: str) -> UUID | None: ...
 
     @abstractmethod
     def people_of_area(self, area: str) -> list[PersonRow]: ...
+
+    @abstractmethod
+    def placements(self) -> tuple[list[PersonRow], list[tuple[str, UUID]]]:
+        """Every person row, and every (area, record) the view says was ever placed, read in
+        one statement (``audit.views`` checks them against a replay)."""
 
     @abstractmethod
     def records_ever_in(self, area: str) -> list[UUID]:
@@ -152,6 +163,20 @@ def _qualified(alias: str) -> str:
 
 def _evidence_rows(entries: Sequence[EntryRow]) -> list[tuple[str, UUID]]:
     return [(sha256, e.record_id) for e in entries for sha256 in files_referred_to(e.fields)]
+
+
+def _position_range(after: int | None, upto: int | None,
+                    mark: str) -> tuple[str, tuple[int, ...]]:
+    """A WHERE clause for positions in (after, upto] (see ``RecordView.entries_between``)."""
+    parts, params = [], []
+    if after is not None:
+        parts.append(f"position > {mark}")
+        params.append(after)
+    if upto is not None:
+        parts.append(f"position <= {mark}" if after is not None
+                     else f"(position <= {mark} OR position IS NULL)")
+        params.append(upto)
+    return (" AND ".join(parts) or "TRUE"), tuple(params)
 
 
 def _grouped(rows: list[EntryRow]) -> dict[UUID, list[EntryRow]]:
@@ -231,12 +256,28 @@ class SQLiteRecordView(SQLiteTrackingRecorder, RecordView):
             return [EntryRow(UUID(r[0]), r[1], r[2], r[3], r[4], r[5], bytes(r[6]))
                     for r in c.fetchall()]
 
+    def entries_between(self, after: int | None, upto: int | None) -> list[EntryRow]:
+        where, params = _position_range(after, upto, "?")
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT {_ENTRY_COLUMNS} FROM kks16_entries WHERE {where} "
+                      "ORDER BY position, record_id, version", params)
+            return [EntryRow(UUID(r[0]), r[1], r[2], r[3], r[4], r[5], bytes(r[6]))
+                    for r in c.fetchall()]
+
     def record_id(self, national_id: str) -> UUID | None:
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT record_id FROM kks16_people WHERE national_id = ?",
                       (national_id,))
             row = c.fetchone()
             return UUID(row[0]) if row else None
+
+    def placements(self) -> tuple[list[PersonRow], list[tuple[str, UUID]]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT 0, national_id, record_id, area FROM kks16_people UNION ALL "
+                      "SELECT 1, NULL, record_id, area FROM kks16_areas")
+            rows = c.fetchall()
+        return ([PersonRow(r[1], UUID(r[2]), r[3]) for r in rows if r[0] == 0],
+                [(r[3], UUID(r[2])) for r in rows if r[0] == 1])
 
     def people_of_area(self, area: str) -> list[PersonRow]:
         with self.datastore.transaction(commit=False) as c:
@@ -368,10 +409,23 @@ class PostgresRecordView(PostgresTrackingRecorder, RecordView):
                               "WHERE record_id = %s ORDER BY version"), (record_id,))
         return [EntryRow(r[0], r[1], r[2], r[3], r[4], r[5], bytes(r[6])) for r in rows]
 
+    def entries_between(self, after: int | None, upto: int | None) -> list[EntryRow]:
+        where, params = _position_range(after, upto, "%s")
+        rows = self._rows(SQL(f"SELECT {_ENTRY_COLUMNS} FROM {{}}.kks16_entries "
+                              f"WHERE {where} ORDER BY position, record_id, version"), params)
+        return [EntryRow(r[0], r[1], r[2], r[3], r[4], r[5], bytes(r[6])) for r in rows]
+
     def record_id(self, national_id: str) -> UUID | None:
         rows = self._rows(SQL("SELECT record_id FROM {}.kks16_people WHERE national_id = %s"),
                           (national_id,))
         return rows[0][0] if rows else None
+
+    def placements(self) -> tuple[list[PersonRow], list[tuple[str, UUID]]]:
+        rows = self._rows(SQL("SELECT 0, national_id, record_id, area FROM {0}.kks16_people "
+                              "UNION ALL SELECT 1, NULL, record_id, area FROM {0}.kks16_areas"),
+                          ())
+        return ([PersonRow(r[1], r[2], r[3]) for r in rows if r[0] == 0],
+                [(r[3], r[2]) for r in rows if r[0] == 1])
 
     def people_of_area(self, area: str) -> list[PersonRow]:
         rows = self._rows(SQL("SELECT national_id, record_id, area FROM {}.kks16_people "
