@@ -267,10 +267,17 @@ def test_an_evidence_file_attached_and_read_back(work: Api) -> None:
     readers = [e.reader for e in accesses_of(work.services.ledger,
                                              record_id_for(OWN[0], secret))]
     assert readers == ["reg", "auth", "aud"]
-    # a teacher whose record it is not, and another area, are refused and logged.
+    # a teacher whose record it is not, and another area, are refused and logged, and
+    # answered as for a file no record refers to: nothing tells them it is on a record.
+    unknown = work.client.get(f"/api/v1/evidence/{'0' * 64}", headers=work.as_("aud"))
+    is_problem(unknown, 404)
     for user in ("teach", "reg-other", "auth-other"):
-        _denied(work, user, "get", f"/api/v1/evidence/{sha256}")
-    is_problem(work.client.get(f"/api/v1/evidence/{'0' * 64}", headers=work.as_("aud")), 404)
+        events, denials = work.events(), work.denials()
+        hidden = work.client.get(f"/api/v1/evidence/{sha256}", headers=work.as_(user))
+        is_problem(hidden, 404, "not-found")
+        assert {k: v for k, v in hidden.json().items() if k != "instance"} == {
+            k: v for k, v in unknown.json().items() if k != "instance"}
+        assert (work.denials(), work.events()) == (denials + 1, events), user
     for bad in ("..%2F..%2Fetc%2Fpasswd", "not-a-hash", "A" * 65):
         response = work.client.get(f"/api/v1/evidence/{bad}", headers=work.as_("aud"))
         assert response.status_code in (400, 404), response.text

@@ -454,11 +454,14 @@ def read_evidence(sha256: Annotated[str, PathParam(pattern=r"^[0-9a-fA-F]{64}$",
     wanted = check_sha256(sha256.lower())
     records = services.view.records_referring_to(wanted)
     if not records:
-        raise NotFound("no record refers to this file", "ไม่มีทะเบียนประวัติที่อ้างถึงเอกสารนี้")
+        raise _no_such_file()
     readable = [(r, events) for r, events in _referring(principal, records)]
     if not readable:
-        raise principal.deny("no record this user may read refers to this file",
-                             "ผู้ใช้นี้ไม่มีสิทธิ์ดูทะเบียนประวัติที่อ้างถึงเอกสารนี้")
+        # Logged as a denial, answered as a file no record refers to: a reader learns
+        # nothing of whether another area's (or person's) record holds it.
+        principal.deny("no record this user may read refers to this file",
+                       "ผู้ใช้นี้ไม่มีสิทธิ์ดูทะเบียนประวัติที่อ้างถึงเอกสารนี้")
+        raise _no_such_file()
     data = services.evidence.read_sha256(wanted)
     for record_id, _ in readable:
         log_record_read(principal, record_id, purpose)
@@ -467,6 +470,10 @@ def read_evidence(sha256: Annotated[str, PathParam(pattern=r"^[0-9a-fA-F]{64}$",
         "Content-Disposition": _attachment(name, _ascii_name(name)),
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": _EVIDENCE_CSP})
+
+
+def _no_such_file() -> NotFound:
+    return NotFound("no record refers to this file", "ไม่มีทะเบียนประวัติที่อ้างถึงเอกสารนี้")
 
 
 def _referring(principal: Principal, records: list[UUID]) -> Iterator[tuple[UUID, list[Any]]]:
