@@ -19,16 +19,24 @@ from eventsourcing.persistence import Mapper
 
 from ledger.authority import (
     AREA_TOPICS,
+    DRAFTED_TOPICS,
+    ISSUED_TOPIC,
     OPENED_TOPIC,
+    RECORD_KEEPING_TOPICS,
     RECORD_TOPIC_PREFIX,
     AreaTrace,
+    OrderFacts,
+    OrderTrace,
+    citation,
     key_areas,
+    order_problems,
     outside,
 )
 from ledger.keys import SigningKey
 from ledger.persistence import LogRow, RawLogRow
+from ledger.transcoder import canonical_json
 
-__all__ = ["AreaFold", "AreaReader", "Traces", "role_problems"]
+__all__ = ["AreaFold", "AreaReader", "OrderFold", "OrderReader", "Traces", "role_problems"]
 
 Traces = dict[bytes, AreaTrace]
 """What a submission's events did to each personnel record's area, by the record id's bytes."""
@@ -61,6 +69,52 @@ class AreaReader:
             return str(getattr(event, "area", ""))
         except Exception:  # an unreadable event also fails its hash; here it matches no area
             return ""
+
+
+class OrderReader:
+    """Reads, from stored events, what the order rule needs: the orders a submission drafts
+    and issues, and the order each of its career events cites (``ledger.authority``)."""
+
+    def __init__(self, areas: AreaReader, originator: Callable[[bytes], object]) -> None:
+        self.areas = areas
+        self.originator = originator
+
+    def add(self, trace: OrderTrace, drafted: dict[object, OrderFacts], row: RawLogRow) -> None:
+        topic = row[3]
+        if topic.startswith(RECORD_TOPIC_PREFIX):
+            if topic not in RECORD_KEEPING_TOPICS:
+                trace.career_events += 1
+                trace.cited.add(self.cited(row))
+        elif topic == ISSUED_TOPIC:
+            trace.issued.append(self.originator(row[1]))
+        elif topic in DRAFTED_TOPICS:
+            state = self.state(row)
+            drafted[self.originator(row[1])] = OrderFacts(
+                str(state.get("authority", "")), str(state.get("order_number", "")),
+                str(state.get("order_date", "")), str(state.get("area", "")),
+                DRAFTED_TOPICS[topic])
+
+    def cited(self, row: RawLogRow) -> tuple[str, str, str]:
+        """The order a career event cites (an unreadable one cites nothing issued)."""
+        ref = self.state(row).get("order")
+        if not isinstance(ref, dict):
+            return ("", "", "")
+        return citation(str(ref.get("authority", "")), str(ref.get("order_number", "")),
+                        str(ref.get("order_date", "")))
+
+    def state(self, row: RawLogRow) -> dict[str, object]:
+        """The event's fields as plain JSON values ({} if they cannot be read)."""
+        try:
+            if self.areas.plain:
+                found = orjson.loads(row[4])
+            else:
+                assert self.areas.mapper is not None
+                event = self.areas.mapper.to_domain_event(
+                    self.areas.log_row(row).stored_event())
+                found = orjson.loads(canonical_json(vars(event)))
+            return found if isinstance(found, dict) else {}
+        except Exception:  # an unreadable event also fails its hash
+            return {}
 
 
 def role_problems(role: str, *, keys: bool, career: bool, service: bool) -> list[str]:
@@ -106,3 +160,20 @@ class AreaFold:
                     f"of record {self.record_id(raw)}, which was in "
                     f"{area or 'no known area'}")
         return found
+
+
+class OrderFold:
+    """Every order drafted so far in the log, to judge the submissions that issue them."""
+
+    def __init__(self) -> None:
+        self.orders: dict[object, OrderFacts] = {}
+
+    def problems(self, key: SigningKey, trace: OrderTrace,
+                 drafted: dict[object, OrderFacts]) -> list[str]:
+        """Why ``key`` may not have signed a submission that drafts ``drafted`` and issues
+        and cites what ``trace`` holds (an order drafted here may be issued here too)."""
+        for order_id, facts in drafted.items():
+            self.orders.setdefault(order_id, facts)  # a second draft of one id: a conflict
+        if trace.empty:
+            return []
+        return order_problems(key.role, key.area, trace, self.orders)

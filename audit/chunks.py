@@ -26,9 +26,10 @@ from uuid import UUID
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.persistence import Mapper
 
-from audit.authority import AreaReader, Traces
+from audit.authority import AreaReader, OrderReader, Traces
 from audit.continuity import Positions
 from audit.evidence import EvidenceAudit
+from ledger.authority import OrderFacts, OrderTrace
 from ledger.errors import TabienError
 from ledger.integrity import GENESIS_HASH, EventHasher
 from ledger.keys import raw_public_key
@@ -99,6 +100,8 @@ class SubmissionCheck:
     holds_under: bytes | None = None  # a raw public key its signature was found to hold under
     areas: Traces = field(default_factory=dict)  # its personnel records' areas (audit.authority)
     service: bool = False  # whether it holds any access-log event (the service key's only)
+    orders: OrderTrace = field(default_factory=OrderTrace)  # what it issues, what it cites
+    drafted: dict[object, OrderFacts] = field(default_factory=dict)  # orders it drafts
 
 
 @dataclass
@@ -109,6 +112,8 @@ class _OpenSubmission:
     career: bool = False
     areas: Traces = field(default_factory=dict)
     service: bool = False
+    orders: OrderTrace = field(default_factory=OrderTrace)
+    drafted: dict[object, OrderFacts] = field(default_factory=dict)
 
     def collect(self, row: RawLogRow, leaf: bytes, events: EventChecker) -> None:
         self.leaves.append(leaf)
@@ -119,10 +124,12 @@ class _OpenSubmission:
         else:
             self.career = True
             events.areas.add(self.areas, row)
+            events.orders.add(self.orders, self.drafted, row)
 
     def checked(self, end: int) -> SubmissionCheck:
         return SubmissionCheck(self.row, len(self.leaves), root_of(self.leaves), self.key_rows,
-                               self.career, end, areas=self.areas, service=self.service)
+                               self.career, end, areas=self.areas, service=self.service,
+                               orders=self.orders, drafted=self.drafted)
 
 
 class EventChecker:
@@ -137,6 +144,7 @@ class EventChecker:
         self.heads: Heads = {}
         self.hash = EventHasher()
         self.areas = AreaReader(mapper, self.log_row)
+        self.orders = OrderReader(self.areas, store.originator_from_bytes)
 
     def check(self, row: RawLogRow) -> bytes:
         """The event's recomputed hash; what is wrong with it goes to ``fail``."""

@@ -35,7 +35,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Mapper
 
-from audit.authority import AreaFold, role_problems
+from audit.authority import AreaFold, OrderFold, role_problems
 from audit.chunks import (
     Chunk,
     ChunkResult,
@@ -89,6 +89,7 @@ class _Verifier:
         self.report.submissions = len(self.submissions)
         self.report.checkpoints = len(self.pending_checkpoints)
         self.areas = AreaFold(store.originator_from_bytes)
+        self.orders = OrderFold()
         self.chain = SubmissionChain(self.fail)  # each signs what came before it
 
     def fail(self, check: str, where: str, message: str) -> None:
@@ -201,7 +202,7 @@ class _Verifier:
         # Key events change what later signatures may rely on: they count only once the
         # submission carrying them is intact and properly signed.
         elif self.check_submission_key(check, where) and self.check_areas(check, touched, where) \
-                and check.key_rows:
+                and self.check_orders(check, where) and check.key_rows:
             self.learn_key_events(check.key_rows)
 
     def check_submission_key(self, current: SubmissionCheck, where: str) -> bool:
@@ -236,6 +237,17 @@ class _Verifier:
         if known is None or not touched:
             return True
         problems = self.areas.problems(known.key, touched)
+        for problem in problems:
+            self.fail("authority", where, problem)
+        return not problems
+
+    def check_orders(self, current: SubmissionCheck, where: str) -> bool:
+        """Whether its career events are lines of an order it issues, and each order it
+        issues is issued by its area's authority."""
+        known = self.keys.get(current.row.submission.key_id)
+        if known is None:
+            return True
+        problems = self.orders.problems(known.key, current.orders, current.drafted)
         for problem in problems:
             self.fail("authority", where, problem)
         return not problems

@@ -40,7 +40,7 @@ from ledger.errors import (
 from ledger.evidence import EvidenceRef
 from ledger.identity import record_id_for
 from ledger.keys import Signer
-from ledger.order import Order, order_id_for
+from ledger.order import Order, order_id_for, transcription_id_for
 from ledger.record import PersonnelRecord
 from ledger.rules.career import ruleset_version
 from ledger.vocabulary import OrderRef, normalise_order_number, order_number_for_lookup
@@ -110,12 +110,33 @@ class OrderDesk:
 
     def draft(self, signer: Signer, *, authority: str, area: str, order_number: str,
               order_date: date, title: str, lines: Sequence[dict[str, Any]]) -> Order:
-        problems = []
         order_number = normalise_order_number(order_number)
+        own = OrderRef(authority, order_number, order_date)
+        self._check_lines(authority, area, title, lines, own)
+        order = Order.draft(authority=authority, area=area, order_number=order_number,
+                            order_date=order_date, title=title, lines=list(lines))
+        return self._record_draft(signer, order)
+
+    def transcribe(self, signer: Signer, *, area: str, order_number: str, order_date: date,
+                   title: str, lines: Sequence[dict[str, Any]], cut_over: date) -> Order:
+        """Draft a transcription of the legacy record: lines keep the historical orders they
+        cite; those dated before ``cut_over`` are not held to today's rules. The area's
+        authority checks and issues it like any order."""
+        order_number = normalise_order_number(order_number)
+        self._check_lines(area, area, title, lines, None)
+        order = Order.transcribe(authority=area, area=area, order_number=order_number,
+                                 order_date=order_date, title=title, lines=list(lines),
+                                 cut_over=cut_over)
+        return self._record_draft(signer, order)
+
+    def _check_lines(self, authority: str, area: str, title: str,
+                     lines: Sequence[dict[str, Any]], own: OrderRef | None) -> None:
+        """Refuse the draft, listing every malformed line, if any line is malformed; lines of
+        an order (``own``) must cite it."""
+        problems = []
         check_text("title", title)
         self.areas.check(authority)
         self.areas.check(area)
-        own = OrderRef(authority, order_number, order_date)
         for n, line in enumerate(lines, start=1):
             try:
                 entry = parse_entry(line)
@@ -124,7 +145,7 @@ class OrderDesk:
             except TabienError as e:
                 problems.append(f"line {n} / รายการที่ {n}: {e.bilingual()}")
                 continue
-            if entry.fields.get("order") != own:
+            if own is not None and entry.fields.get("order") != own:
                 # An order's entries are made by that order: a line citing another one would
                 # put on the record an authority that never signed it.
                 problems.append(f"line {n} / รายการที่ {n}: its order reference must be this "
@@ -133,22 +154,27 @@ class OrderDesk:
             raise InvalidInput(f"{len(problems)} line(s) of the order are malformed; nothing "
                                "was written", f"รายการในคำสั่งไม่ถูกต้อง {len(problems)} รายการ "
                                "ไม่มีการบันทึกใด ๆ", problems)
-        order = Order.draft(authority=authority, area=area, order_number=order_number,
-                            order_date=order_date, title=title, lines=list(lines))
+
+    def _record_draft(self, signer: Signer, order: Order) -> Order:
         try:
-            self.ledger.submit(signer, order, purpose=f"ร่างคำสั่ง {authority} ที่ {order_number}")
+            self.ledger.submit(signer, order, purpose=f"ร่างคำสั่ง {order.authority} ที่ "
+                               f"{order.order_number}")
         except Conflict:
-            raise Conflict(f"order number {order_number} is already used by {authority}",
-                           f"เลขที่คำสั่ง {order_number} ของ {authority} ถูกใช้ไปแล้ว") from None
+            raise Conflict(f"order number {order.order_number} is already used by "
+                           f"{order.authority}", f"เลขที่คำสั่ง {order.order_number} ของ "
+                           f"{order.authority} ถูกใช้ไปแล้ว") from None
         return order
 
     def order(self, authority: str, order_number: str) -> Order:
-        try:
-            return cast(Order, self.ledger.repository.get(
-                order_id_for(authority, order_number_for_lookup(order_number))))
-        except AggregateNotFoundError:
-            raise NotFound(f"no order {order_number} of {authority}",
-                           f"ไม่พบคำสั่ง {authority} ที่ {order_number}") from None
+        number = order_number_for_lookup(order_number)
+        for order_id in (order_id_for(authority, number),
+                         transcription_id_for(authority, number)):
+            try:
+                return cast(Order, self.ledger.repository.get(order_id))
+            except AggregateNotFoundError:
+                continue
+        raise NotFound(f"no order {order_number} of {authority}",
+                       f"ไม่พบคำสั่ง {authority} ที่ {order_number}")
 
     # ------------------------------------------------------------------ check
 
@@ -254,7 +280,10 @@ class OrderDesk:
         facts = RecordFacts.from_entries(entries_of(history))
         context = LineContext(facts, entry.event_class.KIND, entry.fields["effective_date"],
                               entry.fields, order.area)
-        failures = [f for f in check_line(context) if (n, f.rule) not in overrides]
+        # A transcription copies the legacy record as it stands up to the area's cut-over.
+        ruled = order.under_rules(entry.fields["effective_date"])
+        failures = ([f for f in check_line(context) if (n, f.rule) not in overrides]
+                    if ruled else [])
         if failures:
             return failures
         try:

@@ -33,7 +33,17 @@ from eventsourcing.persistence import Mapper, Recording, StoredEvent, Transcoder
 from eventsourcing.utils import EnvType
 
 from ledger.access import AreaAccess, RecordAccess
-from ledger.authority import AreaTrace, area_set_by, key_areas, outside
+from ledger.authority import (
+    AreaTrace,
+    OrderFacts,
+    OrderTrace,
+    area_set_by,
+    citation,
+    key_areas,
+    order_bound,
+    order_problems,
+    outside,
+)
 from ledger.config import database_env, database_url
 from ledger.errors import AlreadyWritten, Conflict, NotFound, SignatureError
 from ledger.integrity import (
@@ -47,6 +57,7 @@ from ledger.integrity import (
 )
 from ledger.keys import KEY_ROLES, Signer, SigningKey, key_record_id
 from ledger.merkle import CompactRange, leaf_hash
+from ledger.order import Order
 from ledger.persistence import KeyMovedOn, KeyVersion, LedgerRecorder, LogMovedOn, SignedBatch
 from ledger.record import PersonnelRecord
 from ledger.transcoder import CanonicalTranscoder, LedgerMapper
@@ -472,6 +483,32 @@ class Ledger(Application[UUID]):
                     f"{type(aggregate).__name__} events",
                     f"กุญแจของ{KEY_ROLES.get(key.role, key.role)}ไม่มีสิทธิ์ลงนามรายการประเภทนี้")
         self._check_areas(key, draft)
+        self._check_orders(key, draft)
+
+    @staticmethod
+    def _check_orders(key: SigningKey, draft: Draft) -> None:
+        """Refuse career events that are not lines of an order this submission issues, and
+        an order issued by any key but its area's authority (``ledger.authority``)."""
+        trace = OrderTrace()
+        orders: dict[object, OrderFacts] = {}
+        for event in draft.domain_events:
+            if isinstance(event, Order.Issued):
+                trace.issued.append(event.originator_id)
+                orders[event.originator_id] = OrderFacts.of(
+                    cast(Order, draft.aggregates[event.originator_id]))
+            elif order_bound(event):
+                ref = cast(PersonnelRecord.Event, event).order
+                trace.career_events += 1
+                trace.cited.add(citation(ref.authority, ref.order_number,
+                                         ref.order_date.isoformat()))
+        problems = order_problems(key.role, key.area, trace, orders)
+        if problems:
+            raise SignatureError(
+                f"key {key.key_id} ({key.role} of {key.area or 'no area'}) may not sign this "
+                f"submission: {problems[0]}",
+                "รายการในทะเบียนประวัติต้องเป็นรายการของคำสั่งที่ผู้มีอำนาจของเขตพื้นที่ออกในชุดเดียวกัน "
+                f"และเฉพาะผู้มีอำนาจของเขตพื้นที่เท่านั้นที่ออกคำสั่งได้ ({problems[0]})",
+                problems)
 
     def _check_areas(self, key: SigningKey, draft: Draft) -> None:
         """Refuse a submission touching a personnel record outside its key's area: each

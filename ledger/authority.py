@@ -15,15 +15,19 @@ what both keep of one record's events in one submission.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from eventsourcing.utils import get_topic
 
+from ledger.order import Order
 from ledger.record import PersonnelRecord
+from ledger.vocabulary import order_number_for_lookup
 
-__all__ = ["AREA_EVENTS", "AREA_TOPICS", "OPENED_TOPIC", "RECORD_TOPIC_PREFIX", "AreaTrace",
-           "area_set_by", "key_areas", "outside"]
+__all__ = ["AREA_EVENTS", "AREA_TOPICS", "DRAFTED_TOPICS", "ISSUED_TOPIC", "OPENED_TOPIC",
+           "RECORD_KEEPING", "RECORD_KEEPING_TOPICS", "RECORD_TOPIC_PREFIX", "AreaTrace",
+           "Citation", "OrderFacts", "OrderTrace", "area_set_by", "citation", "key_areas",
+           "order_bound", "order_problems", "outside"]
 
 AREA_EVENTS: tuple[type[PersonnelRecord.Event], ...] = (
     PersonnelRecord.Opened, PersonnelRecord.Appointed, PersonnelRecord.Transferred,
@@ -92,3 +96,92 @@ class AreaTrace:
 def outside(areas: Iterable[str], allowed: frozenset[str]) -> list[str]:
     """Those of ``areas`` a key of ``allowed`` areas may not touch."""
     return [area for area in areas if area not in allowed]
+
+
+# ------------------------------------------------------------- orders behind career events
+
+RECORD_KEEPING: tuple[type[PersonnelRecord.Event], ...] = (
+    PersonnelRecord.EvidenceAttached, PersonnelRecord.AddressRecorded,
+    PersonnelRecord.PhotoRecorded)
+"""Record-keeping entries a registrar files without an order: a scanned document, the
+person's address, a photo. Every other personnel-record event is a career event and enters
+the ledger only as a line of an order issued in the same submission."""
+
+RECORD_KEEPING_TOPICS = frozenset(get_topic(cls) for cls in RECORD_KEEPING)
+ISSUED_TOPIC = get_topic(Order.Issued)
+DRAFTED_TOPICS = {get_topic(Order.Drafted): False, get_topic(Order.Transcribed): True}
+"""An order's first event, and whether it makes the order a transcription."""
+
+
+def order_bound(event: object) -> bool:
+    """Whether an event is a career event, which only an issued order may carry."""
+    return isinstance(event, PersonnelRecord.Event) and not isinstance(event, RECORD_KEEPING)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFacts:
+    """What verification needs of an order: whose it is and whether it transcribes."""
+
+    authority: str
+    order_number: str
+    order_date: str  # ISO
+    area: str
+    transcription: bool
+
+    @classmethod
+    def of(cls, order: Order) -> OrderFacts:
+        return cls(order.authority, order.order_number, order.order_date.isoformat(),
+                   order.area, order.is_transcription)
+
+    @property
+    def reference(self) -> str:
+        return f"คำสั่ง {self.authority} ที่ {self.order_number} ลว. {self.order_date}"
+
+
+Citation = tuple[str, str, str]
+"""The order a career event cites: authority, number (as looked up) and date (ISO)."""
+
+
+def citation(authority: str, order_number: str, order_date: str) -> Citation:
+    return authority.strip(), order_number_for_lookup(order_number), order_date
+
+
+@dataclass(slots=True)
+class OrderTrace:
+    """One submission's orders and career events, as far as authority goes."""
+
+    issued: list[object] = field(default_factory=list)  # ids of the orders it issues
+    cited: set[Citation] = field(default_factory=set)  # the orders its career events cite
+    career_events: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not self.issued and not self.career_events
+
+
+def order_problems(role: str, key_area: str, trace: OrderTrace,
+                   orders: Mapping[object, OrderFacts]) -> list[str]:
+    """Why a key of ``role`` and ``key_area`` may not have signed a submission: an order
+    issued by a key that is not its area's authority, or career events that are not lines
+    of an order it issues (a transcription's lines keep the historical orders they cite)."""
+    problems: list[str] = []
+    issued = [(order_id, orders.get(order_id)) for order_id in trace.issued]
+    for order_id, facts in issued:
+        if facts is None:
+            problems.append(f"order {order_id} is issued but was never drafted in the ledger")
+        elif role != "authority" or key_area != facts.area:
+            problems.append(f"{facts.reference} of {facts.area} was issued with a {role} key "
+                            f"of {key_area or 'no area'}: only the authority of {facts.area} "
+                            "may issue it")
+    if not trace.career_events:
+        return problems
+    known = [facts for _, facts in issued if facts is not None]
+    if not issued:
+        problems.append(f"{trace.career_events} career event(s) are not lines of an order "
+                        "issued in this submission")
+    elif not any(facts.transcription for facts in known):
+        own = {citation(f.authority, f.order_number, f.order_date) for f in known}
+        for authority, number, day in sorted(trace.cited - own):
+            problems.append(f"career events cite คำสั่ง {authority} ที่ {number} ลว. {day}, "
+                            "which is not an order issued in this submission")
+    return problems

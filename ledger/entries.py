@@ -31,7 +31,7 @@ from ledger.transcoder import canonical_json
 from ledger.vocabulary import ADDRESS_TYPES, STAFF_TYPES, OrderRef, check_cited_number
 
 __all__ = ["AREA_PATTERN", "BIDI_CONTROLS", "Entry", "bidi_messages", "check_text",
-           "has_bidi_control", "parse_entry", "typed_changes"]
+           "entry_line", "has_bidi_control", "parse_entry", "typed_changes"]
 
 # Fields the ledger itself sets on every event; never taken from input.
 _RESERVED = {"originator_id", "originator_version", "timestamp", "originator_topic"}
@@ -398,3 +398,15 @@ def _convert_any(name: str, value: Any, base: Any) -> Any:
     if typing.get_origin(base) is dict:
         return _as_mapping(name, value)
     raise InvalidInput(f"field {name} has an unsupported type", f"ช่อง {name} มีชนิดข้อมูลที่ไม่รองรับ")
+
+
+_NOT_FIELDS = frozenset({"originator_id", "originator_version", "timestamp"})
+
+
+def entry_line(event: PersonnelRecord.Event, national_id: str) -> dict[str, Any]:
+    """An event as an order's line: what ``parse_entry`` reads back into the same event."""
+    fields = {name: value for name, value in vars(event).items() if name not in _NOT_FIELDS}
+    line: dict[str, Any] = orjson.loads(canonical_json(fields))
+    line["kind"] = event.KIND
+    line["national_id"] = national_id
+    return line

@@ -20,9 +20,13 @@ from eventsourcing.domain import Aggregate
 
 from ledger.errors import Conflict, InvalidInput, RuleViolation
 from ledger.evidence import EvidenceRef
-from ledger.vocabulary import normalise_order_number
+from ledger.vocabulary import (
+    check_cited_number,
+    normalise_order_number,
+    order_number_for_lookup,
+)
 
-__all__ = ["ORDER_STATUS_TH", "Order", "order_id_for"]
+__all__ = ["ORDER_STATUS_TH", "Order", "order_id_for", "transcription_id_for"]
 
 _ORDER_NAMESPACE = uuid.UUID("8f6c2d0e-3b7a-4c1e-9a55-0d4b7e2f61a3")
 
@@ -38,6 +42,13 @@ def order_id_for(authority: str, order_number: str) -> uuid.UUID:
     return uuid.uuid5(_ORDER_NAMESPACE, f"{authority.strip()}\x00{order_number.strip()}")
 
 
+def transcription_id_for(authority: str, order_number: str) -> uuid.UUID:
+    """A transcription's id: apart from the orders', since a transcription of a historical
+    order keeps that order's number and the authority may use the number again."""
+    return uuid.uuid5(_ORDER_NAMESPACE,
+                      f"transcription\x00{authority.strip()}\x00{order_number.strip()}")
+
+
 class Order(Aggregate):
     """One order of an authority, from draft to issue."""
 
@@ -48,6 +59,20 @@ class Order(Aggregate):
         order_date: date
         title: str
         lines: list[dict[str, Any]]
+
+    class Transcribed(Aggregate.Created):
+        """A transcription of the legacy record (คำสั่งรับโอนทะเบียนประวัติเดิม): its lines
+        cite the historical orders they were copied from, not this one. Lines dated before
+        ``cut_over`` are taken as the old record has them; those on or after it go through
+        the rules like the lines of any order."""
+
+        authority: str
+        area: str
+        order_number: str
+        order_date: date
+        title: str
+        lines: list[dict[str, Any]]
+        cut_over: date
 
     class LinesRemoved(Aggregate.Event):
         """Failing lines taken out of a bulk list before issue (positions, 1-based)."""
@@ -73,13 +98,14 @@ class Order(Aggregate):
     LABEL_TH: ClassVar[str] = "คำสั่ง"
 
     def __init__(self, authority: str, area: str, order_number: str, order_date: date,
-                 title: str, lines: list[dict[str, Any]]) -> None:
+                 title: str, lines: list[dict[str, Any]], cut_over: date | None = None) -> None:
         self.authority = authority
         self.area = area
         self.order_number = order_number
         self.order_date = order_date
         self.title = title
         self.lines = list(lines)
+        self.cut_over = cut_over  # set only on a transcription of the legacy record
         self.removed: set[int] = set()
         self.last_check: Order.Checked | None = None
         self.overrides: dict[tuple[int, str], str] = {}
@@ -101,6 +127,32 @@ class Order(Aggregate):
                            authority=authority.strip(), area=area,
                            order_number=order_number.strip(), order_date=order_date, title=title,
                            lines=list(lines))
+
+    @classmethod
+    def transcribe(cls, *, authority: str, area: str, order_number: str, order_date: date,
+                   title: str, lines: list[dict[str, Any]], cut_over: date) -> Order:
+        """A transcription of the legacy record: an order whose lines keep the historical
+        orders they cite (see ``Transcribed``)."""
+        if not authority.strip() or not order_number.strip():
+            raise InvalidInput("an order needs its authority and number",
+                               "คำสั่งต้องมีผู้ออกคำสั่งและเลขที่คำสั่ง")
+        if not lines:
+            raise InvalidInput("a transcription needs at least one line",
+                               "คำสั่งรับโอนทะเบียนประวัติต้องมีรายการอย่างน้อยหนึ่งรายการ")
+        order_number = check_cited_number(order_number_for_lookup(order_number))
+        return cls._create(cls.Transcribed, id=transcription_id_for(authority, order_number),
+                           authority=authority.strip(), area=area,
+                           order_number=order_number.strip(), order_date=order_date, title=title,
+                           lines=list(lines), cut_over=cut_over)
+
+    @property
+    def is_transcription(self) -> bool:
+        return self.cut_over is not None
+
+    def under_rules(self, effective_date: date) -> bool:
+        """Whether a line taking effect on ``effective_date`` is checked by the rules: every
+        line of an order; a transcription's only from its cut-over date."""
+        return self.cut_over is None or effective_date >= self.cut_over
 
     def remove_lines(self, positions: list[int], reason: str) -> None:
         self.check_not_issued()

@@ -43,7 +43,7 @@ def seed_area(ledger: Ledger, keys: KeySet, identity_secret: bytes, *, people: i
                            "จำนวนคนและจำนวนปีต้องไม่น้อยกว่า 1")
     start = add_years(until, -years)
     seeder = _Seeder(Context(ledger, keys, identity_secret, random.Random(seed), area,
-                             people, progress))
+                             people, progress, until))
     seeder.populate(start)
     renumber_day = renumbering_day(start, until)
     for first, end in periods(start, until):

@@ -49,7 +49,7 @@ class AuthorityOrders(SeederBase):
         order = self._order(day, 14, 60)
         for person in eligible:
             self._raise(person, day, order)
-        self._submit(self.ctx.keys.authority, eligible, self._purpose(
+        self._submit(order, eligible, self._purpose(
             order, f"เลื่อนเงินเดือนข้าราชการครู ณ วันที่ {format_thai_date(day)}"))
 
     def _raise(self, person: Person, day: date, order: OrderRef) -> None:
@@ -81,7 +81,7 @@ class AuthorityOrders(SeederBase):
         for person, salary in items:
             self._record(person, PersonnelRecord.SalaryTableMoved, order, day,
                          new_salary=salary, table_id=table.id)
-        self._submit(self.ctx.keys.authority, [person for person, _ in items], self._purpose(
+        self._submit(order, [person for person, _ in items], self._purpose(
             order, f"ปรับอัตราเงินเดือนข้าราชการครูตาม{table.title_th}"))
 
     def _leave(self, day: date, persons: Sequence[Person], reason: str, subject: str) -> None:
@@ -93,7 +93,7 @@ class AuthorityOrders(SeederBase):
         for person in leavers:
             self.positions.release(person.school, person.position.number)
             self._record(person, PersonnelRecord.LeftService, order, day, reason=reason)
-        self._submit(self.ctx.keys.authority, leavers, self._purpose(order, subject))
+        self._submit(order, leavers, self._purpose(order, subject))
 
     def _pass_probation(self, day: date, items: Sequence[tuple[Person, int]]) -> None:
         """ครูผู้ช่วย who completed the two-year programme become ครู คศ.1."""
@@ -109,7 +109,7 @@ class AuthorityOrders(SeederBase):
                          position_title=TEACHER_TITLE, position_number=position.number,
                          unit=position.unit, area=position.area, rank="k1", salary=salary)
             person.teacher_since = day
-        self._submit(self.ctx.keys.authority, [person for person, _ in items], self._purpose(
+        self._submit(order, [person for person, _ in items], self._purpose(
             order, "ให้ครูผู้ช่วยที่ผ่านการเตรียมความพร้อมและพัฒนาอย่างเข้ม ดำรงตำแหน่งครู"))
 
     def _confer(self, day: date, items: Sequence[tuple[Person, str, int]]) -> None:
@@ -121,7 +121,7 @@ class AuthorityOrders(SeederBase):
             self._record(person, PersonnelRecord.StandingConferred, order, day,
                          standing=standing, rank=rank_for_standing(standing), salary=salary)
             person.standing_since = day
-        self._submit(self.ctx.keys.authority, [person for person, _, _ in items],
+        self._submit(order, [person for person, _, _ in items],
                      self._purpose(order, "ให้ข้าราชการครูมีวิทยฐานะและเลื่อนเป็นวิทยฐานะ"))
 
     def _standing_round(self, day: date) -> None:
@@ -177,7 +177,7 @@ class AuthorityOrders(SeederBase):
         order = self._order(day, -30, -7)
         for person in movers:
             self._transfer(person, day, order)
-        self._submit(self.ctx.keys.authority, movers, self._purpose(order, "ย้ายข้าราชการครู"))
+        self._submit(order, movers, self._purpose(order, "ย้ายข้าราชการครู"))
 
     def _transfer(self, person: Person, day: date, order: OrderRef) -> None:
         destination = self._pick_schools(day, 1, avoid=person.school)[0]
@@ -200,7 +200,7 @@ class AuthorityOrders(SeederBase):
             old = person.position.number
             self._record(person, PersonnelRecord.PositionRenumbered, order, day,
                          old_number=old, new_number=mapping[old])
-        self._submit(self.ctx.keys.authority, serving, self._purpose(
+        self._submit(order, serving, self._purpose(
             order, "เปลี่ยนแปลงเลขที่ตำแหน่งข้าราชการครูในสถานศึกษา"))
 
     def _decorations(self, day: date) -> None:
@@ -217,7 +217,7 @@ class AuthorityOrders(SeederBase):
             person.decorated_in = day.year
             self._record(person, PersonnelRecord.DecorationConferred, order, day,
                          decoration=DECORATIONS[person.decoration], gazette=gazette)
-        self._submit(self.ctx.keys.registrar, due, self._purpose(
+        self._submit(order, due, self._purpose(
             order, f"การพระราชทานเครื่องราชอิสริยาภรณ์ ประจำปี {to_be_year(day)}"))
 
     def _penalise(self, person: Person, day: date) -> None:
@@ -230,5 +230,5 @@ class AuthorityOrders(SeederBase):
                      penalty=penalty, description=description)
         if bars:
             person.penalised_on = day
-        self._submit(self.ctx.keys.authority, [person],
+        self._submit(order, [person],
                      self._purpose(order, "ลงโทษทางวินัยข้าราชการครู"))

@@ -60,7 +60,7 @@ class RegistrarRecordings(SeederBase):
                 record.record(PersonnelRecord.EntryCorrected, effective_date=day, order=memo,
                               corrects=item.version, changes=item.changes, reason=item.reason)
             amended.append(item.person)
-        self._submit(self.ctx.keys.registrar, amended,
+        self._submit(memo, amended,
                      self._purpose(memo, "แก้ไขและยกเลิกรายการในทะเบียนประวัติ"))
 
     def _registrar_batch(self, first: date, end: date) -> None:
@@ -76,7 +76,7 @@ class RegistrarRecordings(SeederBase):
             self._record_growth(person, window, memo)
             if person.record.version != version:
                 touched.append(person)
-        self._submit(self.ctx.keys.registrar, touched, self._purpose(
+        self._submit(memo, touched, self._purpose(
             memo, f"บันทึกทะเบียนประวัติ ระหว่างวันที่ {format_thai_date(first)} "
                   f"ถึงวันที่ {format_thai_date(day)}"))
 

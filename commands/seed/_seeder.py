@@ -32,9 +32,9 @@ from commands.seed._vocabulary import (
     SCHOOL_SUFFIXES,
     SURNAMES,
 )
+from commands.transcription import transcribe_history
 from ledger.application import Ledger
 from ledger.identity import record_id_for
-from ledger.keys import Signer
 from ledger.record import PersonnelRecord
 from ledger.thaidate import retirement_date
 from ledger.vocabulary import OrderRef
@@ -49,6 +49,7 @@ class Context:
     area: str
     people: int
     progress: Callable[[int], None] | None
+    cut_over: date  # the first day not simulated: the demo area's history ends before it
 
 
 class SeederBase:
@@ -88,14 +89,18 @@ class SeederBase:
                        self.rng.choice((1, 2, 2, 3, 3, 4, 6)))
                 for index, (district, _) in enumerate(places)]
 
-    def _submit(self, signer: Signer, persons: Iterable[Person], purpose: str) -> None:
-        """Append one order (or one registrar batch) as one signed submission."""
+    def _submit(self, order: OrderRef, persons: Iterable[Person], purpose: str) -> None:
+        """Append one order (or one registrar batch) as one signed submission: the history
+        is the demo area's legacy record, transcribed by its authority (``commands.
+        transcription``)."""
         records = {person.record.id: person.record for person in persons}
         events = [event for record in records.values() for event in record.pending_events
                   if isinstance(event, PersonnelRecord.Event)]
         if not events:
             return
-        self.ctx.ledger.submit(signer, *records.values(), purpose=purpose)
+        transcribe_history(self.ctx.ledger, self.ctx.keys.authority, list(records.values()),
+                           order=order, area=self.area, cut_over=self.ctx.cut_over,
+                           purpose=purpose)
         self.tally.note(events)
         if self.ctx.progress is not None:
             self.ctx.progress(len(events))
@@ -178,7 +183,7 @@ class SeederBase:
         """One appointment order: each record opened and the person appointed ครูผู้ช่วย."""
         order = self._order(day, -21, -3)
         persons = [self._open_one(day, entrant, order) for entrant in entrants]
-        self._submit(self.ctx.keys.authority, persons, self._purpose(
+        self._submit(order, persons, self._purpose(
             order, "บรรจุและแต่งตั้งผู้สอบแข่งขันได้ให้ดำรงตำแหน่งครูผู้ช่วย"))
         return persons
 
@@ -206,7 +211,7 @@ class SeederBase:
         for person in persons:
             for degree in person.degrees:
                 self._record_degree(person, degree, memo)
-        self._submit(self.ctx.keys.registrar, persons, self._purpose(memo, subject))
+        self._submit(memo, persons, self._purpose(memo, subject))
 
     def _record_degree(self, person: Person, degree: Degree, memo: OrderRef) -> None:
         self._record(person, PersonnelRecord.EducationRecorded, memo, degree.finished,
