@@ -32,7 +32,14 @@ from ledger.keys import KEY_ROLES, KeyStore
 from ledger.record import PersonnelRecord
 from ledger.vocabulary import OrderRef
 from tests.conftest import LedgerEnv
-from tests.factories import AREA, SECRET, national_id, open_person, raise_salary
+from tests.factories import (
+    AREA,
+    SECRET,
+    national_id,
+    open_person,
+    raise_salary,
+    write_history,
+)
 from tests.web import OTHER_AREA, Api
 
 DATA = Path(__file__).parent / "data" / "legacy"
@@ -68,55 +75,55 @@ def transfer(record: PersonnelRecord, to: str, by: str) -> None:
 def test_a_key_of_another_area_may_not_touch_a_record(ledger_env: LedgerEnv) -> None:
     ledger, keys, theirs = ledger_env.ledger, ledger_env.keys, other_keys(ledger_env)
     ours = open_person(1)
-    ledger.submit(keys.authority, ours, purpose="บรรจุ")
+    write_history(ledger, keys.authority, ours, purpose="บรรจุ")
     before = ledger.store.count_events()
     for signer in (theirs.registrar, theirs.authority):
         record = ledger.record(ours.id)
         raise_salary(record, date(2011, 4, 1), 99_990)
         with pytest.raises(SignatureError) as refused:
-            ledger.submit(signer, record, purpose="เลื่อนเงินเดือน")
+            write_history(ledger, signer, record, purpose="เลื่อนเงินเดือน")
         assert AREA in refused.value.message
         assert str(ours.id) in refused.value.message
         assert "ไม่มีสิทธิ์" in refused.value.message_th
     # Nor may it open a record in our area, nor ours in theirs.
     with pytest.raises(SignatureError):
-        ledger.submit(theirs.registrar, open_person(2), purpose="เปิดทะเบียน")
+        write_history(ledger, theirs.authority, open_person(2), purpose="เปิดทะเบียน")
     with pytest.raises(SignatureError):
-        ledger.submit(keys.registrar, opened_in(3, OTHER), purpose="เปิดทะเบียน")
+        write_history(ledger, keys.authority, opened_in(3, OTHER), purpose="เปิดทะเบียน")
     assert ledger.store.count_events() == before
     # Each area's own key still writes there.
     record = ledger.record(ours.id)
     raise_salary(record, date(2011, 4, 1), 15_500)
-    ledger.submit(keys.registrar, record, purpose="เลื่อนเงินเดือน")
-    ledger.submit(theirs.registrar, opened_in(3, OTHER), purpose="เปิดทะเบียน")
+    write_history(ledger, keys.authority, record, purpose="เลื่อนเงินเดือน")
+    write_history(ledger, theirs.authority, opened_in(3, OTHER), purpose="เปิดทะเบียน")
 
 
 def test_a_transfer_is_signed_by_the_area_the_person_leaves(ledger_env: LedgerEnv) -> None:
     ledger, keys, theirs = ledger_env.ledger, ledger_env.keys, other_keys(ledger_env)
     ours = open_person(1)
-    ledger.submit(keys.authority, ours, purpose="บรรจุ")
+    write_history(ledger, keys.authority, ours, purpose="บรรจุ")
     # The receiving area may not order the person out of ours;
     record = ledger.record(ours.id)
     transfer(record, OTHER, OTHER)
     with pytest.raises(SignatureError):
-        ledger.submit(theirs.authority, record, purpose="ย้าย")
+        write_history(ledger, theirs.authority, record, purpose="ย้าย")
     # ours may, and from then on the record is theirs: our key may not touch it, theirs may.
     record = ledger.record(ours.id)
     transfer(record, OTHER, AREA)
-    ledger.submit(keys.authority, record, purpose="ย้าย")
+    write_history(ledger, keys.authority, record, purpose="ย้าย")
     record = ledger.record(ours.id)
     raise_salary(record, date(2016, 4, 1), 20_000)
     with pytest.raises(SignatureError):
-        ledger.submit(keys.registrar, record, purpose="เลื่อนเงินเดือน")
+        write_history(ledger, keys.authority, record, purpose="เลื่อนเงินเดือน")
     record = ledger.record(ours.id)  # a refused submission's events are gone with it
     raise_salary(record, date(2016, 4, 1), 20_000)
-    ledger.submit(theirs.registrar, record, purpose="เลื่อนเงินเดือน")
+    write_history(ledger, theirs.authority, record, purpose="เลื่อนเงินเดือน")
     # A transfer and what follows it in one submission need both areas.
     record = ledger.record(ours.id)
     transfer(record, AREA, OTHER)
     raise_salary(record, date(2017, 4, 1), 21_000)
     with pytest.raises(SignatureError):
-        ledger.submit(theirs.authority, record, purpose="ย้ายกลับและเลื่อนเงินเดือน")
+        write_history(ledger, theirs.authority, record, purpose="ย้ายกลับและเลื่อนเงินเดือน")
     assert verify_ledger(ledger.store, ledger.mapper).ok
 
 
@@ -128,7 +135,7 @@ def test_tabien_append_to_another_areas_record_is_refused(ledger_env: LedgerEnv,
     other_keys(ledger_env)
     secret = ledger_env.store.identity_secret()
     ours = open_person(1, secret=secret)
-    ledger.submit(ledger_env.keys.authority, ours, purpose="บรรจุ")
+    write_history(ledger, ledger_env.keys.authority, ours, purpose="บรรจุ")
     before = len(list(ledger.events.get(ours.id)))
     line = {"national_id": national_id(1), "kind": "salary_raised",
             "effective_date": "2024-04-01", "new_salary": 99_990, "percent": None,
@@ -162,14 +169,14 @@ def _forced(env: LedgerEnv, monkeypatch: pytest.MonkeyPatch) -> tuple[UUID, str]
     """A submission by another area's key, written past the write's check."""
     ledger, theirs = env.ledger, other_keys(env)
     ours = open_person(1)
-    ledger.submit(env.keys.authority, ours, purpose="บรรจุ")
+    write_history(ledger, env.keys.authority, ours, purpose="บรรจุ")
     record = ledger.record(ours.id)
     raise_salary(record, date(2011, 4, 1), 99_990)
     with monkeypatch.context() as patch:
         patch.setattr(Ledger, "_check_areas", lambda self, key, draft: None)
-        ledger.submit(theirs.registrar, record, purpose="เลื่อนเงินเดือนนอกเขต")
+        write_history(ledger, theirs.authority, record, purpose="เลื่อนเงินเดือนนอกเขต")
     forced = ledger.store.submissions()[-1].submission
-    assert forced.key_id == theirs.registrar.key_id
+    assert forced.key_id == theirs.authority.key_id
     return ours.id, str(forced.submission_id)
 
 
@@ -199,19 +206,19 @@ def test_verify_follows_a_record_across_a_transfer(ledger_env: LedgerEnv,
     """After a transfer, the old area's key signing for the person is the finding."""
     ledger, keys, theirs = ledger_env.ledger, ledger_env.keys, other_keys(ledger_env)
     ours = open_person(1)
-    ledger.submit(keys.authority, ours, purpose="บรรจุ")
+    write_history(ledger, keys.authority, ours, purpose="บรรจุ")
     record = ledger.record(ours.id)
     transfer(record, OTHER, AREA)
-    ledger.submit(keys.authority, record, purpose="ย้าย")
+    write_history(ledger, keys.authority, record, purpose="ย้าย")
     record = ledger.record(ours.id)
     raise_salary(record, date(2016, 4, 1), 20_000)
-    ledger.submit(theirs.registrar, record, purpose="เลื่อนเงินเดือน")
+    write_history(ledger, theirs.authority, record, purpose="เลื่อนเงินเดือน")
     assert verify_ledger(ledger.store, ledger.mapper).ok
     record = ledger.record(ours.id)
     raise_salary(record, date(2017, 4, 1), 99_990)
     with monkeypatch.context() as patch:
         patch.setattr(Ledger, "_check_areas", lambda self, key, draft: None)
-        ledger.submit(keys.registrar, record, purpose="นอกเขต")
+        write_history(ledger, keys.authority, record, purpose="นอกเขต")
     report = verify_ledger(ledger.store, ledger.mapper)
     assert [f.check for f in report.findings] == ["authority"]
     assert OTHER in report.findings[0].message
@@ -233,13 +240,13 @@ def test_a_ledger_under_a_cipher_is_checked_too(tmp_path: Path,
         theirs = add_area(ledger, store, keys.admin, OTHER)
         assert ledger.mapper.cipher is not None
         ours = open_person(1)
-        ledger.submit(keys.authority, ours, purpose="บรรจุ")
+        write_history(ledger, keys.authority, ours, purpose="บรรจุ")
         assert verify_ledger(ledger.store, ledger.mapper).ok
         record = ledger.record(ours.id)
         raise_salary(record, date(2011, 4, 1), 99_990)
         with monkeypatch.context() as patch:
             patch.setattr(Ledger, "_check_areas", lambda self, key, draft: None)
-            ledger.submit(theirs.registrar, record, purpose="นอกเขต")
+            write_history(ledger, theirs.authority, record, purpose="นอกเขต")
         report = verify_ledger(ledger.store, ledger.mapper)
         assert [f.check for f in report.findings] == ["authority"]
     finally:
@@ -259,7 +266,8 @@ def test_an_import_cannot_reach_another_areas_people(api: Api) -> None:
         order=OrderRef(OTHER_AREA, "1/2553", date(2010, 5, 16)), national_id=national_id(201),
         prefix="นาย", first_name="ครู", last_name="ต่างเขต", birth_date=date(1985, 5, 1),
         area=OTHER_AREA)
-    services.ledger.submit(services.keys_for(OTHER_AREA).authority, theirs, purpose="บรรจุ")
+    write_history(services.ledger, services.keys_for(OTHER_AREA).authority, theirs,
+                  purpose="บรรจุ")
     header_people = (DATA / "people.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     newcomer = national_id(202)
     people = "\n".join([
@@ -272,14 +280,16 @@ def test_an_import_cannot_reach_another_areas_people(api: Api) -> None:
         f"ไล่ออก,9/2564,15/9/2564,{AREA}"])
     before = api.events()
     response = api.client.post(
-        "/api/v1/imports", headers=api.as_("reg"), data={"area": AREA},
+        "/api/v1/imports", headers=api.as_("reg"),
+        data={"area": AREA, "order_number": "130/2569", "order_date": "2026-12-01"},
         files=[("files", ("people.csv", people.encode(), "text/csv")),
                ("files", ("history.csv", history.encode(), "text/csv"))])
     assert response.status_code == 200, response.text
-    summaries = {s["file"]: s for s in response.json()}
+    summaries = {s["file"]: s for s in response.json()["files"]}
+    assert response.json()["order"]["lines"] == 0
+    assert not response.json()["order"]["drafted"]
     for name in ("people.csv", "history.csv"):
         assert summaries[name]["imported"] == 0, summaries[name]
-        assert summaries[name]["events_written"] == 0
         [rejected] = summaries[name]["rejected"]
         assert OTHER_AREA in str(rejected), rejected
     assert api.events() == before
@@ -294,7 +304,7 @@ def test_an_import_cannot_reach_another_areas_people(api: Api) -> None:
 def test_the_service_key_signs_the_access_log_and_nothing_else(ledger_env: LedgerEnv) -> None:
     ledger, keys = ledger_env.ledger, ledger_env.keys
     ours = open_person(1)
-    ledger.submit(keys.authority, ours, purpose="บรรจุ")
+    write_history(ledger, keys.authority, ours, purpose="บรรจุ")
     assert ledger.key_role(keys.service.key_id) == ("service", "")
     log_read(ledger, keys.service, ours.id, purpose="ตรวจสอบ", reader="aud")
     before = ledger.store.count_events()
@@ -305,8 +315,8 @@ def test_the_service_key_signs_the_access_log_and_nothing_else(ledger_env: Ledge
     # the service key signs no career event, no key, no order.
     record = ledger.record(ours.id)
     raise_salary(record, date(2011, 4, 1), 15_500)
-    with pytest.raises(SignatureError, match="may not sign PersonnelRecord"):
-        ledger.submit(keys.service, record, purpose="เลื่อนเงินเดือน")
+    with pytest.raises(SignatureError, match=r"may not sign (Order|PersonnelRecord) events"):
+        write_history(ledger, keys.service, record, purpose="เลื่อนเงินเดือน")
     with pytest.raises(SignatureError, match="may not sign SigningKey"):
         add_key(ledger, ledger_env.store, keys.service, "sneaky", "registrar", AREA)
     assert ledger.store.count_events() == before
@@ -318,18 +328,19 @@ def test_verify_checks_the_role_per_event_type(ledger_env: LedgerEnv, forced: st
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     ledger, keys = ledger_env.ledger, ledger_env.keys
     ours = open_person(1)
-    ledger.submit(keys.authority, ours, purpose="บรรจุ")
+    write_history(ledger, keys.authority, ours, purpose="บรรจุ")
     everyone = frozenset(KEY_ROLES)
     with monkeypatch.context() as patch:
         patch.setattr(application, "roles_for", lambda aggregate: everyone)
         patch.setattr(Ledger, "_check_areas", lambda self, key, draft: None)
+        patch.setattr(Ledger, "_check_orders", staticmethod(lambda key, draft: None))
         if forced == "registrar-logs-a-read":
             log_read(ledger, keys.registrar, ours.id, purpose="ตรวจสอบ", reader="aud")
             expected = "may not sign access-log events"
         else:
             record = ledger.record(ours.id)
             raise_salary(record, date(2011, 4, 1), 99_990)
-            ledger.submit(keys.service, record, purpose="เลื่อนเงินเดือน")
+            write_history(ledger, keys.service, record, purpose="เลื่อนเงินเดือน")
             expected = "may not sign career events"
     submission_id = str(ledger.store.submissions()[-1].submission.submission_id)
     report = verify_ledger(ledger.store, ledger.mapper)
@@ -348,7 +359,7 @@ def test_a_key_folder_without_a_service_key_is_told_how_to_add_one(
     admin adds one, and the message says how."""
     ledger, store = ledger_env.ledger, ledger_env.store
     ours = open_person(1)
-    ledger.submit(ledger_env.keys.authority, ours, purpose="บรรจุ")
+    write_history(ledger, ledger_env.keys.authority, ours, purpose="บรรจุ")
     store.path_for("tabien-service").unlink()
     with pytest.raises(NotFound, match="tabien keys add tabien-service --role service"):
         load_key_set(store)

@@ -32,7 +32,7 @@ def as_read_alone(env: LedgerEnv, record_id: Any) -> list[tuple[int, str, bytes]
 def test_histories_are_the_events_each_record_has_alone(
         ledger_env: LedgerEnv, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given four careers of three to four events each, read two records per query,
-    record_ids = small_ledger(ledger_env.ledger, ledger_env.keys.registrar)
+    record_ids = small_ledger(ledger_env.ledger, ledger_env.keys.authority)
     monkeypatch.setattr(application, "_HISTORIES_AT_ONCE", 2)
     never_written = uuid4()
     wanted = [record_ids[2], never_written, *record_ids, record_ids[0]]
@@ -89,7 +89,7 @@ def test_a_person_opened_twice_across_batches_is_still_refused(
 
 def test_a_round_preview_reads_the_area_a_page_at_a_time(ledger_env: LedgerEnv) -> None:
     # Given four careers in the area (each raised on 1 April 2554, the first again in October),
-    small_ledger(ledger_env.ledger, ledger_env.keys.registrar)
+    small_ledger(ledger_env.ledger, ledger_env.keys.authority)
     # then the area's records come back in the order they were opened, each with its facts,
     found = list(records_of_area(ledger_env.ledger, AREA))
     assert [facts.national_id for _, facts in found] == [national_id(n) for n in (1, 2, 3, 4)]

@@ -48,13 +48,15 @@ from api.web.routes import (
     order_summary,
     record_for,
 )
-from api.web.schemas import EvidenceOut, ImportOut, OrderOut, PayrollOut, RoundOut
+from api.web.schemas import EvidenceOut, ImportResultOut, OrderOut, PayrollOut, RoundOut
 from api.web.services import json_response
 from commands.access import log_area_export
+from commands.legacy_import import Transcription
 from ledger.entries import AREA_PATTERN
 from ledger.errors import InvalidInput, NotFound
 from ledger.evidence import check_sha256
 from ledger.identity import normalise_national_id
+from ledger.vocabulary import normalise_order_number
 
 __all__ = ["work_router"]
 
@@ -268,34 +270,47 @@ def _file_name(upload: UploadFile, fallback: str) -> str:
     return name
 
 
-@work_router.post("/imports", tags=["imports / นำเข้าข้อมูลเดิม"], response_model=list[ImportOut],
-                  summary="Import legacy ก.พ.7 CSV files / นำเข้าข้อมูล ก.พ.7 เดิม")
+@work_router.post("/imports", tags=["imports / นำเข้าข้อมูลเดิม"], response_model=ImportResultOut,
+                  summary="Legacy ก.พ.7 CSV files as a transcription order / "
+                          "รับโอนทะเบียนประวัติเดิม")
 def import_files(
         request: Request, principal: Annotated[Principal, allow("registrar")],
         files: Annotated[list[UploadFile], File(
             description="people, history and education CSV files (UTF-8 or TIS-620) / "
                         "ไฟล์ CSV")],
         area: Annotated[str, Form(pattern=AREA_PATTERN, examples=["สพม.16"])],
-        dry_run: Annotated[bool, Form(description="check and report only / ตรวจสอบอย่างเดียว")]
-        = False,
+        order_number: Annotated[str, Form(pattern=NUMBER_PATTERN, examples=["130/2569"],
+                                          description="number of the transcription order / "
+                                                      "เลขที่คำสั่งรับโอน")],
+        order_date: Annotated[ThaiDate, Form()],
+        cut_over: Annotated[ThaiDate | None, Form(
+            description="rows dated on or after it are checked by the rules (default: the "
+                        "order's date) / วันเริ่มใช้ระบบ")] = None,
+        dry_run: Annotated[bool, Form(description="check and show the order only / "
+                                                  "ตรวจสอบอย่างเดียว")] = False,
         idempotency_key: IdempotencyKey = None) -> Response:
     """Each file's header says its layout; rows already in the ledger are skipped, rejected
-    rows are listed with their reasons in Thai and English; the accepted rows of each file are
-    one signed submission by the area's registrar. A file that cannot be read as a layout
-    refuses the whole request (nothing written)."""
+    rows are listed with their reasons in Thai and English; the accepted rows of every file
+    become the lines of ONE transcription order drafted by the area's registrar, which the
+    area's authority checks and issues (``/orders/{number}/check``, ``/issue``). A file that
+    cannot be read as a layout refuses the whole request (nothing written)."""
     principal.require_area(area)
     if not 1 <= len(files) <= 10:
         raise InvalidInput("send 1 to 10 files", "ส่งไฟล์ได้ 1 ถึง 10 ไฟล์")
     contents = [(_file_name(f, f"file-{n}.csv"), _uploaded(f, _MAX_IMPORT_BYTES))
                 for n, f in enumerate(files, start=1)]
-    digest = fingerprint(request, [area, dry_run, [(n, _sha256(d)) for n, d in contents]])
+    transcription = Transcription(normalise_order_number(order_number), order_date,
+                                  cut_over or order_date)
+    digest = fingerprint(request, [area, dry_run, order_number, str(order_date),
+                                   str(cut_over), [(n, _sha256(d)) for n, d in contents]])
     services = principal.services
     return services.once(principal.username, idempotency_key, digest,
-                         lambda: (200, _import(principal, contents, area, dry_run)))
+                         lambda: (200, _import(principal, contents, area, transcription,
+                                               dry_run)))
 
 
 def _import(principal: Principal, contents: list[tuple[str, bytes]], area: str,
-            dry_run: bool) -> list[dict[str, Any]]:
+            transcription: Transcription, dry_run: bool) -> dict[str, Any]:
     from commands.legacy_import import import_sources, read_sources
 
     services = principal.services
@@ -305,15 +320,18 @@ def _import(principal: Principal, contents: list[tuple[str, bytes]], area: str,
             path = Path(folder) / f"{n}-{name}"
             path.write_bytes(data)
             paths.append(path)
-        summaries = import_sources(services.ledger, services.keys_for(area).registrar,
-                                   services.key_store.identity_secret(), read_sources(paths),
-                                   default_area=area, dry_run=dry_run)
-    return [{"file": s.path.name.partition("-")[2], "layout": s.layout,
-             "layout_th": s.layout_th, "encoding": s.encoding, "dates_be": s.dates_be,
-             "dates_ce": s.dates_ce, "read": s.read, "imported": s.imported,
-             "present": s.present, "rejected": [asdict(r) for r in s.rejected],
-             "blank_rows": s.blank_rows, "ignored_columns": list(s.ignored_columns),
-             "events_written": s.events_written} for s in summaries]
+        summaries, plan = import_sources(
+            services.ledger, services.keys_for(area).registrar,
+            services.key_store.identity_secret(), read_sources(paths), transcription,
+            default_area=area, dry_run=dry_run)
+    files = [{"file": s.path.name.partition("-")[2], "layout": s.layout,
+              "layout_th": s.layout_th, "encoding": s.encoding, "dates_be": s.dates_be,
+              "dates_ce": s.dates_ce, "read": s.read, "imported": s.imported,
+              "present": s.present, "rejected": [asdict(r) for r in s.rejected],
+              "blank_rows": s.blank_rows, "ignored_columns": list(s.ignored_columns)}
+             for s in summaries]
+    return {"files": files, "order": {**asdict(plan), "order_date": str(plan.order_date),
+                                      "cut_over": str(plan.cut_over)}}
 
 
 # ---------------------------------------------------------------- payroll

@@ -26,6 +26,7 @@ __all__ = [
     "DenialOut",
     "EvidenceOut",
     "ImportOut",
+    "ImportResultOut",
     "IssueOut",
     "KeyOut",
     "OrderOut",
@@ -207,7 +208,29 @@ class ImportOut(_Out):
     rejected: list[_Rejected]
     blank_rows: int
     ignored_columns: list[str]
-    events_written: int
+
+
+class TranscriptionOut(_Out):
+    """The transcription order the accepted rows became, for the area's authority to check
+    and issue (คำสั่งรับโอนทะเบียนประวัติเดิม)."""
+
+    authority: str
+    order_number: str
+    order_date: date
+    cut_over: date = Field(description="rows dated on or after it are checked by the rules / "
+                                       "รายการตั้งแต่วันนี้ตรวจตามหลักเกณฑ์")
+    title: str
+    lines: int
+    people: int
+    under_rules: int
+    kinds: dict[str, int]
+    drafted: bool = Field(description="false on a dry run or when nothing was new / "
+                                      "เป็น false เมื่อตรวจสอบอย่างเดียวหรือไม่มีรายการใหม่")
+
+
+class ImportResultOut(_Out):
+    files: list[ImportOut]
+    order: TranscriptionOut
 
 
 class PayrollOut(_Out):

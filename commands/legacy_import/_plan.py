@@ -44,6 +44,7 @@ class Outcome:
 @dataclass(frozen=True)
 class Accepted:
     record_id: UUID
+    national_id: str
     event_class: type[PersonnelRecord.Event]
     fields: dict[str, Any]
 
@@ -124,7 +125,8 @@ class Planner:
             return
         self._index.opened(candidate, aggregate)
         plan.outcomes[row.line] = Outcome(row, "imported")
-        plan.accepted.append(Accepted(record_id, PersonnelRecord.Opened, candidate.fields))
+        plan.accepted.append(Accepted(record_id, candidate.national_id, PersonnelRecord.Opened,
+                                      candidate.fields))
 
     # ---------------------------------------------------------------- entries
 
@@ -163,7 +165,8 @@ class Planner:
             return Outcome(row, "rejected", (Reason.of(e),))
         self._sequence += 1
         person.note(candidate.kind, fields, self._sequence)
-        plan.accepted.append(Accepted(person.record_id, candidate.event_class, fields))
+        plan.accepted.append(Accepted(person.record_id, candidate.national_id,
+                                      candidate.event_class, fields))
         return Outcome(row, "imported")
 
 

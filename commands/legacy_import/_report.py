@@ -45,7 +45,6 @@ class FileSummary:
     blank_rows: int
     ignored_columns: tuple[str, ...]
     report: Path | None
-    events_written: int = 0
 
     @property
     def adds_up(self) -> bool:
