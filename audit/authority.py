@@ -11,11 +11,13 @@ the areas its records were in just before its events.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import Mapper
+from eventsourcing.utils import get_topic
 
 from ledger.authority import (
     AREA_TOPICS,
@@ -25,6 +27,7 @@ from ledger.authority import (
     RECORD_KEEPING_TOPICS,
     RECORD_TOPIC_PREFIX,
     AreaTrace,
+    Citation,
     OrderFacts,
     OrderTrace,
     citation,
@@ -34,6 +37,7 @@ from ledger.authority import (
 )
 from ledger.keys import SigningKey
 from ledger.persistence import LogRow, RawLogRow
+from ledger.record import PersonnelRecord
 from ledger.transcoder import canonical_json
 
 __all__ = ["AreaFold", "AreaReader", "OrderFold", "OrderReader", "Traces", "role_problems"]
@@ -78,6 +82,7 @@ class OrderReader:
     def __init__(self, areas: AreaReader, originator: Callable[[bytes], object]) -> None:
         self.areas = areas
         self.originator = originator
+        self._citations: dict[bytes, Citation] = {}
 
     def add(self, trace: OrderTrace, drafted: dict[object, OrderFacts], row: RawLogRow) -> None:
         topic = row[3]
@@ -88,33 +93,95 @@ class OrderReader:
         elif topic == ISSUED_TOPIC:
             trace.issued.append(self.originator(row[1]))
         elif topic in DRAFTED_TOPICS:
-            state = self.state(row)
+            state = self.order_fields(row)
             drafted[self.originator(row[1])] = OrderFacts(
                 str(state.get("authority", "")), str(state.get("order_number", "")),
                 str(state.get("order_date", "")), str(state.get("area", "")),
                 DRAFTED_TOPICS[topic])
 
-    def cited(self, row: RawLogRow) -> tuple[str, str, str]:
+    def cited(self, row: RawLogRow) -> Citation:
         """The order a career event cites (an unreadable one cites nothing issued)."""
-        ref = self.state(row).get("order")
-        if not isinstance(ref, dict):
-            return ("", "", "")
-        return citation(str(ref.get("authority", "")), str(ref.get("order_number", "")),
-                        str(ref.get("order_date", "")))
+        # Most events of a submission cite one order: its bytes are decoded once.
+        found = _order_object(row[4]) if self.areas.plain and row[3] != _CORRECTED else None
+        if found is not None:
+            known = self._citations.get(found)
+            if known is not None:
+                return known
+            ref = _loads(found).get("order")
+            if isinstance(ref, dict):  # else a "}" inside a value cut the slice short
+                if len(self._citations) > _CITATIONS_KEPT:
+                    self._citations.clear()
+                known = self._citations[found] = _citation_of(ref)
+                return known
+        return _citation_of(self.state(row).get("order"))
+
+    def order_fields(self, row: RawLogRow) -> dict[str, object]:
+        """An order's area, authority, number and date, without decoding its lines (a bulk
+        order's first event holds thousands)."""
+        if self.areas.plain:
+            found = _order_head(row[4])
+            if found is not None:
+                return found
+        return self.state(row)
 
     def state(self, row: RawLogRow) -> dict[str, object]:
         """The event's fields as plain JSON values ({} if they cannot be read)."""
         try:
             if self.areas.plain:
-                found = orjson.loads(row[4])
-            else:
-                assert self.areas.mapper is not None
-                event = self.areas.mapper.to_domain_event(
-                    self.areas.log_row(row).stored_event())
-                found = orjson.loads(canonical_json(vars(event)))
-            return found if isinstance(found, dict) else {}
+                return _loads(row[4])
+            assert self.areas.mapper is not None
+            event = self.areas.mapper.to_domain_event(self.areas.log_row(row).stored_event())
+            return _loads(canonical_json(vars(event)))
         except Exception:  # an unreadable event also fails its hash
             return {}
+
+
+# Stored state is canonical JSON (sorted keys, no spaces: ledger.transcoder), and a quote
+# inside a string value is escaped, so these byte patterns match only real keys.
+_CORRECTED = get_topic(PersonnelRecord.EntryCorrected)  # its "changes" may hold an "order"
+_ORDER_KEY = b'"order":{"authority":'
+_CITATIONS_KEPT = 10_000
+_ORDER_HEAD = re.compile(rb'\{"area":("(?:[^"\\]|\\.)*"),"authority":("(?:[^"\\]|\\.)*"),')
+
+
+def _loads(data: bytes) -> dict[str, object]:
+    try:
+        found = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _order_object(state: bytes) -> bytes | None:
+    """The bytes of an event's top-level ``"order"`` object, wrapped as an object."""
+    start = state.find(_ORDER_KEY)
+    if start < 0:
+        return None
+    end = state.find(b"}", start)
+    return b"{" + state[start:end + 1] + b"}" if end > 0 else None
+
+
+def _citation_of(ref: object) -> Citation:
+    if not isinstance(ref, dict):
+        return ("", "", "")
+    return citation(str(ref.get("authority", "")), str(ref.get("order_number", "")),
+                    str(ref.get("order_date", "")))
+
+
+def _order_head(state: bytes) -> dict[str, object] | None:
+    """area and authority (the first keys) and order_date and order_number (the keys after
+    the lines) of an order's first event; None if the bytes are not laid out so."""
+    head = _ORDER_HEAD.match(state)
+    tail = state.rfind(b',"order_date":')
+    stop = state.find(b',"timestamp":', tail)
+    if head is None or tail < 0 or stop < 0:
+        return None
+    fields = _loads(b"{" + state[tail + 1:stop] + b"}")
+    try:
+        fields["area"], fields["authority"] = orjson.loads(head[1]), orjson.loads(head[2])
+    except orjson.JSONDecodeError:
+        return None
+    return fields if "order_number" in fields else None
 
 
 def role_problems(role: str, *, keys: bool, career: bool, service: bool) -> list[str]:

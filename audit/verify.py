@@ -201,9 +201,11 @@ class _Verifier:
             self.fail("submission", where, "the events do not match the signed Merkle root")
         # Key events change what later signatures may rely on: they count only once the
         # submission carrying them is intact and properly signed.
-        elif self.check_submission_key(check, where) and self.check_areas(check, touched, where) \
-                and self.check_orders(check, where) and check.key_rows:
-            self.learn_key_events(check.key_rows)
+        elif self.check_submission_key(check, where):
+            # Both authority checks run, so that every reason is named.
+            areas_ok = self.check_areas(check, touched, where)
+            if self.check_orders(check, where) and areas_ok and check.key_rows:
+                self.learn_key_events(check.key_rows)
 
     def check_submission_key(self, current: SubmissionCheck, where: str) -> bool:
         submission = current.row.submission

@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from datetime import date
 
 from commands.bootstrap import DEMO_AREA
+from commands.transcription import transcription_of
 from ledger.identity import check_digit, record_id_for
+from ledger.order import Order
 from ledger.record import PersonnelRecord
 from ledger.vocabulary import OrderRef
 
@@ -68,3 +70,17 @@ def raise_salaries(records: Sequence[PersonnelRecord], round_number: int) -> Non
         record.record(PersonnelRecord.SalaryRaised, effective_date=on, order=order,
                       new_salary=record.salary + 500, percent=None, steps=None,
                       calculation_base=None, special_compensation=0, appraisal="ดี")
+
+
+_TRANSCRIPTIONS = itertools.count(1)
+_CUT_OVER = date(2100, 1, 1)  # the bench's careers are all history
+
+
+def issued_with(records: Sequence[PersonnelRecord]) -> Order:
+    """The order the records' pending events go in with: a transcription the area's
+    authority issues (``commands.transcription``), as every career event needs an order."""
+    number = next(_TRANSCRIPTIONS)
+    order = transcription_of(records, order=_order(f"{number}/2569", date(2026, 12, 1)),
+                             area=AREA, cut_over=_CUT_OVER, title="รับโอนทะเบียนประวัติ (bench)")
+    assert order is not None, "no pending events"
+    return order

@@ -50,7 +50,7 @@ def payroll_feed(backend: Backend, ctx: Context) -> list[Row]:
     with backend.stores() as stores:
         ledger = stores.ledger
         register_keys(ledger, ctx.keys, AREA)
-        build_history(ledger, ctx.keys.registrar, people, _EVENTS_PER_PERSON, 10_000)
+        build_history(ledger, ctx.keys.authority, people, _EVENTS_PER_PERSON, 10_000)
         view = open_view(stores.url)
         rebuild(ledger, view)
         ctx.progress(backend.name, f"  payroll: {people:,} people built (not timed)")

@@ -78,7 +78,7 @@ def _build(ledger: Ledger, ctx: Context, events: int) -> _Ledger:
     sizes = ctx.sizes
     people = math.ceil(events / sizes.verify_events_per_person)
     register_keys(ledger, ctx.keys, AREA)
-    build_history(ledger, ctx.keys.registrar, people, sizes.verify_events_per_person,
+    build_history(ledger, ctx.keys.authority, people, sizes.verify_events_per_person,
                   sizes.verify_order_events)
     return _record_events(ledger, people)
 

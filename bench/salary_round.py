@@ -19,7 +19,7 @@ from commands.salary_round import Appraisal, draft_round, preview_round
 from ledger.application import Ledger
 from ledger.record import PersonnelRecord
 
-from .careers import AREA, RECORD_SECRET, People
+from .careers import AREA, RECORD_SECRET, People, issued_with
 from .report import Row
 from .scenarios import Backend, Context
 from .timing import Best, timed
@@ -67,7 +67,8 @@ def salary_round(backend: Backend, ctx: Context) -> list[Row]:
         ledger = stores.ledger
         register_keys(ledger, ctx.keys, AREA)
         people = People().open(count)
-        ledger.submit(ctx.keys.registrar, *people, purpose="คำสั่ง บรรจุและแต่งตั้ง (bench)")
+        ledger.submit(ctx.keys.authority, issued_with(people), *people,
+                      purpose="คำสั่ง บรรจุและแต่งตั้ง (bench)")
         record_ids = [p.id for p in people]
         desk = OrderDesk(ledger, RECORD_SECRET)
         for number in range(ctx.sizes.rounds):

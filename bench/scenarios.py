@@ -21,10 +21,11 @@ from ledger.application import Draft, Ledger
 from ledger.checkpoints import create_checkpoint
 from ledger.evidence import EvidenceStore
 from ledger.keys import Signer
+from ledger.order import Order
 from ledger.record import PersonnelRecord
 
 from .backends import RawRow, Stores
-from .careers import AREA, People, raise_salaries
+from .careers import AREA, People, issued_with, raise_salaries
 from .plain import PlainApp, read_every_event
 from .report import Goal, Row
 from .timing import Best, timed
@@ -123,7 +124,8 @@ def _opened(stores: Stores, ctx: Context,
     """Register the keys, then open ``count`` records on each side (one order each)."""
     register_keys(stores.ledger, ctx.keys, AREA)
     ours, theirs = People().open(count), People().open(count)
-    stores.ledger.submit(ctx.keys.registrar, *ours, purpose="คำสั่ง บรรจุและแต่งตั้ง (bench)")
+    stores.ledger.submit(ctx.keys.authority, issued_with(ours), *ours,
+                         purpose="คำสั่ง บรรจุและแต่งตั้ง (bench)")
     stores.plain.save(*theirs)
     return ours, theirs
 
@@ -131,9 +133,10 @@ def _opened(stores: Stores, ctx: Context,
 # ---------------------------------------------------------------- 1. single submissions
 
 
-def _submit_each(ledger: Ledger, signer: Signer, records: Sequence[PersonnelRecord]) -> None:
-    for record in records:
-        ledger.submit(signer, record, purpose=_PURPOSE)
+def _submit_each(ledger: Ledger, signer: Signer,
+                 writes: Sequence[tuple[Order, PersonnelRecord]]) -> None:
+    for order, record in writes:
+        ledger.submit(signer, order, record, purpose=_PURPOSE)
 
 
 def _save_each(plain: PlainApp, records: Sequence[PersonnelRecord]) -> None:
@@ -149,7 +152,8 @@ def single_submissions(backend: Backend, ctx: Context) -> list[Row]:
         ours, theirs = _opened(stores, ctx, count)
         for round_number in range(ctx.sizes.rounds):
             raise_salaries(ours, round_number)
-            best.add("ours", timed(_submit_each, stores.ledger, ctx.keys.registrar, ours)[0])
+            writes = [(issued_with([record]), record) for record in ours]
+            best.add("ours", timed(_submit_each, stores.ledger, ctx.keys.authority, writes)[0])
             raise_salaries(theirs, round_number)
             best.add("plain", timed(_save_each, stores.plain, theirs)[0])
             ctx.progress(backend.name, f"  single submissions: round {round_number + 1} done")
@@ -171,11 +175,12 @@ def _order_round(stores: Stores, ctx: Context, ours: Sequence[PersonnelRecord],
                  theirs: Sequence[PersonnelRecord], round_number: int, best: Best) -> None:
     # Each side's records get a fresh version per measurement ("fresh versions"), so every
     # measurement writes the same number of new rows to a table of similar size.
-    ledger, signer = stores.ledger, ctx.keys.registrar
+    ledger, signer = stores.ledger, ctx.keys.authority
     raise_salaries(ours, 2 * round_number)
-    best.add("submit", timed(ledger.submit, signer, *ours, purpose=_PURPOSE)[0])
+    order = issued_with(ours)  # drafted and checked before the issue that is measured
+    best.add("submit", timed(ledger.submit, signer, order, *ours, purpose=_PURPOSE)[0])
     raise_salaries(ours, 2 * round_number + 1)
-    draft = ledger.prepare(*ours)
+    draft = ledger.prepare(issued_with(ours), *ours)
     seconds, ids = timed(ledger.append, draft, draft.sign(signer, _PURPOSE))
     best.add("append", seconds)
     # The raw table receives exactly these rows; it starts empty and grows by one order per
@@ -223,11 +228,12 @@ def build_history(ledger: Ledger, signer: Signer, people: int, events_per_person
     records = People().open(people)
     # Opening is two events per person, so half as many people per opening order.
     for chunk in _chunks(records, max(1, order_events // 2)):
-        ledger.submit(signer, *chunk, purpose="คำสั่ง บรรจุและแต่งตั้ง (bench)")
+        ledger.submit(signer, issued_with(chunk), *chunk,
+                      purpose="คำสั่ง บรรจุและแต่งตั้ง (bench)")
     for round_number in range(events_per_person - 2):
         raise_salaries(records, round_number)
         for chunk in _chunks(records, order_events):
-            ledger.submit(signer, *chunk, purpose=_PURPOSE)
+            ledger.submit(signer, issued_with(chunk), *chunk, purpose=_PURPOSE)
 
 
 def _verify_problem(report: VerifyReport, expected: int) -> str | None:
@@ -247,7 +253,7 @@ def verify(backend: Backend, ctx: Context) -> list[Row]:
         ledger = stores.ledger
         register_keys(ledger, ctx.keys, AREA)
         sizes = ctx.sizes
-        build_history(ledger, ctx.keys.registrar, sizes.verify_people,
+        build_history(ledger, ctx.keys.authority, sizes.verify_people,
                       sizes.verify_events_per_person, sizes.verify_order_events)
         create_checkpoint(ledger.store, ctx.keys.checkpoint)
         events = ledger.store.count_events()
@@ -309,7 +315,8 @@ def _incremental(ledger: Ledger, ctx: Context, best: Best) -> tuple[int, str]:
 
     last = ledger.recorder.max_notification_id() or 0
     records = People(first=9_000_000).open(5_000)  # two events each: 10,000
-    ledger.submit(ctx.keys.registrar, *records, purpose="after the checkpoint (bench)")
+    ledger.submit(ctx.keys.authority, issued_with(records), *records,
+                  purpose="after the checkpoint (bench)")
     report = None
     for _ in range(ctx.sizes.rounds):
         seconds, report = timed(verify_since, ledger.store, ledger.key,

@@ -11,6 +11,13 @@ a record being opened, by a key of the area it is opened in.
 The same rule is applied at the write (``ledger.application``) from the events in hand and by
 ``tabien verify`` (``audit.authority``) from the stored log, in log order; ``AreaTrace`` is
 what both keep of one record's events in one submission.
+
+The second rule is the order's: every career event (any personnel-record event but record
+keeping — ``RECORD_KEEPING``) is a line of an order issued in the same submission, citing
+it by authority, number and date, and only the authority key of an order's area issues it
+(``order_problems``; ``OrderTrace`` is what both sides keep of one submission). A
+transcription of the legacy record is an order whose lines cite the historical orders they
+copy.
 """
 
 from __future__ import annotations
@@ -170,9 +177,10 @@ def order_problems(role: str, key_area: str, trace: OrderTrace,
         if facts is None:
             problems.append(f"order {order_id} is issued but was never drafted in the ledger")
         elif role != "authority" or key_area != facts.area:
-            problems.append(f"{facts.reference} of {facts.area} was issued with a {role} key "
-                            f"of {key_area or 'no area'}: only the authority of {facts.area} "
-                            "may issue it")
+            article = "an" if role[:1] in "aeiou" else "a"
+            problems.append(f"{facts.reference} of {facts.area} was issued with {article} {role}'s "
+                            f"key of {key_area or 'no area'}: only the authority of "
+                            f"{facts.area} may issue it")
     if not trace.career_events:
         return problems
     known = [facts for _, facts in issued if facts is not None]

@@ -10,6 +10,7 @@ from commands.transcription import transcribe_history
 from ledger.application import Ledger
 from ledger.identity import check_digit, record_id_for
 from ledger.keys import Signer
+from ledger.order import Order
 from ledger.record import PersonnelRecord
 from ledger.vocabulary import OrderRef
 
@@ -74,3 +75,10 @@ def small_ledger(ledger: Ledger, signer: Signer, people: int = 4,
     raise_salary(records[0], date(2011, 10, 1), 16_000, "300/2554")
     write_history(ledger, signer, records[0], purpose="คำสั่ง เลื่อนเงินเดือน 1 ต.ค. 2554")
     return [r.id for r in records]
+
+
+def draft_order(n: int) -> Order:
+    """A draft order numbered ``n``: a registrar's write that carries no career event."""
+    return Order.draft(authority=AREA, area=AREA, order_number=f"{n}/2569",
+                       order_date=date(2026, 12, 1), title=f"ร่างคำสั่ง {n}",
+                       lines=[{"kind": "salary_raised", "national_id": national_id(n)}])

@@ -16,13 +16,14 @@ from ledger.identity import record_id_for
 from ledger.keys import KeyStore
 from projections.record_projection import open_view, rebuild
 from tests.conftest import LedgerEnv
-from tests.factories import national_id, open_person
+from tests.factories import national_id, open_person, write_history
 from tests.test_tampering import RawDB
 
 
 def a_teacher(env: LedgerEnv) -> bytes:
     secret = KeyStore(env.keys_dir, passphrase=b"test-passphrase").identity_secret()
-    env.ledger.submit(env.keys.authority, open_person(1, secret=secret), purpose="appointment")
+    write_history(env.ledger, env.keys.authority, open_person(1, secret=secret),
+                  purpose="appointment")
     rebuild(env.ledger, open_view(env.url))
     return secret
 

@@ -31,7 +31,7 @@ from projections import store
 from projections.record_projection import RECORD_TOPICS, open_view, rebuild, record_runner
 from projections.store import RecordView
 from tests.conftest import LedgerEnv
-from tests.factories import national_id, raise_salary, small_ledger
+from tests.factories import national_id, raise_salary, small_ledger, write_history
 from tests.pg import database_url, fresh_schema
 
 PASSWORD = "correct horse battery staple"
@@ -45,7 +45,7 @@ def give_a_raise(env: LedgerEnv, record_id: object, salary: int) -> int:
     """Append a raise to a record; return its position in the log."""
     record = env.ledger.repository.get(record_id)  # type: ignore[arg-type]
     raise_salary(record, date(2020, 4, 1), salary, number="9/2563")
-    return env.ledger.submit(env.keys.authority, record, purpose="raise")[-1]
+    return write_history(env.ledger, env.keys.authority, record, purpose="raise")[-1]
 
 
 @dataclass

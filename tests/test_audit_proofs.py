@@ -20,7 +20,7 @@ from api.cli import app
 from audit.proofs import consistency_file, inclusion_file
 from ledger.checkpoints import create_checkpoint
 from tests.conftest import LedgerEnv
-from tests.factories import open_person, small_ledger
+from tests.factories import draft_order, small_ledger
 from tests.test_tampering import RawDB
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,7 +136,7 @@ def two_checkpoints(env: LedgerEnv) -> tuple[int, int]:
     small_ledger(env.ledger, env.keys.authority, people=5)
     first = create_checkpoint(env.ledger.store, env.keys.checkpoint).tree_size
     for n in range(20, 27):
-        env.ledger.submit(env.keys.registrar, open_person(n), purpose=f"person {n}")
+        env.ledger.submit(env.keys.registrar, draft_order(n), purpose=f"person {n}")
     second = create_checkpoint(env.ledger.store, env.keys.checkpoint).tree_size
     return first, second
 
@@ -212,7 +212,7 @@ def test_a_forked_history_is_caught_against_a_witness(ledger_env: LedgerEnv,
     # … and a different history is appended, properly signed, and checkpointed.
     ledger = ledger_env.reopen()
     for n in range(40, 48):
-        ledger.submit(ledger_env.keys.registrar, open_person(n), purpose=f"other {n}")
+        ledger.submit(ledger_env.keys.registrar, draft_order(n), purpose=f"other {n}")
     create_checkpoint(ledger.store, ledger_env.keys.checkpoint)
     # The database alone looks intact; against the witness, the fork shows.
     alone = runner.invoke(app, ["verify"], env=env)

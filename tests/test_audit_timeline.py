@@ -13,7 +13,7 @@ from ledger.identity import record_id_for
 from ledger.keys import KeyStore
 from ledger.record import PersonnelRecord
 from tests.conftest import LedgerEnv
-from tests.factories import national_id, open_person, order
+from tests.factories import national_id, open_person, order, write_history
 
 
 def corrected_teacher(env: LedgerEnv) -> datetime:
@@ -23,13 +23,13 @@ def corrected_teacher(env: LedgerEnv) -> datetime:
     record._id = record_id_for(national_id(1), secret)
     for event in record.pending_events:
         object.__setattr__(event, "originator_id", record.id)
-    env.ledger.submit(env.keys.authority, record, purpose="appointment")
+    write_history(env.ledger, env.keys.authority, record, purpose="appointment")
     before = datetime.now(UTC)
     time.sleep(0.01)
     record.record(PersonnelRecord.EntryCorrected, effective_date=date(2015, 1, 5),
                   order=order("3/2558", date(2015, 1, 5)), corrects=2,
                   changes={"salary": 8_700}, reason="บันทึกอัตราเงินเดือนผิดบัญชี")
-    env.ledger.submit(env.keys.registrar, record, purpose="correction")
+    write_history(env.ledger, env.keys.authority, record, purpose="correction")
     return before
 
 

@@ -17,7 +17,7 @@ from api.cli import app
 from ledger.errors import Conflict, SignatureError
 from ledger.keys import Signer, SigningKey, key_record_id
 from tests.conftest import LedgerEnv
-from tests.factories import national_id, open_person, raise_salary
+from tests.factories import draft_order, national_id, open_person, raise_salary, write_history
 
 GOOD_ORDER = {"authority": "สพม.16", "order_number": "15/2567", "order_date": "2024-04-20"}
 
@@ -167,7 +167,7 @@ def test_a_revoked_key_is_refused(ledger_env: LedgerEnv) -> None:
     ledger.submit(ledger_env.keys.admin, key, purpose="revoke the registrar key")
     before = events(ledger_env)
     with pytest.raises(SignatureError, match="revoked") as refused:
-        ledger.submit(ledger_env.keys.registrar, open_person(10), purpose="after revocation")
+        ledger.submit(ledger_env.keys.registrar, draft_order(10), purpose="after revocation")
     assert "เพิกถอน" in refused.value.message_th
     assert events(ledger_env) == before
 
@@ -181,7 +181,7 @@ def test_a_key_not_yet_valid_is_refused(ledger_env: LedgerEnv) -> None:
     before = events(ledger_env)
     signer = Signer(future.key_id, "registrar-next", private)
     with pytest.raises(SignatureError, match="not valid yet"):
-        ledger.submit(signer, open_person(11), purpose="too early")
+        ledger.submit(signer, draft_order(11), purpose="too early")
     assert events(ledger_env) == before
 
 
@@ -189,7 +189,7 @@ def test_an_unregistered_key_is_refused(ledger_env: LedgerEnv) -> None:
     private = Ed25519PrivateKey.generate()
     signer = Signer("stranger+00000000", "stranger", private)
     with pytest.raises(Exception, match="not registered"):
-        ledger_env.ledger.submit(signer, open_person(12), purpose="who?")
+        ledger_env.ledger.submit(signer, draft_order(12), purpose="who?")
 
 
 def test_a_checkpoint_key_may_not_sign_career_events(ledger_env: LedgerEnv) -> None:
@@ -210,15 +210,15 @@ def test_only_the_admin_may_register_keys(ledger_env: LedgerEnv) -> None:
 
 def test_two_writers_on_one_record_one_wins_the_other_conflicts(ledger_env: LedgerEnv) -> None:
     ledger = ledger_env.ledger
-    ledger.submit(ledger_env.keys.registrar, open_person(20), purpose="opening")
-    record_id = open_person(20).id
+    ledger.submit(ledger_env.keys.registrar, draft_order(20), purpose="opening")
+    record_id = draft_order(20).id
     first, second = ledger_env.reopen().record(record_id), ledger_env.reopen().record(record_id)
     raise_salary(first, date(2011, 4, 1), 15_500)
     raise_salary(second, date(2011, 4, 1), 15_600)
-    ledger.submit(ledger_env.keys.registrar, first, purpose="writer one")
+    write_history(ledger, ledger_env.keys.authority, first, purpose="writer one")
     before = events(ledger_env)
     with pytest.raises(Conflict) as lost:
-        ledger.submit(ledger_env.keys.registrar, second, purpose="writer two")
+        write_history(ledger, ledger_env.keys.authority, second, purpose="writer two")
     assert "ลองอีกครั้ง" in lost.value.message_th
     assert events(ledger_env) == before
     assert ledger_env.reopen().record(record_id).salary == 15_500

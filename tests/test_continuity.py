@@ -22,7 +22,7 @@ from commands.access import log_read
 from ledger.checkpoints import Checkpointer, create_checkpoint
 from ledger.errors import Conflict
 from tests.conftest import LedgerEnv
-from tests.factories import open_person, raise_salary, small_ledger
+from tests.factories import draft_order, open_person, raise_salary, small_ledger, write_history
 from tests.test_tampering import RawDB
 from tests.web import Api
 
@@ -39,13 +39,13 @@ def _checkpointed_then(env: LedgerEnv) -> dict[str, tuple[int, int]]:
         row = ledger.store.submissions()[-1]
         spans[name] = (row.first_notification_id, row.last_notification_id)
 
-    submitted("opening", lambda: ledger.submit(keys.registrar, open_person(40), purpose="40"))
+    submitted("opening", lambda: ledger.submit(keys.registrar, draft_order(40), purpose="40"))
     record = ledger.repository.get(records[1])
     raise_salary(record, date(2012, 4, 1), record.salary + 100, "7/2555")
-    submitted("one event", lambda: ledger.submit(keys.authority, record, purpose="raise"))
+    submitted("one event", lambda: write_history(ledger, keys.authority, record, purpose="raise"))
     submitted("access log", lambda: log_read(ledger, keys.service, records[2],
                                              purpose="ตรวจสอบ", reader="auditor"))
-    submitted("last", lambda: ledger.submit(keys.registrar, open_person(41), purpose="41"))
+    submitted("last", lambda: ledger.submit(keys.registrar, draft_order(41), purpose="41"))
     return spans
 
 
@@ -105,11 +105,11 @@ def test_a_rolled_back_write_leaves_no_gap(ledger_env: LedgerEnv) -> None:
     stale = ledger.repository.get(records[0])
     fresh = ledger.repository.get(records[0])
     raise_salary(fresh, date(2012, 4, 1), fresh.salary + 100, "1/2555")
-    ledger.submit(keys.authority, fresh, purpose="first")
+    write_history(ledger, keys.authority, fresh, purpose="first")
     raise_salary(stale, date(2012, 4, 1), stale.salary + 200, "2/2555")
     with pytest.raises(Conflict):
-        ledger.submit(keys.authority, stale, purpose="conflicting")
-    ledger.submit(keys.registrar, open_person(50), purpose="after the conflict")
+        write_history(ledger, keys.authority, stale, purpose="conflicting")
+    ledger.submit(keys.registrar, draft_order(50), purpose="after the conflict")
     positions = [row.notification_id for row in ledger.store.iter_log()]
     assert positions == list(range(1, len(positions) + 1))
     assert verify_ledger(ledger.store, ledger.mapper).ok
@@ -171,13 +171,13 @@ def test_a_draft_signed_before_another_write_is_refused_and_nothing_written(
     signed = draft.sign(keys.registrar, "stale")
     other = ledger_env.reopen()
     try:
-        other.submit(keys.registrar, open_person(61), purpose="first")
+        other.submit(keys.registrar, draft_order(61), purpose="first")
         before = ledger.store.count_events()
         with pytest.raises(Conflict):
             ledger.append(draft, signed)
         assert ledger.store.count_events() == before
-        other.submit(keys.registrar, open_person(62), purpose="again")
-        ledger.submit(keys.registrar, open_person(63), purpose="re-signed by itself")
+        other.submit(keys.registrar, draft_order(62), purpose="again")
+        ledger.submit(keys.registrar, draft_order(63), purpose="re-signed by itself")
     finally:
         other.close()
     assert verify_ledger(ledger.store, ledger.mapper).ok
@@ -218,7 +218,7 @@ def test_a_tail_after_the_latest_checkpoint_is_not_a_finding(ledger_env: LedgerE
     # checkpoints; minutes later, verify still passes, the checkpoint binding what it covers.
     small_ledger(ledger_env.ledger, ledger_env.keys.authority)
     create_checkpoint(ledger_env.ledger.store, ledger_env.keys.checkpoint)
-    ledger_env.ledger.submit(ledger_env.keys.registrar, open_person(90), purpose="90")
+    ledger_env.ledger.submit(ledger_env.keys.registrar, draft_order(90), purpose="90")
     time.sleep(0.5)  # older than twice the interval
     code, output = _verify(ledger_env, seconds="0.2")
     assert code == 0, output
@@ -250,7 +250,7 @@ def test_the_server_checkpoints_by_itself_and_a_deleted_tail_is_found(
     # Nothing new: no new checkpoint; something new: one more.
     server = Checkpointer(ledger_env.ledger.store, lambda: ledger_env.keys.checkpoint, 60)
     assert server.round() is None  # (not started: one round, here)
-    ledger_env.ledger.submit(ledger_env.keys.registrar, open_person(70), purpose="70")
+    ledger_env.ledger.submit(ledger_env.keys.registrar, draft_order(70), purpose="70")
     _server_checkpoints(ledger_env, monkeypatch, 2)
     # The tail the server has checkpointed, deleted with its submission.
     db = RawDB(ledger_env)
@@ -291,7 +291,7 @@ def test_a_witness_cosigns_what_extends_and_refuses_a_rollback(ledger_env: Ledge
     small_ledger(ledger, keys.authority)
     create_checkpoint(ledger.store, keys.checkpoint)
     assert _witness(ledger_env, tmp_path)[0] == 0
-    ledger.submit(keys.registrar, open_person(80), purpose="80")
+    ledger.submit(keys.registrar, draft_order(80), purpose="80")
     create_checkpoint(ledger.store, keys.checkpoint)
     code, output = _witness(ledger_env, tmp_path)
     assert code == 0, output
@@ -322,7 +322,7 @@ def test_a_witness_cosigns_what_extends_and_refuses_a_rollback(ledger_env: Ledge
 def test_a_witness_refuses_a_fork(ledger_env: LedgerEnv, tmp_path: Path) -> None:
     ledger, keys = ledger_env.ledger, ledger_env.keys
     small_ledger(ledger, keys.authority)
-    ledger.submit(keys.registrar, open_person(81), purpose="81")
+    ledger.submit(keys.registrar, draft_order(81), purpose="81")
     create_checkpoint(ledger.store, keys.checkpoint)
     assert _witness(ledger_env, tmp_path)[0] == 0
     # The tail removed with its checkpoint, then another history written in its place and
@@ -333,8 +333,8 @@ def test_a_witness_refuses_a_fork(ledger_env: LedgerEnv, tmp_path: Path) -> None
     db.run("DELETE FROM {checkpoints}")
     fresh = ledger_env.reopen()
     try:
-        fresh.submit(keys.registrar, open_person(82), purpose="82")
-        fresh.submit(keys.registrar, open_person(83), purpose="83")
+        fresh.submit(keys.registrar, draft_order(82), purpose="82")
+        fresh.submit(keys.registrar, draft_order(83), purpose="83")
         create_checkpoint(fresh.store, keys.checkpoint)
     finally:
         fresh.close()
@@ -353,6 +353,6 @@ def test_a_checkpoint_made_right_after_init_verifies(ledger_env: LedgerEnv) -> N
     create_checkpoint(ledger_env.ledger.store, ledger_env.keys.checkpoint)
     code, output = _verify(ledger_env)
     assert code == 0, output
-    ledger_env.ledger.submit(ledger_env.keys.registrar, open_person(91), purpose="91")
+    ledger_env.ledger.submit(ledger_env.keys.registrar, draft_order(91), purpose="91")
     code, output = _verify(ledger_env)
     assert code == 0, output

@@ -19,7 +19,15 @@ from ledger.record import PersonnelRecord
 from projections.kks16 import build_record
 from projections.render import to_html, to_text
 from tests.conftest import LedgerEnv
-from tests.factories import AREA, SECRET, national_id, open_person, order, raise_salary
+from tests.factories import (
+    AREA,
+    SECRET,
+    national_id,
+    open_person,
+    order,
+    raise_salary,
+    write_history,
+)
 
 REF = {"authority": AREA, "order_number": "21/2567", "order_date": "2024-05-02"}
 
@@ -75,7 +83,7 @@ def test_changes_stored_as_typed_before_the_fix_are_still_read() -> None:
 
 
 def test_an_order_correcting_a_date_stores_it_canonically(ledger_env: LedgerEnv) -> None:
-    ledger_env.ledger.submit(ledger_env.keys.authority, _opened_and_raised(),
+    write_history(ledger_env.ledger, ledger_env.keys.authority, _opened_and_raised(),
                              purpose="บรรจุและเลื่อนเงินเดือน")
     desk = OrderDesk(ledger_env.ledger, SECRET)
     drafted = desk.draft(ledger_env.keys.registrar, authority=AREA, area=AREA,

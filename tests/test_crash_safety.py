@@ -23,7 +23,7 @@ import pytest
 from commands.orders import OrderDesk
 from ledger.record import PersonnelRecord
 from tests.conftest import LedgerEnv
-from tests.factories import AREA, SECRET, open_person
+from tests.factories import AREA, SECRET, open_person, write_history
 from tests.pg import pg_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +34,7 @@ NUMBER = "500/2567"
 def prepare_order(env: LedgerEnv) -> None:
     """10,000 teachers, and a checked order giving each of them a raise."""
     records = [open_person(n) for n in range(1, PEOPLE + 1)]
-    env.ledger.submit(env.keys.authority, *records, purpose="staff")
+    write_history(env.ledger, env.keys.authority, *records, purpose="staff")
     ref = {"authority": AREA, "order_number": NUMBER, "order_date": "2011-05-10"}
     lines = [{"national_id": r.national_id, "kind": "salary_raised",
               "effective_date": "2011-04-01", "order": ref, "new_salary": 15_500,

@@ -22,7 +22,7 @@ from ledger.evidence import EvidenceRef, EvidenceStore, can_hold_evidence
 from ledger.identity import record_id_for
 from ledger.record import PersonnelRecord
 from tests.conftest import LedgerEnv
-from tests.factories import AREA, national_id, open_person, order
+from tests.factories import AREA, national_id, open_person, order, write_history
 from tests.test_tampering import RawDB
 
 SCAN = b"%PDF-1.4\n% a scanned order, signed by the director\n" * 20
@@ -237,7 +237,7 @@ def person(env: LedgerEnv, n: int = 1) -> str:
     ours = PersonnelRecord.open(record_id_for(nid, env.store.identity_secret()),
                                 **_fields(events[0]))
     ours.record(PersonnelRecord.Appointed, **_fields(events[1]))
-    env.ledger.submit(env.keys.registrar, ours, purpose="บรรจุและแต่งตั้ง")
+    write_history(env.ledger, env.keys.authority, ours, purpose="บรรจุและแต่งตั้ง")
     return nid
 
 

@@ -21,7 +21,7 @@ from ledger.errors import Conflict, SignatureError
 from ledger.keys import SigningKey, key_record_id
 from ledger.persistence import BulkWrite, KeyMovedOn, KeyVersion
 from tests.conftest import LedgerEnv
-from tests.factories import open_person
+from tests.factories import draft_order
 
 
 def events(env: LedgerEnv) -> int:
@@ -67,14 +67,14 @@ def test_a_key_revoked_between_the_check_and_the_write_signs_nothing(
         ledger_env: LedgerEnv) -> None:
     # Given a ledger that has already checked the registrar's key once,
     ledger = ledger_env.ledger
-    ledger.submit(ledger_env.keys.registrar, open_person(1), purpose="first")
+    ledger.submit(ledger_env.keys.registrar, draft_order(1), purpose="first")
     # when another process revokes the key after the next submission is checked,
     calls = just_before_the_first_write(ledger_env, "insert_events",
                                         lost_an_hour_ago(ledger_env))
     before = events(ledger_env)
     # then the write refuses it under the lock, and the check run again says why,
     with pytest.raises(SignatureError, match="revoked") as refused:
-        ledger.submit(ledger_env.keys.registrar, open_person(2), purpose="second")
+        ledger.submit(ledger_env.keys.registrar, draft_order(2), purpose="second")
     assert "เพิกถอน" in refused.value.message_th
     assert len(calls) == 1  # the recheck refused it: no second write was tried
     # and only the revocation was written.
@@ -85,7 +85,7 @@ def test_a_key_changed_but_still_usable_is_rechecked_and_the_write_goes_through(
         ledger_env: LedgerEnv) -> None:
     # Given a ledger that has checked the registrar's key,
     ledger = ledger_env.ledger
-    ledger.submit(ledger_env.keys.registrar, open_person(1), purpose="first")
+    ledger.submit(ledger_env.keys.registrar, draft_order(1), purpose="first")
     # when another process revokes it from tonight, between the check and the write,
     tonight = datetime.now(UTC) + timedelta(hours=6)
     calls = just_before_the_first_write(
@@ -93,7 +93,7 @@ def test_a_key_changed_but_still_usable_is_rechecked_and_the_write_goes_through(
         lambda: revoke_elsewhere(ledger_env, tonight, "the holder retires today"))
     before = events(ledger_env)
     # then the first write finds the key moved on, the recheck passes (signed before tonight),
-    positions = ledger.submit(ledger_env.keys.registrar, open_person(2), purpose="second")
+    positions = ledger.submit(ledger_env.keys.registrar, draft_order(2), purpose="second")
     assert len(calls) == 2
     # and the submission is written once, after the revocation.
     assert positions
@@ -105,14 +105,14 @@ def test_a_streamed_write_also_confirms_its_key_under_the_lock(
     # Given submissions of two events or more streamed as a large order is,
     monkeypatch.setattr(application, "_STREAM_FROM", 2)
     ledger = ledger_env.ledger
-    ledger.submit(ledger_env.keys.registrar, open_person(1), open_person(2), purpose="first")
+    ledger.submit(ledger_env.keys.registrar, draft_order(1), draft_order(2), purpose="first")
     # when the key is revoked elsewhere as the streamed write opens,
     calls = just_before_the_first_write(ledger_env, "bulk_writer",
                                         lost_an_hour_ago(ledger_env))
     before = events(ledger_env)
     # then the stream is refused before a row is written, and the recheck says why.
     with pytest.raises(SignatureError, match="revoked"):
-        ledger.submit(ledger_env.keys.registrar, open_person(3), open_person(4),
+        ledger.submit(ledger_env.keys.registrar, draft_order(3), draft_order(4),
                       purpose="second")
     assert len(calls) == 1
     assert events(ledger_env) == before + 1
@@ -153,7 +153,7 @@ def test_a_key_that_never_settles_gives_a_clear_conflict_after_three_rechecks(
     before = events(ledger_env)
     # then the ledger stops after three rechecks with a conflict that says to try again,
     with pytest.raises(Conflict, match="kept changing") as refused:
-        ledger.submit(ledger_env.keys.registrar, open_person(1), purpose="never settles")
+        ledger.submit(ledger_env.keys.registrar, draft_order(1), purpose="never settles")
     assert "ลองอีกครั้ง" in refused.value.message_th
     assert len(attempts) == 3
     # and nothing was written.

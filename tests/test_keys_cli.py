@@ -9,7 +9,7 @@ from api.cli import app
 from commands.keys import find_key
 from ledger.errors import SignatureError
 from tests.conftest import LedgerEnv
-from tests.factories import open_person
+from tests.factories import draft_order
 
 
 def tabien(env: LedgerEnv, *args: str) -> tuple[int, str]:
@@ -23,7 +23,7 @@ def test_a_new_key_can_sign_once_registered(ledger_env: LedgerEnv) -> None:
     assert code == 0, output
     signer = ledger_env.store.signer("registrar-spm16-2")
     assert find_key(ledger_env.ledger, "registrar-spm16-2").valid_until is not None
-    ledger_env.reopen().submit(signer, open_person(1), purpose="signed by the new key")
+    ledger_env.reopen().submit(signer, draft_order(1), purpose="signed by the new key")
     code, output = tabien(ledger_env, "verify")
     assert code == 0, output
 
@@ -34,8 +34,8 @@ def test_a_rotated_key_stops_signing_and_its_successor_starts(ledger_env: Ledger
     assert code == 0, output
     ledger = ledger_env.reopen()
     with pytest.raises(SignatureError, match="rotated"):
-        ledger.submit(old, open_person(2), purpose="old key")
-    ledger.submit(ledger_env.store.signer("registrar-spm16-next"), open_person(2),
+        ledger.submit(old, draft_order(2), purpose="old key")
+    ledger.submit(ledger_env.store.signer("registrar-spm16-next"), draft_order(2),
                   purpose="new key")
     code, output = tabien(ledger_env, "keys", "list")
     assert "rotated to" in output
@@ -44,12 +44,12 @@ def test_a_rotated_key_stops_signing_and_its_successor_starts(ledger_env: Ledger
 
 
 def test_a_revoked_key_stops_signing_but_its_history_stays_valid(ledger_env: LedgerEnv) -> None:
-    ledger_env.ledger.submit(ledger_env.keys.registrar, open_person(3), purpose="before")
+    ledger_env.ledger.submit(ledger_env.keys.registrar, draft_order(3), purpose="before")
     code, output = tabien(ledger_env, "keys", "revoke", ledger_env.keys.registrar.name,
                           "--reason", "ผู้ถือกุญแจย้ายไปเขตอื่น")
     assert code == 0, output
     with pytest.raises(SignatureError, match="revoked"):
-        ledger_env.reopen().submit(ledger_env.keys.registrar, open_person(4), purpose="after")
+        ledger_env.reopen().submit(ledger_env.keys.registrar, draft_order(4), purpose="after")
     code, output = tabien(ledger_env, "verify")
     assert code == 0, output
 

@@ -30,7 +30,7 @@ from projections.kks16 import Kks16, build_record
 from projections.record_projection import rebuild
 from projections.render import SCHEDULED_TITLE, to_html, to_text
 from tests.conftest import LedgerEnv
-from tests.factories import national_id, open_person, order, raise_salary
+from tests.factories import national_id, open_person, order, raise_salary, write_history
 from tests.web import Api
 
 PHOTO = b"\xff\xd8\xff\xe0 a photo of teacher 1, 2555"
@@ -244,7 +244,7 @@ def her_standing_and_home(api: Api, ledger_env: LedgerEnv) -> None:
                   order=order("30/2559", date(2016, 6, 20)), standing="senior", rank="k2",
                   salary=22_000)
     record_addresses_and_photo(record)
-    api.services.ledger.submit(ledger_env.keys.authority, record,
+    write_history(api.services.ledger, ledger_env.keys.authority, record,
                                purpose="วิทยฐานะ ที่อยู่ รูปถ่าย")
     rebuild(api.services.ledger, api.services.view)
 

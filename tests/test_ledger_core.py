@@ -24,7 +24,7 @@ from ledger.note import CheckpointBody, open_note
 from ledger.record import PersonnelRecord
 from ledger.transcoder import CanonicalTranscoder, LedgerMapper
 from tests.conftest import LedgerEnv
-from tests.factories import open_person, order, raise_salary, small_ledger
+from tests.factories import draft_order, open_person, order, raise_salary, small_ledger
 
 MAPPER = LedgerMapper(CanonicalTranscoder())
 
@@ -168,7 +168,7 @@ def test_checkpoints_extend_incrementally_to_the_same_root(ledger_env: LedgerEnv
     small_ledger(ledger, keys.authority, people=3)
     first = create_checkpoint(ledger.store, keys.checkpoint)
     assert create_checkpoint(ledger.store, keys.checkpoint) == first  # nothing new
-    ledger.submit(keys.registrar, open_person(50), purpose="one more")
+    ledger.submit(keys.registrar, draft_order(50), purpose="one more")
     second = create_checkpoint(ledger.store, keys.checkpoint)
     leaves = [leaf_hash(row.event_hash) for row in ledger.store.iter_log()]
     verifiers = {keys.checkpoint.name: keys.checkpoint.public_key}

@@ -14,7 +14,7 @@ from ledger.record import PersonnelRecord
 from projections import payroll, payroll_files
 from projections.record_projection import open_view, rebuild
 from tests.conftest import LedgerEnv
-from tests.factories import AREA, national_id, open_person, order
+from tests.factories import AREA, national_id, open_person, order, write_history
 
 
 def export(env: LedgerEnv, month: str) -> payroll.PayrollFeed:
@@ -31,14 +31,14 @@ def test_a_late_salary_order_is_paid_as_arrears_and_a_correction_adjusts_the_nex
     keys = ledger_env.keys
     # A teacher appointed in January 2024 at 15,050 (an other colleague stays unchanged).
     teacher, colleague = open_person(1, appointed=date(2024, 1, 16)), open_person(2)
-    ledger_env.ledger.submit(keys.authority, teacher, colleague, purpose="appointments")
+    write_history(ledger_env.ledger, keys.authority, teacher, colleague, purpose="appointments")
     april = export(ledger_env, "2024-04")
     assert {line.national_id: line.salary for line in april.lines}[national_id(1)] == 15_050
     # In May, the salary order effective 1 April is recorded: 15,050 → 15,500.
     teacher.record(PersonnelRecord.SalaryRaised, effective_date=date(2024, 4, 1),
                    order=order("88/2567", date(2024, 5, 10)), new_salary=15_500, percent=None,
                    steps=None, calculation_base=None, special_compensation=0, appraisal="ดี")
-    ledger_env.ledger.submit(keys.authority, teacher, purpose="late salary order")
+    write_history(ledger_env.ledger, keys.authority, teacher, purpose="late salary order")
     may = export(ledger_env, "2024-05")
     line = next(x for x in may.lines if x.national_id == national_id(1))
     assert (line.salary, line.arrears) == (15_500, 450)  # April's difference, paid in May
@@ -48,7 +48,7 @@ def test_a_late_salary_order_is_paid_as_arrears_and_a_correction_adjusts_the_nex
     teacher.record(PersonnelRecord.EntryCorrected, effective_date=date(2024, 6, 5),
                    order=order("95/2567", date(2024, 6, 5)), corrects=3,
                    changes={"new_salary": 15_400}, reason="คำนวณผิด")
-    ledger_env.ledger.submit(keys.registrar, teacher, purpose="correction")
+    write_history(ledger_env.ledger, keys.authority, teacher, purpose="correction")
     june = export(ledger_env, "2024-06")
     line = next(x for x in june.lines if x.national_id == national_id(1))
     assert (line.salary, line.arrears) == (15_400, -200)
@@ -61,7 +61,8 @@ def test_a_late_salary_order_is_paid_as_arrears_and_a_correction_adjusts_the_nex
 
 def test_exports_open_correctly_and_the_cli_reconciles(ledger_env: LedgerEnv,
                                                        tmp_path: object) -> None:
-    ledger_env.ledger.submit(ledger_env.keys.authority, open_person(3), purpose="appointment")
+    write_history(ledger_env.ledger, ledger_env.keys.authority, open_person(3),
+                  purpose="appointment")
     rebuild(ledger_env.ledger, open_view(ledger_env.url))
     feed = payroll.build_feed(open_view(ledger_env.url), ledger_env.ledger.mapper, AREA,
                               "2024-03")

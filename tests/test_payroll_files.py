@@ -29,7 +29,7 @@ from projections.payroll import ArrearsMonth, PayLine, PayrollFeed
 from projections.payroll_files import COLUMNS, FORMATS
 from projections.record_projection import open_view, rebuild
 from tests.conftest import LedgerEnv
-from tests.factories import AREA, SECRET, national_id, order, raise_salary
+from tests.factories import AREA, SECRET, national_id, order, raise_salary, write_history
 from tests.web import Api, is_problem
 
 Rows = list[list[str]]
@@ -65,14 +65,14 @@ def april(ledger_env: LedgerEnv) -> tuple[PayrollFeed, PayrollFeed]:
     in that order), the first given, after March's feed, a raise effective 1 February."""
     keys, ledger = ledger_env.keys, ledger_env.ledger
     first = _person(1, "10")
-    ledger.submit(keys.authority, first, _person(2, "9", ("senior_special", "k3", 30_000)),
+    write_history(ledger, keys.authority, first, _person(2, "9", ("senior_special", "k3", 30_000)),
                   _person(3, "100", ("senior", "k2", 20_000)), purpose="appointments")
     view = open_view(ledger_env.url)
     rebuild(ledger, view)
     march = payroll.build_feed(view, ledger.mapper, AREA, "2024-03")
     payroll.save(view, march)
     raise_salary(first, date(2024, 2, 1), 15_500, "40/2567")
-    ledger.submit(keys.authority, first, purpose="late salary order")
+    write_history(ledger, keys.authority, first, purpose="late salary order")
     rebuild(ledger, view)
     feed = payroll.build_feed(view, ledger.mapper, AREA, "เมษายน 2567")
     payroll.save(view, feed)

@@ -15,7 +15,7 @@ from projections.kks16 import Kks16, build_record
 from projections.positions import PositionRegistry, position_registry
 from projections.record_projection import open_view, rebuild
 from tests.conftest import LedgerEnv
-from tests.factories import AREA, SECRET, national_id, open_person, order
+from tests.factories import AREA, SECRET, national_id, open_person, order, write_history
 
 OTHER_AREA = "สพป.นครศรีธรรมราช เขต 4"
 
@@ -103,13 +103,13 @@ def small_area(env: LedgerEnv) -> datetime:
                       order=order("90/2559", date(2016, 6, 1)), revokes=3,
                       reason="คำสั่งย้ายถูกยกเลิก")
     transfer(people[12], date(2018, 5, 1), "9001", "โรงเรียนบ้านนา", OTHER_AREA)
-    env.ledger.submit(env.keys.authority, *people.values(), purpose="careers")
+    write_history(env.ledger, env.keys.authority, *people.values(), purpose="careers")
     before = datetime.now(UTC)
     time.sleep(0.01)
     people[8].record(PersonnelRecord.EntryCorrected, effective_date=date(2022, 1, 5),
                      order=order("3/2565", date(2022, 1, 5)), corrects=2,
                      changes={"position_number": "2008"}, reason="เลขที่ตำแหน่งบันทึกผิด")
-    env.ledger.submit(env.keys.registrar, people[8], purpose="correct a position number")
+    write_history(env.ledger, env.keys.authority, people[8], purpose="correct a position number")
     rebuild(env.ledger, open_view(env.url))
     return before
 

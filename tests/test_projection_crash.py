@@ -15,7 +15,7 @@ import pytest
 from projections.record_projection import open_view, rebuild
 from projections.store import RecordView
 from tests.conftest import LedgerEnv
-from tests.factories import AREA, open_person
+from tests.factories import AREA, open_person, write_history
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,7 +72,7 @@ def test_project_once_stops_when_only_access_log_entries_follow(ledger_env: Ledg
 
     ledger = ledger_env.ledger
     people = [open_person(n) for n in range(1, 4)]
-    ledger.submit(ledger_env.keys.authority, *people, purpose="staff")
+    write_history(ledger, ledger_env.keys.authority, *people, purpose="staff")
     log_read(ledger, ledger_env.keys.service, people[0].id, purpose="ตรวจสอบ", reader="aud")
     # when the projector is asked to catch up once, it does so and stops, saying no lag.
     child = run_projector(ledger_env)

@@ -22,7 +22,7 @@ from projections.record_projection import open_view, rebuild, record_runner
 from projections.render import to_html, to_text
 from projections.store import RecordView
 from tests.conftest import LedgerEnv
-from tests.factories import AREA, SECRET, national_id, open_person, order
+from tests.factories import AREA, SECRET, national_id, open_person, order, write_history
 from tests.pg import database_url, fresh_schema
 
 
@@ -105,7 +105,7 @@ class _fresh_url:  # noqa: N801 - used as a context manager like a function
 def test_the_runner_keeps_the_view_up_to_date(ledger_env: LedgerEnv) -> None:
     ledger = ledger_env.ledger
     with record_runner(ledger_env.url) as runner:
-        positions = ledger.submit(ledger_env.keys.authority, open_person(1), open_person(2),
+        positions = write_history(ledger, ledger_env.keys.authority, open_person(1), open_person(2),
                                   purpose="two appointments")
         runner.wait(positions[-1], timeout=20)
         assert runner.view.counts() == (4, 2)
@@ -117,7 +117,7 @@ def renumbered_and_corrected(env: LedgerEnv) -> tuple[datetime, str]:
     """A teacher whose position is renumbered on 1 Oct 2014 and whose appointment salary is
     corrected later; returns a recorded time between the appointment and the correction."""
     record = open_person(7, appointed=date(2012, 5, 16))
-    env.ledger.submit(env.keys.authority, record, purpose="appointment")
+    write_history(env.ledger, env.keys.authority, record, purpose="appointment")
     before_correction = datetime.now(UTC)
     time.sleep(0.01)
     record.record(PersonnelRecord.PositionRenumbered, effective_date=date(2014, 10, 1),
@@ -126,7 +126,7 @@ def renumbered_and_corrected(env: LedgerEnv) -> tuple[datetime, str]:
     record.record(PersonnelRecord.EntryCorrected, effective_date=date(2015, 1, 5),
                   order=order("3/2558", date(2015, 1, 5)), corrects=2,
                   changes={"salary": 8_700}, reason="อัตราเงินเดือนแรกบรรจุบันทึกผิดบัญชี")
-    env.ledger.submit(env.keys.registrar, record, purpose="renumber and correct")
+    write_history(env.ledger, env.keys.authority, record, purpose="renumber and correct")
     rebuild(env.ledger, open_view(env.url))
     return before_correction, national_id(7)
 

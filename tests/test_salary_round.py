@@ -16,7 +16,7 @@ from ledger.errors import InvalidInput, RuleViolation
 from ledger.identity import format_national_id, record_id_for
 from ledger.record import PersonnelRecord
 from tests.conftest import LedgerEnv
-from tests.factories import AREA, SECRET, national_id, order
+from tests.factories import AREA, SECRET, national_id, order, write_history
 
 # The 2558 table (ledger/rules/salary_tables.json): ranks whose range is known.
 RANGES = {"k1": (15_440, 34_310), "k2": (16_190, 41_620), "k3": (18_860, 58_390)}
@@ -56,7 +56,7 @@ def staff(env: LedgerEnv, people: int, seed: int = 7) -> dict[str, tuple[str, in
                       rank=rank, salary=salary, staff_type="teacher", on_probation=False)
         records.append(record)
         roster[nid] = (rank, salary)
-    env.ledger.submit(env.keys.authority, *records, purpose="staff of the test area")
+    write_history(env.ledger, env.keys.authority, *records, purpose="staff of the test area")
     return roster
 
 

@@ -18,7 +18,7 @@ from commands.bootstrap import KeySet, load_key_set, register_keys
 from ledger.application import Ledger
 from ledger.keys import KeyStore
 from ledger.record import PersonnelRecord
-from tests.factories import open_person, order, raise_salary
+from tests.factories import open_person, order, raise_salary, write_history
 
 COLUMNS = ["originator_id", "originator_version", "topic", "state", "event_hash"]
 
@@ -59,7 +59,7 @@ def build(path: Path, keys: KeySet, plan: list[list[int]]) -> None:
     ledger = Ledger(url=f"sqlite:///{path}")
     register_keys(ledger, keys, "สพม.16")
     records = [open_person(n + 1) for n in range(len(plan))]
-    ledger.submit(keys.authority, *records, purpose="openings")
+    write_history(ledger, keys.authority, *records, purpose="openings")
     for year_offset in range(max(len(steps) for steps in plan)):
         touched = []
         for record, steps in zip(records, plan, strict=True):
@@ -67,7 +67,7 @@ def build(path: Path, keys: KeySet, plan: list[list[int]]) -> None:
                 career_step(record, steps[year_offset], 2011 + year_offset)
                 touched.append(record)
         if touched:
-            ledger.submit(keys.registrar, *touched, purpose=f"round {year_offset}")
+            write_history(ledger, keys.authority, *touched, purpose=f"round {year_offset}")
     ledger.close()
 
 

@@ -28,7 +28,7 @@ from ledger.integrity import EventHasher, Submission, event_hash_of
 from ledger.merkle import AlignedRun, CompactRange, leaf_hash, root_of
 from ledger.persistence import CheckpointRow, SubmissionRow, pages
 from tests.conftest import LedgerEnv
-from tests.factories import raise_salary, small_ledger
+from tests.factories import raise_salary, small_ledger, write_history
 from tests.test_tampering import SCENARIOS, RawDB
 
 # ------------------------------------------------------------------ the pieces
@@ -132,13 +132,13 @@ def busy_env(ledger_env: LedgerEnv) -> LedgerEnv:
             record = ledger.repository.get(record_id)
             raise_salary(record, date(2012 + round_number, 4, 1),
                          record.salary + 100, f"{round_number}/25{55 + round_number}")
-            ledger.submit(signer, record, purpose=f"รอบ {round_number}")
+            write_history(ledger, signer, record, purpose=f"รอบ {round_number}")
     # One more for the last record: the tampering scenarios rewrite the last event as if of
     # another record, which must not have reached that version.
     record = max((ledger.repository.get(i) for i in _record_ids(ledger_env)),
                  key=lambda r: r.version)
     raise_salary(record, date(2016, 4, 1), record.salary + 100, "9/2559")
-    ledger.submit(signer, record, purpose="รอบพิเศษ")
+    write_history(ledger, signer, record, purpose="รอบพิเศษ")
     create_checkpoint(ledger.store, ledger_env.keys.checkpoint)
     return ledger_env
 

@@ -19,7 +19,7 @@ from api.cli import app
 from projections.record_projection import open_view, rebuild
 from projections.view_check import verify_view
 from tests.conftest import LedgerEnv
-from tests.factories import open_person, small_ledger
+from tests.factories import open_person, small_ledger, write_history
 from tests.pg import pg_url
 
 
@@ -140,7 +140,7 @@ def test_an_inserted_view_row_is_a_finding(ledger_env: LedgerEnv) -> None:
 def test_a_lagging_view_verifies(ledger_env: LedgerEnv) -> None:
     projected(ledger_env)
     behind = open_view(ledger_env.url).max_tracking_id("Ledger")
-    ledger_env.ledger.submit(ledger_env.keys.authority, open_person(9), purpose="later")
+    write_history(ledger_env.ledger, ledger_env.keys.authority, open_person(9), purpose="later")
     code, output = tabien(ledger_env, "verify")
     assert code == 0, output
     assert f"up to position {behind:,}" in output

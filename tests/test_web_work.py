@@ -17,7 +17,7 @@ from commands.access import accesses_of
 from ledger.access import AreaAccess, area_access_id_for
 from ledger.identity import record_id_for
 from projections.record_projection import rebuild
-from tests.factories import AREA, national_id, open_person
+from tests.factories import AREA, national_id, open_person, write_history
 from tests.web import OTHER_AREA, Api, is_problem
 
 DATA = Path(__file__).parent / "data" / "legacy"
@@ -31,7 +31,7 @@ OWN = [national_id(101), national_id(102)]
 def work(api: Api) -> Api:
     secret = api.services.key_store.identity_secret()
     authority = api.services.keys_for(AREA).authority
-    api.services.ledger.submit(authority, *(open_person(101 + i, secret=secret)
+    write_history(api.services.ledger, authority, *(open_person(101 + i, secret=secret)
                                             for i in range(len(OWN))), purpose="บรรจุ")
     rebuild(api.services.ledger, api.services.view)
     return api

@@ -19,7 +19,7 @@ from ledger import application
 from ledger.application import submissions_of_attempt
 from ledger.errors import AlreadyWritten, Conflict
 from tests.conftest import LedgerEnv
-from tests.factories import AREA, open_person
+from tests.factories import AREA, draft_order
 from tests.test_orders import draft, opening_lines
 from tests.test_web_api import _draft_body
 from tests.web import Api, is_problem
@@ -33,18 +33,18 @@ def test_a_write_run_again_under_its_attempt_writes_nothing_twice(
     attempt = uuid.uuid4()
     # Given a submission made under an attempt (the run whose process then died),
     with submissions_of_attempt(attempt):
-        ledger.submit(registrar, open_person(1), purpose="first run")
+        ledger.submit(registrar, draft_order(1), purpose="first run")
     before = ledger.store.count_events()
     # when the same attempt runs again — its write rebuilt from the records as they are now,
     # so not the same events —
     with submissions_of_attempt(attempt), pytest.raises(AlreadyWritten) as refused:
-        ledger.submit(registrar, open_person(2), purpose="run again")
+        ledger.submit(registrar, draft_order(2), purpose="run again")
     # then it is refused as already written, in Thai too, and nothing more is written;
     assert "ไม่มีการบันทึกซ้ำ" in refused.value.message_th
     assert ledger.store.count_events() == before
     # another attempt (a new request) writes as usual.
     with submissions_of_attempt(uuid.uuid4()):
-        ledger.submit(registrar, open_person(2), purpose="a new request")
+        ledger.submit(registrar, draft_order(2), purpose="a new request")
     assert ledger.store.count_events() > before
 
 
@@ -54,25 +54,25 @@ def test_a_streamed_write_run_again_under_its_attempt_writes_nothing_twice(
     ledger, registrar = ledger_env.ledger, ledger_env.keys.registrar
     attempt = uuid.uuid4()
     with submissions_of_attempt(attempt):
-        ledger.submit(registrar, open_person(1), purpose="first run")
+        ledger.submit(registrar, draft_order(1), purpose="first run")
     before = ledger.store.count_events()
     with submissions_of_attempt(attempt), pytest.raises(AlreadyWritten):
-        ledger.submit(registrar, open_person(2), purpose="run again")
+        ledger.submit(registrar, draft_order(2), purpose="run again")
     assert ledger.store.count_events() == before
 
 
 def test_an_attempt_that_wrote_only_after_a_conflict_is_still_known_to_have_written(
         ledger_env: LedgerEnv) -> None:
     ledger, registrar = ledger_env.ledger, ledger_env.keys.registrar
-    ledger.submit(registrar, open_person(1), purpose="someone else's first")
+    ledger.submit(registrar, draft_order(1), purpose="someone else's first")
     attempt = uuid.uuid4()
     assert not ledger.attempt_wrote(attempt)
     # Given an attempt whose first submission was refused (a record changed meanwhile) and
     # whose second, tried again within the same run, was written,
     with submissions_of_attempt(attempt):
         with pytest.raises(Conflict):
-            ledger.submit(registrar, open_person(1), purpose="clashes")
-        ledger.submit(registrar, open_person(2), purpose="written on the second try")
+            ledger.submit(registrar, draft_order(1), purpose="clashes")
+        ledger.submit(registrar, draft_order(2), purpose="written on the second try")
     # then the ledger knows the attempt wrote, before anything is run again.
     assert ledger.attempt_wrote(attempt)
 
@@ -81,9 +81,9 @@ def test_outside_an_attempt_a_clash_is_an_ordinary_conflict(ledger_env: LedgerEn
     # A record's version taken by another writer is a conflict to reload and retry, not
     # "already written": no attempt names these submissions.
     ledger, registrar = ledger_env.ledger, ledger_env.keys.registrar
-    ledger.submit(registrar, open_person(1), purpose="first")
+    ledger.submit(registrar, draft_order(1), purpose="first")
     with pytest.raises(Conflict, match="reload and retry") as clash:
-        ledger.submit(registrar, open_person(1), purpose="the same record opened again")
+        ledger.submit(registrar, draft_order(1), purpose="the same record opened again")
     assert type(clash.value) is Conflict
 
 
