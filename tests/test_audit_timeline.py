@@ -40,7 +40,7 @@ def test_the_timeline_names_signers_and_links_corrections(ledger_env: LedgerEnv)
                        record_id_for(national_id(1), secret))
     assert [e.kind for e in entries] == ["record_opened", "appointed", "entry_corrected"]
     assert entries[1].key_id == ledger_env.keys.authority.key_id
-    assert entries[2].key_id == ledger_env.keys.registrar.key_id
+    assert entries[2].key_id == ledger_env.keys.authority.key_id  # corrections are orders too
     assert entries[2].amends == 2
     assert entries[1].amended_by == [3]
     assert entries[0].position < entries[2].position

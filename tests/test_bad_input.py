@@ -210,8 +210,9 @@ def test_only_the_admin_may_register_keys(ledger_env: LedgerEnv) -> None:
 
 def test_two_writers_on_one_record_one_wins_the_other_conflicts(ledger_env: LedgerEnv) -> None:
     ledger = ledger_env.ledger
-    ledger.submit(ledger_env.keys.registrar, draft_order(20), purpose="opening")
-    record_id = draft_order(20).id
+    opened = open_person(20)
+    write_history(ledger, ledger_env.keys.authority, opened, purpose="opening")
+    record_id = opened.id
     first, second = ledger_env.reopen().record(record_id), ledger_env.reopen().record(record_id)
     raise_salary(first, date(2011, 4, 1), 15_500)
     raise_salary(second, date(2011, 4, 1), 15_600)

@@ -22,7 +22,7 @@ from commands.access import log_read
 from ledger.checkpoints import Checkpointer, create_checkpoint
 from ledger.errors import Conflict
 from tests.conftest import LedgerEnv
-from tests.factories import draft_order, open_person, raise_salary, small_ledger, write_history
+from tests.factories import draft_order, raise_salary, small_ledger, write_history
 from tests.test_tampering import RawDB
 from tests.web import Api
 
@@ -167,7 +167,7 @@ def test_a_draft_signed_before_another_write_is_refused_and_nothing_written(
     """``append`` of a submission signed after a log that has since grown: a conflict, to be
     signed again; ``submit`` signs again by itself (here a second ledger wrote in between)."""
     ledger, keys = ledger_env.ledger, ledger_env.keys
-    draft = ledger.prepare(open_person(60))
+    draft = ledger.prepare(draft_order(60))
     signed = draft.sign(keys.registrar, "stale")
     other = ledger_env.reopen()
     try:

@@ -38,7 +38,7 @@ def test_a_runner_killed_mid_stream_resumes_to_the_same_view_as_a_rebuild(
         ledger_env: LedgerEnv) -> None:
     ledger = ledger_env.ledger
     for start in range(1, 3_001, 1_000):
-        ledger.submit(ledger_env.keys.authority,
+        write_history(ledger, ledger_env.keys.authority,
                       *[open_person(n) for n in range(start, start + 1_000)], purpose="staff")
     view = open_view(ledger_env.url)
     head = ledger.recorder.max_notification_id() or 0

@@ -99,7 +99,11 @@ def change_one_byte(db: RawDB) -> None:
 
 
 def delete_an_event(db: RawDB) -> None:
-    db.run("DELETE FROM {events} WHERE {id} = ?", (db.rows()[7][0],))
+    # a record's event with a later one of the same record, so that its chain breaks
+    rows = [row for row in db.rows() if row[3].startswith("ledger.record:")]
+    doomed = next(row for i, row in enumerate(rows[7:], start=7)
+                  if any(later[1] == row[1] for later in rows[i + 1:]))
+    db.run("DELETE FROM {events} WHERE {id} = ?", (doomed[0],))
 
 
 def swap_two_events(db: RawDB) -> None:
@@ -133,24 +137,24 @@ def insert_a_forged_event(db: RawDB) -> None:
 def truncate_and_append_another_history(db: RawDB) -> None:
     rows = db.rows()
     last = rows[-1]
-    submission_id, key_id, count = db.run(
-        "SELECT submission_id, key_id, event_count FROM {submissions} "
+    submission_id, key_id, first, count = db.run(
+        "SELECT submission_id, key_id, first_notification_id, event_count FROM {submissions} "
         "ORDER BY first_notification_id DESC LIMIT 1")[0]
-    db.run("DELETE FROM {events} WHERE {id} = ?", (last[0],))
+    # The last submission — an order and the one record event it issues — taken out …
+    db.run("DELETE FROM {events} WHERE {id} >= ?", (first,))
     db.run("DELETE FROM {submissions} WHERE submission_id = ?", (submission_id,))
-    # A different history in its place, "signed" for the registrar's key id by a key the
+    # … and a different history put in its place, "signed" for the same key id by a key the
     # attacker made up: hashes and root are right, the signature cannot be.
-    previous = bytes(rows[-2][5]) if rows[-2][1] == last[1] else bytes(
-        next(r for r in reversed(rows[:-1]) if r[1] == last[1])[5])
-    digest = _forge(db, rows[5], last[2], previous, last[0])
+    before = next(r for r in reversed(rows) if r[1] == last[1] and r[2] < last[2])
+    digest = _forge(db, before, last[2], bytes(before[5]), first)
     forged = sign_submission(Ed25519PrivateKey.generate(), submission_id=uuid.uuid4(),
                              key_id=key_id, signed_at=datetime.now(UTC), purpose="forged",
                              event_hashes=[digest])
     db.run("INSERT INTO {submissions} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
            (db.originator(forged.submission_id), forged.key_id, forged.signed_at.isoformat(),
-            forged.purpose, 1, forged.root, forged.signature, last[0], last[0],
+            forged.purpose, 1, forged.root, forged.signature, first, first,
             forged.log_size, forged.previous))
-    assert count == 1
+    assert count == last[0] - first + 1
 
 
 def alter_a_checkpoint(db: RawDB) -> None:

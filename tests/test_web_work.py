@@ -21,6 +21,7 @@ from tests.factories import AREA, national_id, open_person, write_history
 from tests.web import OTHER_AREA, Api, is_problem
 
 DATA = Path(__file__).parent / "data" / "legacy"
+IMPORT = {"area": AREA, "order_number": "130/2569", "order_date": "1/12/2569"}
 SCAN = b"%PDF-1.4\n% a scanned order\n" * 40
 # People whose record ids come from the key folder's identity secret, as the order desk
 # computes them: the ones a correction or an attachment can reach.
@@ -156,38 +157,46 @@ def test_legacy_files_imported_over_http(work: Api) -> None:
     events = work.events()
     # A dry run reports and writes nothing;
     dry = work.client.post("/api/v1/imports", files=_files("people.csv", "history.csv"),
-                           data={"area": AREA, "dry_run": "true"}, headers=work.as_("reg"))
+                           data={**IMPORT, "dry_run": "true"}, headers=work.as_("reg"))
     assert dry.status_code == 200, dry.text
     assert work.events() == events
-    summaries = {s["file"]: s for s in dry.json()}
+    summaries = {s["file"]: s for s in dry.json()["files"]}
     assert summaries["people.csv"]["read"] == 4
-    assert summaries["people.csv"]["events_written"] == 0
-    # the real run writes what the dry run planned, and a second run finds it all present.
+    planned = dry.json()["order"]
+    assert planned["drafted"] is False
+    assert planned["lines"] == sum(s["imported"] for s in summaries.values()) > 0
+    # the real run drafts the order the dry run showed; the authority issues it; a second
+    # run finds it all present.
     real = work.client.post("/api/v1/imports", files=_files("people.csv", "history.csv"),
-                            data={"area": AREA}, headers=work.as_("reg"))
+                            data=IMPORT, headers=work.as_("reg"))
     assert real.status_code == 200, real.text
-    written = sum(s["events_written"] for s in real.json())
-    assert written == sum(s["imported"] for s in dry.json()) > 0
+    assert {**real.json()["order"], "drafted": False} == planned
+    order = f"/api/v1/orders/{AREA}/{IMPORT['order_number']}"
+    assert work.client.post(f"{order}/check", headers=work.as_("reg")).status_code == 200
+    issued = work.client.post(f"{order}/issue", headers=work.as_("auth"))
+    assert issued.status_code in (200, 201), issued.text
     again = work.client.post("/api/v1/imports", files=_files("people.csv", "history.csv"),
-                             data={"area": AREA}, headers=work.as_("reg"))
-    assert all(s["imported"] == 0 for s in again.json())
+                             data={**IMPORT, "order_number": "131/2569"},
+                             headers=work.as_("reg"))
+    assert all(s["imported"] == 0 for s in again.json()["files"])
+    assert again.json()["order"]["drafted"] is False
 
 
 def test_refused_imports_write_nothing(work: Api) -> None:
     events = work.events()
     garbage = [("files", ("../../etc/passwd", b"\xff\xfe\x00 not a csv", "text/csv"))]
-    refused = work.client.post("/api/v1/imports", files=garbage, data={"area": AREA},
+    refused = work.client.post("/api/v1/imports", files=garbage, data=IMPORT,
                                headers=work.as_("reg"))
     body = is_problem(refused, 400)
     # The file is named by its plain name only: no path of the sender's reaches the server.
     assert "passwd" in body["detail"]
     assert "../" not in body["detail"]
-    is_problem(work.client.post("/api/v1/imports", data={"area": AREA},
+    is_problem(work.client.post("/api/v1/imports", data=IMPORT,
                                  headers=work.as_("reg")), 400)
     assert work.events() == events
     for user in ("reg-other", "auth", "aud", "pay", "teach"):
         _denied(work, user, "post", "/api/v1/imports", files=_files("people.csv"),
-                data={"area": AREA})
+                data=IMPORT)
 
 
 def _history_with_a_huge_cell() -> bytes:
@@ -201,7 +210,7 @@ def _history_with_a_huge_cell() -> bytes:
 def test_a_cell_over_the_csv_field_limit_is_refused_naming_its_row(work: Api) -> None:
     """Issue 16: a cell longer than the csv module's field limit was a 500."""
     events = work.events()
-    response = work.client.post("/api/v1/imports", data={"area": AREA},
+    response = work.client.post("/api/v1/imports", data=IMPORT,
                                 files=[("files", ("history.csv", _history_with_a_huge_cell(),
                                                   "text/csv"))], headers=work.as_("reg"))
     body = is_problem(response, 400, "invalid-input")
@@ -321,17 +330,17 @@ def test_a_bidirectional_control_in_a_form_or_an_import_is_refused(work: Api) ->
     assert "อักขระควบคุมทิศทางข้อความ" in answer["detail_th"]
     people = (DATA / "people.csv").read_text(encoding="utf-8-sig").splitlines()
     people[1] = people[1].replace(people[1].split(",")[2], "\u2067" + people[1].split(",")[2], 1)
-    imported = work.client.post("/api/v1/imports", data={"area": AREA},
+    imported = work.client.post("/api/v1/imports", data=IMPORT,
                                 files=[("files", ("people.csv", "\n".join(people).encode(),
                                                   "text/csv"))], headers=work.as_("reg"))
     assert imported.status_code == 200, imported.text
-    [summary] = imported.json()
+    [summary] = imported.json()["files"]
     [rejected] = summary["rejected"]
     assert rejected["line"] == 2
     assert "bidirectional control character" in rejected["reason_en"]
     assert "อักขระควบคุมทิศทางข้อความ" in rejected["reason_th"]
-    assert work.events() == events + summary["imported"]
-    assert summary["imported"] == summary["read"] - 1
+    assert work.events() == events + 1  # the transcription's draft, without the row
+    assert imported.json()["order"]["lines"] == summary["imported"] == summary["read"] - 1
 
 
 def test_refused_attachments_write_nothing(work: Api) -> None:
