@@ -110,7 +110,9 @@ def verify(
         exists=True, dir_okay=False,
         help="checkpoints kept outside the database (tabien audit checkpoints export)")] = None,
     since: Annotated[bool, typer.Option(
-        "--since", help="only what was appended since the latest checkpoint")] = False,
+        "--since", help="only what was appended since the latest checkpoint (keys, roles "
+        "and areas of its submissions included; the record view too, unless --no-views)")]
+        = False,
     workers: Annotated[int | None, typer.Option(
         min=1, help="processes to read the log with (default: one per core for 200,000 "
         "events or more, else 1)")] = None,
@@ -136,16 +138,16 @@ def verify(
             from audit.incremental import verify_since
 
             report = verify_since(ledger.store, ledger.key,
-                                  load_key_set(store).checkpoint.key_id)
-            _report_verification(_tail_checkpointed(report, ledger.store, external))
-            return
-        total = ledger.store.count_events()
-        processes = workers if workers is not None else auto_workers(total)
-        parallel = Parallel(database_url(), processes) if processes > 1 else None
-        with progress_bar("verifying", total) as advance:
-            report = verify_ledger(ledger.store, ledger.mapper, trusted_root=trusted_root(store),
-                                   progress=advance, evidence=EvidenceStore(evidence_dir()),
-                                   external=external, parallel=parallel)
+                                  load_key_set(store).checkpoint.key_id, mapper=ledger.mapper)
+        else:
+            total = ledger.store.count_events()
+            processes = workers if workers is not None else auto_workers(total)
+            parallel = Parallel(database_url(), processes) if processes > 1 else None
+            with progress_bar("verifying", total) as advance:
+                report = verify_ledger(ledger.store, ledger.mapper,
+                                       trusted_root=trusted_root(store), progress=advance,
+                                       evidence=EvidenceStore(evidence_dir()),
+                                       external=external, parallel=parallel)
         _tail_checkpointed(report, ledger.store, external)
         if views:
             from audit.verify import Finding
