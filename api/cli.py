@@ -31,6 +31,7 @@ from api.cli_payroll import payroll_app
 from api.cli_positions import positions_app
 from api.cli_records import project, rebuild, record_app, report_app
 from api.cli_web import serve, token, user_app
+from api.verification import Progress
 from commands.bootstrap import DEMO_AREA, admin_signer, initialise, load_key_set, trusted_root
 from ledger.checkpoints import create_checkpoint
 from ledger.config import database_url, keys_dir
@@ -38,10 +39,10 @@ from ledger.keys import KeyStore
 from ledger.thaidate import format_thai_date
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable
+    from contextlib import ExitStack
 
     from audit.verify import VerifyReport
-    from ledger.persistence import CheckpointRow, LedgerRecorder
 
 __all__ = ["app", "main"]
 
@@ -110,7 +111,9 @@ def verify(
         exists=True, dir_okay=False,
         help="checkpoints kept outside the database (tabien audit checkpoints export)")] = None,
     since: Annotated[bool, typer.Option(
-        "--since", help="only what was appended since the latest checkpoint")] = False,
+        "--since", help="only what was appended since the latest checkpoint (keys, roles "
+        "and areas of its submissions included; the record view too, unless --no-views)")]
+        = False,
     workers: Annotated[int | None, typer.Option(
         min=1, help="processes to read the log with (default: one per core for 200,000 "
         "events or more, else 1)")] = None,
@@ -122,53 +125,42 @@ def verify(
 
     Exit 0 when the ledger is intact, 1 when anything is wrong.
     """
-    from audit.parallel import Parallel, auto_workers
+    from contextlib import ExitStack
+
+    from api.verification import run_verification
     from audit.proofs import read_checkpoints
-    from audit.verify import verify_ledger
     from ledger.config import evidence_dir
     from ledger.evidence import EvidenceStore
 
-    with translate_errors():
+    with translate_errors(), ExitStack() as bars:
         external = read_checkpoints(against.read_bytes()) if against is not None else []
         store = KeyStore(keys_dir())
         ledger = open_ledger()
-        if since:
-            from audit.incremental import verify_since
-
-            report = verify_since(ledger.store, ledger.key,
-                                  load_key_set(store).checkpoint.key_id)
-            _report_verification(_tail_checkpointed(report, ledger.store, external))
-            return
-        total = ledger.store.count_events()
-        processes = workers if workers is not None else auto_workers(total)
-        parallel = Parallel(database_url(), processes) if processes > 1 else None
-        with progress_bar("verifying", total) as advance:
-            report = verify_ledger(ledger.store, ledger.mapper, trusted_root=trusted_root(store),
-                                   progress=advance, evidence=EvidenceStore(evidence_dir()),
-                                   external=external, parallel=parallel)
-        _tail_checkpointed(report, ledger.store, external)
-        if views:
-            from audit.verify import Finding
-            from projections.record_projection import open_view
-            from projections.view_check import verify_view
-
-            checked = verify_view(ledger.recorder, ledger.mapper, open_view(database_url()))
-            report.findings.extend(Finding(*each) for each in checked.findings)
-            out.print(str(checked))
-    _report_verification(report)
+        verification = run_verification(
+            ledger, url=database_url(), trusted_root=trusted_root(store),
+            checkpoint_key_id=load_key_set(store).checkpoint.key_id, since=since, views=views,
+            evidence=EvidenceStore(evidence_dir()), external=external, workers=workers,
+            progress=_LedgerBar(bars))
+    if verification.view is not None:
+        out.print(str(verification.view))
+    _report_verification(verification.report)
 
 
-def _tail_checkpointed(report: VerifyReport, store: LedgerRecorder,
-                       external: Sequence[CheckpointRow]) -> VerifyReport:
-    """The report, with a finding if old events are covered by no checkpoint."""
-    from audit.continuity import uncheckpointed_tail
-    from audit.verify import Finding
-    from ledger.config import checkpoint_seconds
+class _LedgerBar(Progress):
+    """The bar of the ledger's pass (the view's check shows none)."""
 
-    stale = uncheckpointed_tail(store.submissions(), [*store.checkpoints(), *external],
-                                checkpoint_seconds())
-    report.findings.extend(Finding(*each) for each in stale)
-    return report
+    def __init__(self, bars: ExitStack) -> None:
+        self.bars = bars
+        self.bar: Callable[[int], None] | None = None
+
+    def phase(self, name: str, total: int | None, unit: str) -> None:
+        self.bars.close()
+        self.bar = self.bars.enter_context(progress_bar("verifying", total)) \
+            if name == "ledger" else None
+
+    def advance(self, done: int) -> None:
+        if self.bar is not None:
+            self.bar(done)
 
 
 def _report_verification(report: VerifyReport) -> None:

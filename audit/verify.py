@@ -35,7 +35,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Mapper
 
-from audit.authority import AreaFold, OrderFold, role_problems
+from audit.authority import AreaFold, OrderFold
 from audit.chunks import (
     Chunk,
     ChunkResult,
@@ -48,6 +48,7 @@ from audit.chunks import (
 )
 from audit.continuity import SubmissionChain
 from audit.evidence import EvidenceAudit
+from audit.judgement import judge_submission
 from audit.parallel import Parallel, plan_chunks, run_chunks
 from ledger.checkpoints import checkpoint_time, log_origin
 from ledger.errors import IntegrityError, SignatureError
@@ -200,14 +201,17 @@ class _Verifier:
         elif check.root != submission.root:
             self.fail("submission", where, "the events do not match the signed Merkle root")
         # Key events change what later signatures may rely on: they count only once the
-        # submission carrying them is intact and properly signed.
-        elif self.check_submission_key(check, where):
-            # Both authority checks run, so that every reason is named.
-            areas_ok = self.check_areas(check, touched, where)
-            if self.check_orders(check, where) and areas_ok and check.key_rows:
+        # submission carrying them is intact, properly signed and judged sound.
+        elif (known := self.check_submission_key(check, where)) is not None:
+            problems = judge_submission(known.key, check, touched, self.orders, where=where,
+                                        record_id=self.store.originator_from_bytes)
+            self.report.findings.extend(problems)
+            if not problems and check.key_rows:
                 self.learn_key_events(check.key_rows)
 
-    def check_submission_key(self, current: SubmissionCheck, where: str) -> bool:
+    def check_submission_key(self, current: SubmissionCheck, where: str) -> _KnownKey | None:
+        """The key that signed the submission, if it is registered and the signature holds
+        under it at a moment it was usable; else None, and a finding says why."""
         submission = current.row.submission
         first_id = current.row.first_notification_id
         known = self.keys.get(submission.key_id)
@@ -217,7 +221,7 @@ class _Verifier:
                 known = None
         if known is None:
             self.fail("signature", where, f"key {submission.key_id} is not registered")
-            return False
+            return None
         try:
             # A signature already found to hold under this very key need not be checked again.
             if current.holds_under != raw_public_key(known.key.public_key):
@@ -225,34 +229,8 @@ class _Verifier:
             self.check_key_valid(known, submission.signed_at, first_id)
         except SignatureError as e:
             self.fail("signature", where, e.message)
-            return False
-        problems = role_problems(known.key.role, keys=bool(current.key_rows),
-                                 career=current.career, service=current.service)
-        for problem in problems:
-            self.fail("signature", where, problem)
-        return not problems
-
-    def check_areas(self, current: SubmissionCheck, touched: dict[bytes, list[str]],
-                    where: str) -> bool:
-        """Whether the key may touch the records it touched, in the areas they were in."""
-        known = self.keys.get(current.row.submission.key_id)
-        if known is None or not touched:
-            return True
-        problems = self.areas.problems(known.key, touched)
-        for problem in problems:
-            self.fail("authority", where, problem)
-        return not problems
-
-    def check_orders(self, current: SubmissionCheck, where: str) -> bool:
-        """Whether its career events are lines of an order it issues, and each order it
-        issues is issued by its area's authority."""
-        known = self.keys.get(current.row.submission.key_id)
-        if known is None:
-            return True
-        problems = self.orders.problems(known.key, current.orders, current.drafted)
-        for problem in problems:
-            self.fail("authority", where, problem)
-        return not problems
+            return None
+        return known
 
     def is_trust_anchor(self, known: _KnownKey, first_id: int) -> bool:
         if first_id != 1 or known.key.role != "admin":

@@ -320,7 +320,7 @@ def _incremental(ledger: Ledger, ctx: Context, best: Best) -> tuple[int, str]:
     report = None
     for _ in range(ctx.sizes.rounds):
         seconds, report = timed(verify_since, ledger.store, ledger.key,
-                                ctx.keys.checkpoint.key_id)
+                                ctx.keys.checkpoint.key_id, mapper=ledger.mapper)
         best.add("since", seconds)
         seconds, _read = timed(_read_after, ledger, last)
         best.add("read-new", seconds)

@@ -106,6 +106,22 @@ def test_two_workers_share_tokens_and_log_every_read(tmp_path: Path) -> None:
                         "Authorization": f"Bearer {token}"}).status_code == 200
             now = Counter(entry.stream for entry in accesses_of(ledger, record_id))
             assert now - streams == Counter({next(iter(now.keys() - streams.keys())): 2})
+            # the auditor's verification job runs in the writer, and is followed on fresh
+            # connections, which the read workers pass on to it,
+            started = httpx.post(f"{base}/api/v1/audit/verify", timeout=30,
+                                 headers={"Authorization": f"Bearer {token}"})
+            assert started.status_code == 202, started.text
+            deadline = time.monotonic() + 120
+            while True:
+                job = httpx.get(f"{base}{started.headers['location']}", timeout=30,
+                                headers={"Authorization": f"Bearer {token}"})
+                assert job.status_code == 200, job.text
+                if job.json()["status"] != "running":
+                    break
+                assert time.monotonic() < deadline, job.text
+                time.sleep(0.1)
+            assert job.json()["status"] == "done", job.text
+            assert job.json()["report"]["covered"]["views_checked"]
             # a read worker killed is started again, and meanwhile the other serves every
             # read,
             readers = read_workers(server.pid)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, Literal, NoReturn
 from uuid import UUID
 
 import orjson
@@ -39,13 +39,13 @@ from api.web.schemas import (
     IssueOut,
     OrderOut,
     ProofOut,
-    VerifyOut,
+    VerifyJobOut,
 )
 from api.web.services import json_response as _json
 from audit.timeline import TimelineEntry
 from commands.access import accesses_of
 from ledger.entries import AREA_PATTERN, bidi_messages, has_bidi_control
-from ledger.errors import Conflict, InvalidInput
+from ledger.errors import Conflict, InvalidInput, NotFound
 from ledger.identity import normalise_national_id
 from ledger.order import Order
 from projections.kks16 import Kks16
@@ -368,19 +368,52 @@ def proof(principal: Annotated[Principal, allow("auditor")],
                     media_type="application/json")
 
 
-@router.post("/audit/verify", tags=["audit / การตรวจสอบ"], response_model=VerifyOut,
-             summary="Verify what was appended since the latest checkpoint / ตรวจสอบความถูกต้อง")
-def verify(principal: Annotated[Principal, allow("auditor")]) -> Response:
-    """Verify what was appended since the latest checkpoint: hashes, chains, signatures,
-    keys. ตรวจสอบความถูกต้องของรายการหลังจุดตรวจสอบล่าสุด"""
-    from audit.incremental import verify_since
+VerifyScope = Annotated[Literal["full", "since_checkpoint"], Query(
+    description="full (the default): everything, as `tabien verify`; since_checkpoint: what "
+                "was appended after the latest checkpoint, as `tabien verify --since` / "
+                "ขอบเขตการตรวจสอบ")]
+JobIdPath = Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$",
+                                     examples=["3f2b9c8e7d6a4b5c9e8f7a6b5c4d3e2f"],
+                                     description="the job's id / รหัสงานตรวจสอบ")]
+
+
+@router.post("/audit/verify", tags=["audit / การตรวจสอบ"], status_code=202,
+             response_model=VerifyJobOut,
+             summary="Start verifying the ledger and the record view / "
+                     "เริ่มตรวจสอบความถูกต้องของสมุดทะเบียน")
+def verify(principal: Annotated[Principal, allow("auditor")],
+           scope: VerifyScope = "full") -> Response:
+    """Start a verification in the background and answer at once (202, `Location` of the
+    job). By default everything `tabien verify` checks: every event's hash and chain, gap-free
+    positions, each submission's signature, continuity, key, role and area, the checkpoints,
+    the evidence files, and the record view against a replay of the ledger. One verification
+    of a scope runs at a time: asked again meanwhile, the answer is the running job. Follow it
+    with `GET /audit/verify/{job_id}`. เริ่มการตรวจสอบเบื้องหลัง ติดตามผลได้จากรหัสงาน"""
+    from api.verification import SINCE_CHECKPOINT, latest_checkpoint
 
     services = principal.services
-    checkpoint_key = services.operator_keys().checkpoint.key_id
-    report = verify_since(services.ledger.store, services.ledger.key, checkpoint_key)
-    return _json({"ok": report.ok, "events": report.events,
-                  "submissions": report.submissions, "checkpoints": report.checkpoints,
-                  "findings": [str(f) for f in report.findings]})
+    if scope == SINCE_CHECKPOINT:
+        latest_checkpoint(services.ledger.store)  # none: 404, and no job
+    job, _started = services.verify_jobs.start(scope, principal.username)
+    response = _json(job.as_json(), 202)
+    response.headers["Location"] = f"/api/v1/audit/verify/{job.job_id}"
+    return response
+
+
+@router.get("/audit/verify/{job_id}", tags=["audit / การตรวจสอบ"], response_model=VerifyJobOut,
+            summary="A verification job: progress and report / ความคืบหน้าและผลการตรวจสอบ")
+def verify_job(job_id: JobIdPath, principal: Annotated[Principal, allow("auditor")]) -> Response:
+    """The job's status (running, done, failed), its progress (phase, checked of total,
+    percent) and, when done, the report: ok, each finding with the check that made it, and
+    exactly what was covered. Jobs live in the server process's memory: after a restart a
+    job is not found. สถานะ ความคืบหน้า และผลการตรวจสอบ"""
+    job = principal.services.verify_jobs.get(job_id)
+    if job is None:
+        raise NotFound(f"no verification job {job_id} on this server (jobs are kept in its "
+                       "memory: a restart forgets them)",
+                       f"ไม่พบงานตรวจสอบ {job_id} ในเครื่องแม่ข่ายนี้ (งานเก็บไว้ในหน่วยความจำ "
+                       "เมื่อเริ่มระบบใหม่จะหายไป)")
+    return _json(job.as_json())
 
 
 @router.get("/audit/access/{national_id}", tags=["audit / การตรวจสอบ"],

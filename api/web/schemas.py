@@ -9,6 +9,7 @@ dataclass of the domain (the ก.ค.ศ.16, a timeline entry) the dataclass its
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -35,7 +36,7 @@ __all__ = [
     "ProofOut",
     "RoundOut",
     "TokenOut",
-    "VerifyOut",
+    "VerifyJobOut",
 ]
 
 
@@ -136,12 +137,93 @@ class ProofOut(_Out):
     proof: list[str] = Field(description="RFC 9162 inclusion path, hex")
 
 
-class VerifyOut(_Out):
+class VerifyProgressOut(_Out):
+    phase: Literal["starting", "ledger", "views", "done"] = Field(
+        description="starting; ledger (events, chains, signatures, keys' roles and areas, "
+                    "positions, submissions, checkpoints); views (the record view against a "
+                    "replay of the ledger); done / ขั้นตอน", examples=["ledger"])
+    phase_th: str = Field(examples=["ตรวจสอบสมุดทะเบียน"])
+    unit: Literal["events", "positions"] = Field(
+        description="what checked and total count: events in the ledger phase, log "
+                    "positions replayed in the views phase / หน่วยที่นับ", examples=["events"])
+    checked: int = Field(description="checked so far in this phase / ตรวจแล้ว",
+                         examples=[40_800])
+    total: int | None = Field(description="to check in this phase, if known / ทั้งหมด",
+                              examples=[480_000])
+    percent: float = Field(description="of this phase (100 when done) / ร้อยละ",
+                           examples=[8.5])
+
+
+class VerifyFindingOut(_Out):
+    check: str = Field(description="the check that found it / การตรวจที่พบ",
+                       examples=["authority"])
+    check_th: str = Field(examples=["เขตพื้นที่ของกุญแจ"])
+    where: str = Field(description="what it is found in / ตำแหน่งที่พบ",
+                       examples=["submission 5f0c9d2e-8b4a-4c1e-9f3d-2a7b6e1c0d8f (positions "
+                                 "41-42)"])
+    message: str = Field(description="the problem / ปัญหาที่พบ",
+                         examples=["key reg-abcdef (registrar of สพม.11) signed events of "
+                                   "record 0b8f3c4e-5a6d-4e7f-8a9b-c0d1e2f3a4b5, which was "
+                                   "in สพม.16"])
+    text: str = Field(description="the finding as `tabien verify` prints it",
+                      examples=["[authority] submission 5f0c9d2e-8b4a-4c1e-9f3d-2a7b6e1c0d8f "
+                                "(positions 41-42): key reg-abcdef (registrar of สพม.11) "
+                                "signed events of record 0b8f3c4e-5a6d-4e7f-8a9b-c0d1e2f3a4b5, "
+                                "which was in สพม.16"])
+
+
+class VerifyCoverageOut(_Out):
+    """Exactly what the verification covered / ขอบเขตที่ตรวจสอบ."""
+
+    scope: Literal["full", "since_checkpoint"] = Field(examples=["full"])
+    positions_from: int = Field(description="the first log position read", examples=[1])
+    positions_to: int = Field(description="the last log position read", examples=[480_000])
+    events: int = Field(examples=[480_000])
+    submissions: int = Field(description="signed submissions checked", examples=[5_200])
+    checkpoints: int = Field(description="checkpoints checked (and a witness's, none here)",
+                             examples=[42])
+    since_checkpoint: int | None = Field(description="the size of the checkpoint an "
+                                                     "incremental verification started from",
+                                         examples=[None])
+    evidence_files: bool = Field(description="whether the evidence files events refer to "
+                                             "were checked (the full verification only)")
+    views_checked: bool = Field(description="whether the record view was held to a replay")
+    view_position: int | None = Field(description="the view's tracking position it was "
+                                                  "checked up to", examples=[479_950])
+    view_rows: int = Field(description="view rows compared with the replay",
+                           examples=[61_000])
+
+
+class VerifyReportOut(_Out):
     ok: bool
-    events: int
-    submissions: int
-    checkpoints: int
-    findings: list[str]
+    ok_th: str = Field(examples=["ถูกต้องครบถ้วน"])
+    findings: list[VerifyFindingOut]
+    covered: VerifyCoverageOut
+
+
+class VerifyErrorOut(_Out):
+    detail: str = Field(examples=["the server stopped before the verification ended"])
+    detail_th: str = Field(examples=["เครื่องแม่ข่ายหยุดทำงานก่อนการตรวจสอบเสร็จ"])
+
+
+class VerifyJobOut(_Out):
+    """A verification job: how far it has come and, once done, its report (jobs are kept in
+    the server process's memory) / งานตรวจสอบความถูกต้อง."""
+
+    job_id: str = Field(examples=["3f2b9c8e7d6a4b5c9e8f7a6b5c4d3e2f"])
+    scope: Literal["full", "since_checkpoint"] = Field(
+        description="full: everything, as `tabien verify`; since_checkpoint: what was "
+                    "appended after the latest checkpoint, as `tabien verify --since`",
+        examples=["full"])
+    scope_th: str = Field(examples=["ตรวจสอบทั้งสมุดทะเบียน"])
+    status: Literal["running", "done", "failed"] = Field(examples=["running"])
+    status_th: str = Field(examples=["กำลังตรวจสอบ"])
+    requested_by: str = Field(examples=["auditor"])
+    started_at: datetime
+    finished_at: datetime | None
+    progress: VerifyProgressOut
+    report: VerifyReportOut | None = Field(description="when done / ผลการตรวจสอบ")
+    error: VerifyErrorOut | None = Field(description="when failed: why / สาเหตุที่ไม่สำเร็จ")
 
 
 class AccessRow(_Out):

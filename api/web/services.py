@@ -15,6 +15,7 @@ from typing import Any, cast
 import orjson
 from starlette.responses import Response
 
+from api.verification import Progress, Verification
 from api.web.access_log import AccessLogWriter
 from api.web.accounts import Accounts, KeptReply, LoginThrottle, ReplyStore
 from api.web.denial_limit import DenialLimit
@@ -22,6 +23,7 @@ from api.web.problems import PROBLEM_JSON, Problem, problem_response
 from api.web.record_cache import RecordCache
 from api.web.startup import StreamClaim, WriteLock
 from api.web.tokens import TokenSigner
+from api.web.verify_jobs import VerifyJobs
 from commands.bootstrap import DEMO_AREA, KeySet, current_key_set
 from commands.orders import OrderDesk
 from ledger.application import Ledger, submissions_of_attempt
@@ -57,6 +59,8 @@ class Services:
         # Current records as JSON, kept until their rows change; made before the poller,
         # which refreshes it.
         self.records = RecordCache(self.view, self.ledger.mapper, to_json)
+        # The auditor's verifications, each run in a thread of its own (POST /audit/verify).
+        self.verify_jobs = VerifyJobs(self._verify)
         self._poller = threading.Thread(target=self._poll, name="api-poll", daemon=True)
         self._poller.start()
 
@@ -80,6 +84,7 @@ class Services:
         connections of the ledger, the view and the accounts."""
         self._stop_polling.set()
         self._poller.join(timeout=10)
+        self.verify_jobs.close()  # a running verification ends at its next batch
         if "access_log" in self.__dict__:
             self.access_log.close()
         self.access_stream.release()
@@ -95,6 +100,18 @@ class Services:
         """Reads of records, appended in batches and signed by the server's service key."""
         return AccessLogWriter(self.ledger, lambda: self.operator_keys().service,
                                self.access_stream.stream)
+
+    def _verify(self, scope: str, progress: Progress) -> Verification:
+        """What ``tabien verify`` runs (``--since`` for that scope), over this server's
+        ledger, evidence files and record view."""
+        from api.verification import SINCE_CHECKPOINT, run_verification
+        from commands.bootstrap import trusted_root
+
+        return run_verification(
+            self.ledger, url=self.url, trusted_root=trusted_root(self.key_store),
+            checkpoint_key_id=self.operator_keys().checkpoint.key_id,
+            since=scope == SINCE_CHECKPOINT, evidence=self.evidence, view=self.view,
+            progress=progress)
 
     @cached_property
     def desk(self) -> OrderDesk:

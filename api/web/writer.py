@@ -12,7 +12,9 @@ So ``tabien serve --workers N`` starts, beside the N read workers, one writer: t
 application. A connection whose first request is a write is handed to the writer by the
 front process (``api.web.dispatch``). A write arriving later on a read worker's connection is
 passed on by the worker unchanged — headers, body, then the answer back — through
-``ForwardWrites``, over a connection of its own to the writer's Unix socket. The writer
+``ForwardWrites``, over a connection of its own to the writer's Unix socket — and so is every
+request to the auditor's verification jobs, reads included: they live in the memory of the
+writer, which started them (``api.web.verify_jobs``). The writer
 checks the token and the role itself, as any worker would. With one worker (the default, and
 SQLite's only mode) there is no writer: that process does both.
 """
@@ -27,11 +29,14 @@ import orjson
 
 from api.web.problems import PROBLEM_JSON
 
-__all__ = ["READ_METHODS", "WRITER_SOCKET_ENV", "ForwardWrites"]
+__all__ = ["READ_METHODS", "WRITER_ONLY_PATHS", "WRITER_SOCKET_ENV", "ForwardWrites"]
 
 WRITER_SOCKET_ENV = "TABIEN_WRITER_SOCKET"
 # Requests that write nothing: every other method is the writer's.
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Served by the writer whatever the method: the verification jobs live in the memory of the
+# process that started them, which is the writer (``api.web.verify_jobs``).
+WRITER_ONLY_PATHS = ("/api/v1/audit/verify",)
 # Headers about one connection, not the message: each side sets its own.
 _HOP_BY_HOP = frozenset({b"connection", b"keep-alive", b"transfer-encoding", b"te",
                          b"upgrade", b"proxy-connection", b"trailer"})
@@ -54,7 +59,8 @@ class ForwardWrites:
         self.socket_path = socket_path
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] in READ_METHODS:
+        if scope["type"] != "http" or (scope["method"] in READ_METHODS
+                                       and not scope["path"].startswith(WRITER_ONLY_PATHS)):
             await self.app(scope, receive, send)
         else:
             await self._forward(scope, receive, send)
