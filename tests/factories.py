@@ -6,7 +6,7 @@ import itertools
 from datetime import date
 from uuid import UUID
 
-from commands.transcription import transcribe_history
+from commands.transcription import transcribe_history, transcription_of
 from ledger.application import Ledger
 from ledger.identity import check_digit, record_id_for
 from ledger.keys import Signer
@@ -62,6 +62,16 @@ def write_history(ledger: Ledger, authority: Signer, *records: PersonnelRecord,
     return transcribe_history(ledger, authority, list(records),
                               order=OrderRef(area, number, date(2026, 12, 1)), area=area,
                               cut_over=CUT_OVER, purpose=purpose)
+
+
+def transcription(area: str, *records: PersonnelRecord) -> Order:
+    """An issued transcription of ``area`` carrying the records' pending events: what an
+    authority of that area may sign with them (tests that force one past a check)."""
+    number = f"{next(_TRANSCRIPTIONS)}/2569"
+    order = transcription_of(list(records), order=OrderRef(area, number, date(2026, 12, 1)),
+                             area=area, cut_over=CUT_OVER, title="รับโอน (test)")
+    assert order is not None
+    return order
 
 
 def small_ledger(ledger: Ledger, signer: Signer, people: int = 4,

@@ -210,3 +210,38 @@ def test_rows_after_the_cut_over_go_through_the_rules(api: Api) -> None:
     refused = api.client.post(f"{path}/issue", headers=api.as_("auth"))
     assert refused.status_code >= 400, refused.text
     assert api.events() == before
+
+
+# ------------------------------------------------------------------ verify --since
+
+
+def _since(env: LedgerEnv) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["verify", "--since", "--no-views"], env=env.cli_env)
+    return result.exit_code, " ".join(result.output.split())
+
+
+def test_since_the_checkpoint_holds_career_events_to_their_orders(
+        ledger_env: LedgerEnv, person: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An order drafted before the checkpoint and issued after it is known to ``--since``
+    (read, hash-checked, from before the window); a raise with no order is named."""
+    from ledger.checkpoints import create_checkpoint
+
+    ledger, keys = ledger_env.ledger, ledger_env.keys
+    order = Order.draft(authority=AREA, area=AREA, order_number=RAISE_ORDER.order_number,
+                        order_date=RAISE_ORDER.order_date, title="เลื่อนเงินเดือน",
+                        lines=[{"kind": "salary_raised"}])
+    ledger.submit(keys.registrar, order, purpose="ร่างคำสั่ง")
+    create_checkpoint(ledger.store, keys.checkpoint)
+    order.record_check(ruleset_version(), [])
+    order.issue(ruleset_version(), 2, "since-test")
+    ledger.submit(keys.authority, order, _raised(ledger, person), purpose="ออกคำสั่ง")
+    code, output = _since(ledger_env)
+    assert code == 0, output
+    with monkeypatch.context() as patch:
+        patch.setattr(Ledger, "_check_orders", staticmethod(lambda key, draft: None))
+        ledger.submit(keys.authority, _raised(ledger, person, OrderRef(AREA, "77/2554",
+                                                                        date(2011, 3, 1))),
+                      purpose="ไม่มีคำสั่ง")
+    code, output = _since(ledger_env)
+    assert code == 1, output
+    assert "not lines of an order issued in this submission" in output

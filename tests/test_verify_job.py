@@ -22,7 +22,7 @@ from api.web.writer import ForwardWrites
 from ledger.application import Ledger
 from ledger.checkpoints import create_checkpoint
 from tests.conftest import LedgerEnv
-from tests.factories import AREA, raise_salary
+from tests.factories import AREA, raise_salary, transcription
 from tests.test_view_verify import a_salary_row, mark, view_sql
 from tests.web import OTHER_AREA, Api, is_problem
 
@@ -93,8 +93,9 @@ def forced(api: Api, monkeypatch: pytest.MonkeyPatch) -> tuple[UUID, str]:
     raise_salary(record, date(2012, 4, 1), 99_990)
     with monkeypatch.context() as patch:
         patch.setattr(Ledger, "_check_areas", lambda self, key, draft: None)
-        patch.setattr(Ledger, "_check_orders", staticmethod(lambda key, draft: None))
-        ledger.submit(services.keys_for(OTHER_AREA).registrar, record, purpose="นอกเขต")
+        # An order of the other area, issued by its authority: only the area is wrong.
+        ledger.submit(services.keys_for(OTHER_AREA).authority,
+                      transcription(OTHER_AREA, record), record, purpose="นอกเขต")
     return record_id, str(ledger.store.submissions()[-1].submission.submission_id)
 
 

@@ -24,6 +24,7 @@ from tests.factories import (
     open_person,
     raise_salary,
     small_ledger,
+    transcription,
     write_history,
 )
 from tests.test_authority import OTHER, other_keys, transfer
@@ -35,7 +36,7 @@ def checkpointed_then_more(env: LedgerEnv) -> None:
     small_ledger(env.ledger, env.keys.authority, people=4)
     create_checkpoint(env.ledger.store, env.keys.checkpoint)
     for n in range(30, 34):
-        env.ledger.submit(env.keys.registrar, draft_order(n), purpose=f"person {n}")
+        env.ledger.submit(env.keys.authority, draft_order(n), purpose=f"person {n}")
 
 
 def since(env: LedgerEnv) -> tuple[int, str]:
@@ -104,8 +105,10 @@ def forced(env: LedgerEnv, monkeypatch: pytest.MonkeyPatch, record: object, sign
     id."""
     with monkeypatch.context() as patch:
         patch.setattr(Ledger, "_check_areas", lambda self, key, draft: None)
-        patch.setattr(Ledger, "_check_orders", staticmethod(lambda key, draft: None))
-        env.ledger.submit(signer, record, purpose=purpose)  # type: ignore[arg-type]
+        # An order of the signer's own area: only the area is wrong.
+        area = env.ledger.key_role(signer.key_id)[1]  # type: ignore[attr-defined]
+        env.ledger.submit(signer, transcription(area, record),  # type: ignore[arg-type]
+                          record, purpose=purpose)
     return str(env.ledger.store.submissions()[-1].submission.submission_id)
 
 
@@ -120,7 +123,7 @@ def test_a_wrong_area_submission_after_the_checkpoint_is_found(
     assert since(ledger_env)[0] == 0
     record = ledger.record(ours.id)
     raise_salary(record, date(2011, 4, 1), 99_990)
-    submission_id = forced(ledger_env, monkeypatch, record, theirs.registrar, "นอกเขต")
+    submission_id = forced(ledger_env, monkeypatch, record, theirs.authority, "นอกเขต")
     code, output = since(ledger_env)
     assert code == 1, output
     flat = " ".join(output.split())
@@ -149,7 +152,7 @@ def test_the_area_before_the_window_is_read_from_the_records_own_events(
     assert code == 0, output
     record = ledger.record(ours.id)
     raise_salary(record, date(2017, 4, 1), 99_990)
-    submission_id = forced(ledger_env, monkeypatch, record, keys.registrar, "นอกเขต")
+    submission_id = forced(ledger_env, monkeypatch, record, keys.authority, "นอกเขต")
     report = verify_since(ledger.store, ledger.key, keys.checkpoint.key_id,
                           mapper=ledger.mapper)
     assert [f.check for f in report.findings] == ["authority"], report.findings
@@ -207,7 +210,7 @@ def test_a_later_checkpoint_is_held_to_the_new_events(ledger_env: LedgerEnv) -> 
     checkpointed_then_more(ledger_env)
     first = ledger_env.ledger.store.checkpoints()[0].tree_size
     create_checkpoint(ledger_env.ledger.store, ledger_env.keys.checkpoint)
-    ledger_env.ledger.submit(ledger_env.keys.registrar, draft_order(40), purpose="person 40")
+    ledger_env.ledger.submit(ledger_env.keys.authority, draft_order(40), purpose="person 40")
     ledger = ledger_env.ledger
     report = verify_since(ledger.store, ledger.key, ledger_env.keys.checkpoint.key_id,
                           since=first, mapper=ledger.mapper)
