@@ -245,3 +245,14 @@ def test_since_the_checkpoint_holds_career_events_to_their_orders(
     code, output = _since(ledger_env)
     assert code == 1, output
     assert "not lines of an order issued in this submission" in output
+
+
+def test_an_untouched_demo_ledger_verifies(ledger_env: LedgerEnv) -> None:
+    """The demo's history — transcriptions its authority issued — passes every check."""
+    from commands.seed import seed_area
+
+    seed_area(ledger_env.ledger, ledger_env.keys, ledger_env.store.identity_secret(),
+              people=30, years=5, seed=16)
+    result = CliRunner().invoke(app, ["verify"], env=ledger_env.cli_env)
+    assert result.exit_code == 0, result.output
+    assert "intact" in result.output
