@@ -12,7 +12,15 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli_common import check_area, log_access, open_ledger, out, progress_bar, translate_errors
+from api.cli_common import (
+    check_area,
+    log_access,
+    open_ledger,
+    out,
+    progress_bar,
+    translate_errors,
+    view_caught_up,
+)
 from ledger.errors import InvalidInput
 from ledger.thaidate import parse_date, parse_moment
 
@@ -43,6 +51,8 @@ def record_show(
     with translate_errors():
         ledger = open_ledger()
         view = open_view()
+        if html is not None:  # a document to hand on: only from a view that has caught up
+            view_caught_up(ledger, view)
         record = record_from_view(view, ledger.mapper, national_id,
                                   as_of=parse_date(as_of) if as_of else None,
                                   known_at=_known_at(known_at))

@@ -10,8 +10,9 @@ Every file holds, in this order:
 3. the reconciliation (กระทบยอด): last month's total + this month's changes (joined, left,
    changed) = this month's total, with the verdict; and the arrears, paid beside it;
 4. the notes (หมายเหตุ): what the reference does not give (position allowance figures, the
-   Comptroller General's own file format: NOT FOUND), where the file comes from, and each
-   person's arrears by month, in Thai B.E. month names.
+   Comptroller General's own file format: NOT FOUND), where the file comes from (area, month,
+   export time, and the ledger position and event hash it was made at), and each person's
+   arrears by month, in Thai B.E. month names.
 
 An XLSX has 1–2 on its first sheet (header frozen), 3 and 4 on sheets of their own, columns
 sized to their content. CSV and text carry 3 and 4 after the totals row, each part after a
@@ -39,6 +40,7 @@ from typing import Any
 from ledger.rules import rank_label, standing_label
 from ledger.spreadsheet import is_risky, neutralise, put_text
 from ledger.thaidate import format_thai_datetime, format_thai_month
+from projections.caught_up import LedgerHead
 from projections.payroll import POSITION_ALLOWANCE_NOTE, PayLine, PayrollFeed
 
 __all__ = [
@@ -53,6 +55,7 @@ __all__ = [
     "ascii_file_name",
     "file_name",
     "is_risky",
+    "made_at_note",
     "neutralise",
     "parts",
     "to_csv",
@@ -184,8 +187,17 @@ def _notes(feed: PayrollFeed) -> Part:
     source = (f"เขตพื้นที่ (area): {feed.area}; เดือน (month): {format_thai_month(feed.month)} "
               f"({feed.month:%Y-%m}); ส่งออกเมื่อ (exported): "
               f"{format_thai_datetime(feed.exported_at)}")
-    return Part("หมายเหตุ (notes)", ["หมายเหตุ (note)"],
-                [[POSITION_ALLOWANCE_NOTE], [CGD_FORMAT_NOTE], [source]])
+    rows: list[list[Cell]] = [[POSITION_ALLOWANCE_NOTE], [CGD_FORMAT_NOTE], [source]]
+    if feed.made_at is not None:
+        rows.append([made_at_note(feed.made_at)])
+    return Part("หมายเหตุ (notes)", ["หมายเหตุ (note)"], rows)
+
+
+def made_at_note(head: LedgerHead) -> str:
+    """Which state of the ledger the file was made from: the view had applied every career
+    event up to this position, whose stored hash is given (an auditor finds it in the log)."""
+    return (f"ทำจากบัญชีหลักถึงลำดับที่ (ledger position): {head.position}; "
+            f"แฮชของรายการที่ลำดับนั้น (event hash): {head.event_hash.hex() or '-'}")
 
 
 def _arrears(feed: PayrollFeed) -> Part:

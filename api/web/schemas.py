@@ -229,6 +229,11 @@ class PayrollOut(_Out):
     note: str = Field(description="the position allowance note (NOT FOUND), as in notes")
     notes: list[str] = Field(description="what the reference does not give (NOT FOUND) / "
                                          "หมายเหตุ")
+    ledger_position: int = Field(description="the ledger's head when the feed was asked for: "
+                                             "the record view had applied every career event "
+                                             "up to it / ลำดับของบัญชีหลักที่ใช้ทำข้อมูล")
+    ledger_event_hash: str = Field(description="the ledger's stored hash (hex) of the event "
+                                               "at ledger_position / แฮชของรายการที่ลำดับนั้น")
 
 
 class EvidenceOut(_Out):
