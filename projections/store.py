@@ -2,10 +2,10 @@
 one transaction (DESIGN decision 10).
 
 The view keeps every career entry of every record as a row: which record and version, its
-kind, the date it takes effect, when and at which position it was recorded, and its fields as
-JSON. The ก.ค.ศ.16 is then a pure function of those rows (``projections.kks16``) in both time
-axes — as of an effective date, as known at a recorded time — so reading a record never
-replays the ledger.
+kind, the date it takes effect, when and at which position it was recorded, its fields as
+JSON, and the ledger's stored hash of the event it was made from. The ก.ค.ศ.16 is then a
+pure function of those rows (``projections.kks16``) in both time axes — as of an effective
+date, as known at a recorded time — so reading a record never replays the ledger.
 """
 
 from __future__ import annotations

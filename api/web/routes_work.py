@@ -35,7 +35,7 @@ from api.web.examples import (
     EXAMPLE_ROUND,
     EXAMPLE_ROUND_DRAFT,
 )
-from api.web.problems import Problem
+from api.web.problems import PROBLEM_JSON, Problem
 from api.web.routes import (
     NO_BIDI,
     NUMBER_PATTERN,
@@ -336,7 +336,13 @@ def _attachment(name: str, ascii_name: str) -> str:
 # ``:path`` so that a month written 5/2569 (its slash sent as %2F) reaches the reader too.
 @work_router.get("/payroll/{area}/{month:path}", tags=["payroll / จ่ายตรงเงินเดือน"],
                  response_model=PayrollOut,
-                 responses={200: {"content": {m: {} for m in _MEDIA.values()}}},
+                 responses={200: {"content": {m: {} for m in _MEDIA.values()}},
+                            503: {"description": "the record view had not caught up with the "
+                                                 "ledger within TABIEN_VIEW_WAIT_SECONDS "
+                                                 "(view-behind); nothing was made / "
+                                                 "มุมมองข้อมูลยังตามบัญชีหลักไม่ทัน",
+                                  "content": {PROBLEM_JSON: {"schema": {
+                                      "$ref": "#/components/schemas/Problem"}}}}},
                  summary="A month's payroll feed / ข้อมูลจ่ายตรงเงินเดือนประจำเดือน")
 def payroll_feed(area: Annotated[str, PathParam(pattern=AREA_PATTERN, examples=["สพม.16"],
                                                 description="education area / เขตพื้นที่")],
