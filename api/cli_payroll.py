@@ -66,4 +66,4 @@ def payroll_export(
         out.print(f"reconciliation / กระทบยอด: last month {before:,} + changes {change:,} = "
                   f"{before + change:,}; this month {feed.total:,} {verdict}", soft_wrap=True)
     out.print(payroll.POSITION_ALLOWANCE_NOTE, soft_wrap=True)
-    out.print(payroll_files.made_at_note(made_at), soft_wrap=True, markup=False)
+    out.print(made_at.note(), soft_wrap=True, markup=False)

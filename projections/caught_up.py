@@ -38,6 +38,12 @@ class LedgerHead:
     position: int
     event_hash: bytes  # the ledger's stored hash of the event at ``position`` (b"": empty log)
 
+    def note(self) -> str:
+        """What a document says of the ledger it was made from (an auditor finds the event
+        at the position in the log, and its hash beside it)."""
+        return (f"ทำจากบัญชีหลักถึงลำดับที่ (ledger position): {self.position}; "
+                f"แฮชของรายการที่ลำดับนั้น (event hash): {self.event_hash.hex() or '-'}")
+
 
 class ViewBehind(TabienError):
     """The record view had not caught up with the ledger's head within the wait."""

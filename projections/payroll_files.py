@@ -40,7 +40,6 @@ from typing import Any
 from ledger.rules import rank_label, standing_label
 from ledger.spreadsheet import is_risky, neutralise, put_text
 from ledger.thaidate import format_thai_datetime, format_thai_month
-from projections.caught_up import LedgerHead
 from projections.payroll import POSITION_ALLOWANCE_NOTE, PayLine, PayrollFeed
 
 __all__ = [
@@ -55,7 +54,6 @@ __all__ = [
     "ascii_file_name",
     "file_name",
     "is_risky",
-    "made_at_note",
     "neutralise",
     "parts",
     "to_csv",
@@ -189,15 +187,9 @@ def _notes(feed: PayrollFeed) -> Part:
               f"{format_thai_datetime(feed.exported_at)}")
     rows: list[list[Cell]] = [[POSITION_ALLOWANCE_NOTE], [CGD_FORMAT_NOTE], [source]]
     if feed.made_at is not None:
-        rows.append([made_at_note(feed.made_at)])
+        rows.append([feed.made_at.note()])
     return Part("หมายเหตุ (notes)", ["หมายเหตุ (note)"], rows)
 
-
-def made_at_note(head: LedgerHead) -> str:
-    """Which state of the ledger the file was made from: the view had applied every career
-    event up to this position, whose stored hash is given (an auditor finds it in the log)."""
-    return (f"ทำจากบัญชีหลักถึงลำดับที่ (ledger position): {head.position}; "
-            f"แฮชของรายการที่ลำดับนั้น (event hash): {head.event_hash.hex() or '-'}")
 
 
 def _arrears(feed: PayrollFeed) -> Part:

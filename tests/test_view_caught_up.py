@@ -147,6 +147,10 @@ def test_the_cli_refuses_a_view_behind_and_writes_nothing(ledger_env: LedgerEnv,
     assert code == 0, output
     assert f"(ledger position): {head}; " in output
     assert note_at(head, event_hash) in next(out.iterdir()).read_text(encoding="utf-8-sig")
+    head, event_hash = head_of(ledger_env)  # the export logged an area read
+    code, output = tabien(ledger_env, "record", "show", national_id(1), "--html", str(page))
+    assert code == 0, output
+    assert note_at(head, event_hash) in page.read_text(encoding="utf-8")
 
 
 def test_access_log_entries_after_the_view_are_no_lag(ledger_env: LedgerEnv,

@@ -382,7 +382,7 @@ def payroll_feed(area: Annotated[str, PathParam(pattern=AREA_PATTERN, examples=[
         "changes": feed.change_summary().amount,
         "reconciles": feed.reconciles(), "note": payroll.POSITION_ALLOWANCE_NOTE,
         "notes": [payroll.POSITION_ALLOWANCE_NOTE, payroll_files.CGD_FORMAT_NOTE,
-                  payroll_files.made_at_note(made_at)],
+                  made_at.note()],
         "ledger_position": made_at.position, "ledger_event_hash": made_at.event_hash.hex()})
 
 
