@@ -21,7 +21,7 @@ from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 from psycopg.rows import tuple_row
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Identifier, Literal
 
 from ledger.evidence import files_referred_to
 
@@ -365,8 +365,13 @@ class PostgresRecordView(PostgresTrackingRecorder, RecordView):
                 ).format(schema),
             # A view made before rows carried their event's hash gains the column; its old
             # rows have none until ``tabien rebuild kks16`` (``tabien verify`` names them).
-            SQL("ALTER TABLE {}.kks16_entries ADD COLUMN IF NOT EXISTS event_hash bytea"
-                ).format(schema),
+            # Looked up first: ALTER TABLE takes the table's exclusive lock even when the
+            # column is there, and every command that opens the view runs these statements.
+            SQL("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns "
+                "WHERE table_schema = {} AND table_name = 'kks16_entries' "
+                "AND column_name = 'event_hash') THEN "
+                "ALTER TABLE {}.kks16_entries ADD COLUMN event_hash bytea; END IF; END $$"
+                ).format(Literal(self.datastore.schema), schema),
             SQL("CREATE TABLE IF NOT EXISTS {}.kks16_people (national_id text PRIMARY KEY, "
                 "record_id uuid, area text)").format(schema),
             SQL("CREATE INDEX IF NOT EXISTS kks16_people_area ON {}.kks16_people (area)"
