@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -20,8 +21,12 @@ from ledger.config import database_url, keys_dir
 from ledger.errors import TabienError
 from ledger.keys import KeyStore
 
+if TYPE_CHECKING:
+    from projections.caught_up import LedgerHead
+    from projections.store import RecordView
+
 __all__ = ["check_area", "console_out", "err", "exit_with", "log_access", "open_ledger", "out",
-           "progress_bar", "translate_errors"]
+           "progress_bar", "translate_errors", "view_caught_up"]
 
 out = Console()
 err = Console(stderr=True)
@@ -58,6 +63,26 @@ def translate_errors() -> Iterator[None]:
         yield
     except TabienError as e:
         raise exit_with(e) from None
+
+
+def view_caught_up(ledger: Ledger, view: RecordView) -> LedgerHead:
+    """The ledger's head, once the record view has caught up with it (``TABIEN_VIEW_WAIT_SECONDS``
+    at most); else exit 2 saying how far behind and how to catch it up.
+
+    The command does not run the projection itself: a running server's projection may be
+    writing the same view, and two writers of one view would collide. The server (``tabien
+    serve``) keeps the view up to date; without one, ``tabien project --once`` catches it up."""
+    from ledger.config import view_wait_seconds
+    from projections.caught_up import ViewBehind, caught_up
+
+    try:
+        return caught_up(ledger, view, view_wait_seconds())
+    except ViewBehind as e:
+        e.details.append("catch the view up with `tabien project --once` (or start the "
+                         "server, `tabien serve`, which keeps it up to date), then try again / "
+                         "ปรับปรุงมุมมองข้อมูลด้วยคำสั่ง tabien project --once (หรือเริ่มเครื่องแม่ข่าย "
+                         "tabien serve) แล้วลองใหม่")
+        raise
 
 
 def open_ledger() -> Ledger:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli_common import check_area, open_ledger, out, translate_errors
+from api.cli_common import check_area, open_ledger, out, translate_errors, view_caught_up
 
 payroll_app = typer.Typer(help="Payroll feeds (ข้อมูลจ่ายตรงเงินเดือน).", no_args_is_help=True)
 
@@ -44,7 +44,8 @@ def payroll_export(
         view = open_view()
         ledger = open_ledger()
         check_area(ledger, area)
-        feed = payroll.build_feed(view, ledger.mapper, area, first_day)
+        made_at = view_caught_up(ledger, view)  # before any file is written or feed kept
+        feed = payroll.build_feed(view, ledger.mapper, area, first_day, made_at=made_at)
         out_dir.mkdir(parents=True, exist_ok=True)
         written = []
         for ext in wanted:
@@ -65,3 +66,4 @@ def payroll_export(
         out.print(f"reconciliation / กระทบยอด: last month {before:,} + changes {change:,} = "
                   f"{before + change:,}; this month {feed.total:,} {verdict}", soft_wrap=True)
     out.print(payroll.POSITION_ALLOWANCE_NOTE, soft_wrap=True)
+    out.print(made_at.note(), soft_wrap=True, markup=False)

@@ -12,7 +12,15 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli_common import check_area, log_access, open_ledger, out, progress_bar, translate_errors
+from api.cli_common import (
+    check_area,
+    log_access,
+    open_ledger,
+    out,
+    progress_bar,
+    translate_errors,
+    view_caught_up,
+)
 from ledger.errors import InvalidInput
 from ledger.thaidate import parse_date, parse_moment
 
@@ -43,12 +51,14 @@ def record_show(
     with translate_errors():
         ledger = open_ledger()
         view = open_view()
+        # A page to hand on is made only from a view that has caught up, and says so.
+        source = view_caught_up(ledger, view).note() if html is not None else ""
         record = record_from_view(view, ledger.mapper, national_id,
                                   as_of=parse_date(as_of) if as_of else None,
                                   known_at=_known_at(known_at))
         log_access(ledger, view.record_id(record.national_id), purpose)
         if html is not None:
-            html.write_text(to_html(record), encoding="utf-8")
+            html.write_text(to_html(record, source=source), encoding="utf-8")
     typer.echo(to_text(record), nl=False)
 
 

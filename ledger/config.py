@@ -16,8 +16,9 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from ledger.errors import InvalidInput
 
-__all__ = ["DEFAULT_CHECKPOINT_SECONDS", "DEFAULT_DATABASE_URL", "checkpoint_seconds",
-           "database_env", "database_url", "evidence_dir", "keys_dir"]
+__all__ = ["DEFAULT_CHECKPOINT_SECONDS", "DEFAULT_DATABASE_URL", "DEFAULT_VIEW_WAIT_SECONDS",
+           "checkpoint_seconds", "database_env", "database_url", "evidence_dir", "keys_dir",
+           "view_wait_seconds"]
 
 DEFAULT_DATABASE_URL = "sqlite:///tabien.db"
 
@@ -44,6 +45,27 @@ def checkpoint_seconds() -> float:
         raise InvalidInput(f"TABIEN_CHECKPOINT_SECONDS={text!r}: give a number of seconds "
                            "greater than 0, e.g. 60",
                            "TABIEN_CHECKPOINT_SECONDS ต้องเป็นจำนวนวินาทีที่มากกว่า 0 เช่น 60")
+    return seconds
+
+
+DEFAULT_VIEW_WAIT_SECONDS = 10.0
+
+
+def view_wait_seconds() -> float:
+    """How long a payroll feed or a document waits for the record view to catch up with the
+    ledger's head before it is refused (``TABIEN_VIEW_WAIT_SECONDS``, default 10; 0 does not
+    wait)."""
+    text = os.environ.get("TABIEN_VIEW_WAIT_SECONDS", "").strip()
+    if not text:
+        return DEFAULT_VIEW_WAIT_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:
+        raise InvalidInput(f"TABIEN_VIEW_WAIT_SECONDS={text!r}: give a number of seconds from 0 "
+                           "to 3600, e.g. 10",
+                           "TABIEN_VIEW_WAIT_SECONDS ต้องเป็นจำนวนวินาทีตั้งแต่ 0 ถึง 3600 เช่น 10")
     return seconds
 
 

@@ -29,6 +29,7 @@ from eventsourcing.persistence import Mapper
 from ledger.entries import typed_changes
 from ledger.rules import standing_allowance
 from ledger.thaidate import parse_month
+from projections.caught_up import LedgerHead
 from projections.kks16 import Kks16, build_record
 from projections.reading import events_from_rows
 from projections.store import RecordView
@@ -103,6 +104,9 @@ class PayrollFeed:
     previous: tuple[date, datetime, int] | None  # month, exported at, total
     lines: list[PayLine] = field(default_factory=list)
     changes: list[tuple[str, int, int]] = field(default_factory=list)  # id, before, after
+    # The ledger's head the feed was made at (the view had applied every career event up to
+    # it: ``projections.caught_up``); None only where no head was asked for (tests, benches).
+    made_at: LedgerHead | None = None
 
     @property
     def total(self) -> int:
@@ -161,7 +165,7 @@ def _pay(record: Kks16, on: date) -> tuple[int, int, int] | None:
 
 
 def build_feed(view: RecordView, mapper: Mapper[UUID], area: str, month: date | str, *,
-               now: datetime | None = None) -> PayrollFeed:
+               now: datetime | None = None, made_at: LedgerHead | None = None) -> PayrollFeed:
     """The feed of ``area`` for ``month`` (a date in it, or text read by
     ``ledger.thaidate.parse_month``: ``2026-05``, ``5/2569``, ``พฤษภาคม 2569``), from every
     record ever in the area, in position-number order."""
@@ -169,7 +173,7 @@ def build_feed(view: RecordView, mapper: Mapper[UUID], area: str, month: date | 
     exported_at = now or datetime.now(UTC)
     previous = view.last_feed_before(area, month.isoformat())
     prev_lines: dict[str, int] = {}
-    feed = PayrollFeed(area, month, exported_at, None)
+    feed = PayrollFeed(area, month, exported_at, None, made_at=made_at)
     prev_time: datetime | None = None
     if previous is not None:
         payload = orjson.loads(previous[2])
@@ -253,6 +257,9 @@ def _affected_from(event: Any, by_version: dict[int, Any]) -> date:
 
 
 def save(view: RecordView, feed: PayrollFeed) -> None:
+    made_at = feed.made_at
     payload = orjson.dumps({"lines": [asdict(line) for line in feed.lines],
-                            "total": feed.total, "arrears": feed.arrears})
+                            "total": feed.total, "arrears": feed.arrears,
+                            "ledger_position": made_at.position if made_at else None,
+                            "ledger_event_hash": made_at.event_hash.hex() if made_at else None})
     view.save_feed(feed.area, feed.month.isoformat(), feed.exported_at.isoformat(), payload)

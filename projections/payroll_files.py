@@ -10,8 +10,9 @@ Every file holds, in this order:
 3. the reconciliation (กระทบยอด): last month's total + this month's changes (joined, left,
    changed) = this month's total, with the verdict; and the arrears, paid beside it;
 4. the notes (หมายเหตุ): what the reference does not give (position allowance figures, the
-   Comptroller General's own file format: NOT FOUND), where the file comes from, and each
-   person's arrears by month, in Thai B.E. month names.
+   Comptroller General's own file format: NOT FOUND), where the file comes from (area, month,
+   export time, and the ledger position and event hash it was made at), and each person's
+   arrears by month, in Thai B.E. month names.
 
 An XLSX has 1–2 on its first sheet (header frozen), 3 and 4 on sheets of their own, columns
 sized to their content. CSV and text carry 3 and 4 after the totals row, each part after a
@@ -184,8 +185,11 @@ def _notes(feed: PayrollFeed) -> Part:
     source = (f"เขตพื้นที่ (area): {feed.area}; เดือน (month): {format_thai_month(feed.month)} "
               f"({feed.month:%Y-%m}); ส่งออกเมื่อ (exported): "
               f"{format_thai_datetime(feed.exported_at)}")
-    return Part("หมายเหตุ (notes)", ["หมายเหตุ (note)"],
-                [[POSITION_ALLOWANCE_NOTE], [CGD_FORMAT_NOTE], [source]])
+    rows: list[list[Cell]] = [[POSITION_ALLOWANCE_NOTE], [CGD_FORMAT_NOTE], [source]]
+    if feed.made_at is not None:
+        rows.append([feed.made_at.note()])
+    return Part("หมายเหตุ (notes)", ["หมายเหตุ (note)"], rows)
+
 
 
 def _arrears(feed: PayrollFeed) -> Part:

@@ -8,7 +8,7 @@ nothing applied twice (the primary key on (record, version) would refuse a secon
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 from uuid import UUID
 
@@ -25,11 +25,19 @@ from eventsourcing.utils import Environment, get_topic, resolve_topic
 
 from ledger.application import Ledger
 from ledger.config import database_env, database_url
+from ledger.persistence import LedgerRecorder
 from ledger.record import EVENT_KINDS, PersonnelRecord
-from projections.store import EntryRow, PersonRow, RecordView
+from projections.store import (
+    EntryRow,
+    PersonRow,
+    PostgresRecordView,
+    RecordView,
+    SQLiteRecordView,
+)
 
 __all__ = [
     "RECORD_TOPICS",
+    "EventHashes",
     "RecordProjection",
     "open_view",
     "page_rows",
@@ -51,10 +59,15 @@ def view_env(url: str | None = None) -> dict[str, str]:
     return env
 
 
+EventHashes = Callable[[Sequence[int]], Mapping[int, bytes]]
+"""The ledger's stored hash of the event at each position (``LedgerRecorder.event_hashes_at``)."""
+
+
 def rows_for(notification_id: int, originator_id: UUID, version: int, topic: str,
-             state: bytes, event: PersonnelRecord.Event) -> tuple[EntryRow, PersonRow | None]:
+             state: bytes, event: PersonnelRecord.Event,
+             event_hash: bytes) -> tuple[EntryRow, PersonRow | None]:
     entry = EntryRow(originator_id, version, event.KIND, event.effective_date.isoformat(),
-                     event.timestamp.isoformat(), notification_id, state)
+                     event.timestamp.isoformat(), notification_id, state, event_hash)
     person = None
     if event.KIND in _AREA_KINDS:
         national_id = getattr(event, "national_id", None)
@@ -69,15 +82,17 @@ class RecordProjection(Projection[RecordView]):
     def __init__(self, view: RecordView) -> None:
         super().__init__(view)
         self.mapper: Mapper[UUID] | None = None
+        self._event_hashes: EventHashes | None = None
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         if not isinstance(domain_event, PersonnelRecord.Event):
             return
         mapper = self._mapper()
         stored = mapper.to_stored_event(domain_event)
-        entry, person = rows_for(tracking.notification_id, domain_event.originator_id,
+        position = tracking.notification_id
+        entry, person = rows_for(position, domain_event.originator_id,
                                  domain_event.originator_version, stored.topic, stored.state,
-                                 domain_event)
+                                 domain_event, self._hashes()([position]).get(position, b""))
         self.view.apply([entry], _people_needing_national_id(self.view, [person]), tracking)
 
     def _mapper(self) -> Mapper[UUID]:
@@ -86,6 +101,26 @@ class RecordProjection(Projection[RecordView]):
 
             self.mapper = LedgerMapper(CanonicalTranscoder())
         return self.mapper
+
+    def _hashes(self) -> EventHashes:
+        if self._event_hashes is None:
+            self._event_hashes = ledger_beside(self.view).event_hashes_at
+        return self._event_hashes
+
+
+def ledger_beside(view: RecordView) -> LedgerRecorder:
+    """The ledger's recorder over the view's own connections: the view lives beside the ledger
+    in one database (``view_env``), and the library's runner hands a projection only its
+    view, so the hash of each event is read from the ledger's table through them."""
+    from ledger.persistence.postgres import LedgerPostgresRecorder
+    from ledger.persistence.sqlite import LedgerSQLiteRecorder
+
+    if isinstance(view, PostgresRecordView):
+        # The library names an application's table after it: "ledger_events".
+        return cast(LedgerRecorder, LedgerPostgresRecorder(
+            view.datastore, events_table_name=f"{Ledger.name.lower()}_events"))
+    assert isinstance(view, SQLiteRecordView)
+    return cast(LedgerRecorder, LedgerSQLiteRecorder(view.datastore))
 
 
 def _people_needing_national_id(view: RecordView,
@@ -144,26 +179,30 @@ def rebuild(ledger: Ledger, view: RecordView, *, batch: int = 5_000,
                                                     inclusive_of_start=False)
         if not page:
             return done
-        _apply_page(ledger.mapper, view, page)
+        _apply_page(ledger.mapper, view, page, ledger.store.event_hashes_at)
         done += len(page)
         if progress is not None:
             progress(page[-1].id - (start or 0))
         start = page[-1].id
 
 
-def _apply_page(mapper: Mapper[UUID], view: RecordView, page: Sequence[Notification]) -> None:
-    entries, people = page_rows(mapper, page, lambda record_id: _national_id_of(view, record_id))
+def _apply_page(mapper: Mapper[UUID], view: RecordView, page: Sequence[Notification],
+                event_hashes: EventHashes) -> None:
+    entries, people = page_rows(mapper, page, lambda record_id: _national_id_of(view, record_id),
+                                event_hashes)
     view.apply(entries, people, Tracking("Ledger", page[-1].id))
 
 
 def page_rows(mapper: Mapper[UUID], page: Sequence[Notification],
-              national_id_of: Callable[[UUID], str | None]
+              national_id_of: Callable[[UUID], str | None], event_hashes: EventHashes
               ) -> tuple[list[EntryRow], list[PersonRow]]:
     """The view's rows for a page of career events, in position order: the one row-building
     code of the rebuild and of ``audit.views``, which checks the view against it.
-    ``national_id_of`` finds the national ID of a record opened on an earlier page."""
+    ``national_id_of`` finds the national ID of a record opened on an earlier page;
+    ``event_hashes`` reads the ledger's stored hash of each event (one read for the page)."""
+    hashes = event_hashes([n.id for n in page])
     if mapper.cipher is not None or mapper.compressor is not None:
-        return _page_rows_decoded(mapper, page, national_id_of)
+        return _page_rows_decoded(mapper, page, national_id_of, hashes)
     # The stored state is canonical JSON: the few fields a row needs are read from it directly,
     # without building a typed event per row (a rebuild reads millions of them).
     entries: list[EntryRow] = []
@@ -174,7 +213,8 @@ def page_rows(mapper: Mapper[UUID], page: Sequence[Notification],
         state = orjson.loads(n.state)
         kind = _KIND_BY_TOPIC[n.topic]
         entries.append(EntryRow(record_id, n.originator_version, kind,
-                                state["effective_date"], state["timestamp"], n.id, n.state))
+                                state["effective_date"], state["timestamp"], n.id, n.state,
+                                hashes.get(n.id, b"")))
         if kind == "record_opened":
             national_ids[record_id] = state["national_id"]
         if kind in _AREA_KINDS:
@@ -189,8 +229,8 @@ def page_rows(mapper: Mapper[UUID], page: Sequence[Notification],
 
 
 def _page_rows_decoded(mapper: Mapper[UUID], page: Sequence[Notification],
-                       national_id_of: Callable[[UUID], str | None]
-                       ) -> tuple[list[EntryRow], list[PersonRow]]:
+                       national_id_of: Callable[[UUID], str | None],
+                       hashes: Mapping[int, bytes]) -> tuple[list[EntryRow], list[PersonRow]]:
     entries, people = [], []
     pending_people: list[PersonRow] = []
     national_ids: dict[UUID, str] = {}
@@ -198,7 +238,7 @@ def _page_rows_decoded(mapper: Mapper[UUID], page: Sequence[Notification],
         event = cast(PersonnelRecord.Event, mapper.to_domain_event(
             StoredEvent(n.originator_id, n.originator_version, n.topic, n.state)))
         entry, person = rows_for(n.id, cast(UUID, n.originator_id), n.originator_version,
-                                 n.topic, n.state, event)
+                                 n.topic, n.state, event, hashes.get(n.id, b""))
         entries.append(entry)
         if event.KIND == "record_opened":
             national_ids[entry.record_id] = event.national_id  # type: ignore[attr-defined]

@@ -260,7 +260,9 @@ def _table_text(table: Table) -> list[str]:
 # ------------------------------------------------------------------ HTML
 
 
-def to_html(record: Kks16) -> str:
+def to_html(record: Kks16, *, source: str = "") -> str:
+    """The form as a page; ``source`` (``LedgerHead.note``) says which state of the ledger it
+    was made from, below the form."""
     e = html.escape
     body: list[str] = [f"<h1>{e(_caption(record))}</h1>"]
     for sheet in layout(record):
@@ -276,6 +278,8 @@ def to_html(record: Kks16) -> str:
             items = []
             body.append(_table_html(block, level))
         body.append(_items_html(items))
+    if source:
+        body.append(f"<p class='source'>{e(source)}</p>")
     return (
         "<!doctype html><html lang='th'><head><meta charset='utf-8'>"
         f"<title>{e(record.name)} — ก.ค.ศ.16</title><style>"

@@ -2,10 +2,10 @@
 one transaction (DESIGN decision 10).
 
 The view keeps every career entry of every record as a row: which record and version, its
-kind, the date it takes effect, when and at which position it was recorded, and its fields as
-JSON. The ก.ค.ศ.16 is then a pure function of those rows (``projections.kks16``) in both time
-axes — as of an effective date, as known at a recorded time — so reading a record never
-replays the ledger.
+kind, the date it takes effect, when and at which position it was recorded, its fields as
+JSON, and the ledger's stored hash of the event it was made from. The ก.ค.ศ.16 is then a
+pure function of those rows (``projections.kks16``) in both time axes — as of an effective
+date, as known at a recorded time — so reading a record never replays the ledger.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 from psycopg.rows import tuple_row
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Identifier, Literal
 
 from ledger.evidence import files_referred_to
 
@@ -38,6 +38,10 @@ class EntryRow:
     recorded_at: str  # ISO datetime of the event
     position: int  # notification id
     fields: bytes  # canonical JSON
+    # The ledger's stored (chained) hash of the event at ``position``: the row names the
+    # event it was made from, and ``tabien verify`` holds it to the log. Empty in a row made
+    # before rows carried one (a view of an older version, until it is rebuilt).
+    event_hash: bytes
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,14 @@ class RecordView(TrackingRecorder, ABC):
         """(month, exported_at, payload) of the latest feed of an earlier month."""
 
 
-_ENTRY_COLUMNS = "record_id, version, kind, effective_date, recorded_at, position, fields"
+_ENTRY_COLUMNS = ("record_id, version, kind, effective_date, recorded_at, position, fields, "
+                  "event_hash")
+
+
+def _entry(r: Sequence[Any], record_id: UUID) -> EntryRow:
+    """A row as read back (a row added before the hash column has none: NULL)."""
+    return EntryRow(record_id, r[1], r[2], r[3], r[4], r[5], bytes(r[6]),
+                    bytes(r[7]) if r[7] is not None else b"")
 
 
 def _qualified(alias: str) -> str:
@@ -197,7 +208,7 @@ class SQLiteRecordView(SQLiteTrackingRecorder, RecordView):
         ] + [
             "CREATE TABLE IF NOT EXISTS kks16_entries (record_id TEXT, version INTEGER, "
             "kind TEXT, effective_date TEXT, recorded_at TEXT, position INTEGER, fields BLOB, "
-            "PRIMARY KEY (record_id, version))",
+            "event_hash BLOB, PRIMARY KEY (record_id, version))",
             "CREATE TABLE IF NOT EXISTS kks16_people (national_id TEXT PRIMARY KEY, "
             "record_id TEXT, area TEXT)",
             "CREATE INDEX IF NOT EXISTS kks16_people_area ON kks16_people (area)",
@@ -214,6 +225,16 @@ class SQLiteRecordView(SQLiteTrackingRecorder, RecordView):
         for name in ("insert_tracking_statement", "select_max_tracking_id_statement"):
             setattr(self, name, getattr(self, name).replace("tracking", "kks16_tracking")
                     .replace("kks16_kks16_tracking", "kks16_tracking"))
+
+    def create_table(self) -> None:
+        super().create_table()
+        # A view made before rows carried their event's hash gains the column (SQLite has no
+        # ADD COLUMN IF NOT EXISTS); its old rows have none until ``tabien rebuild kks16``,
+        # and ``tabien verify`` says so of each of them.
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("PRAGMA table_info(kks16_entries)")
+            if "event_hash" not in {str(r[1]) for r in c.fetchall()}:
+                c.execute("ALTER TABLE kks16_entries ADD COLUMN event_hash BLOB")
 
     def apply(self, entries: Sequence[EntryRow], people: Sequence[PersonRow],
               tracking: Tracking) -> None:
@@ -237,9 +258,9 @@ class SQLiteRecordView(SQLiteTrackingRecorder, RecordView):
     def _write(c: SQLiteCursor, entries: Sequence[EntryRow],
                people: Sequence[PersonRow]) -> None:
         c.executemany(
-            f"INSERT INTO kks16_entries ({_ENTRY_COLUMNS}) VALUES (?,?,?,?,?,?,?)",
+            f"INSERT INTO kks16_entries ({_ENTRY_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
             [(e.record_id.hex, e.version, e.kind, e.effective_date, e.recorded_at,
-              e.position, e.fields) for e in entries])
+              e.position, e.fields, e.event_hash) for e in entries])
         c.executemany(
             "INSERT INTO kks16_people VALUES (?,?,?) ON CONFLICT (national_id) "
             "DO UPDATE SET record_id = excluded.record_id, area = excluded.area",
@@ -253,16 +274,14 @@ class SQLiteRecordView(SQLiteTrackingRecorder, RecordView):
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT {_ENTRY_COLUMNS} FROM kks16_entries WHERE record_id = ? "
                       "ORDER BY version", (record_id.hex,))
-            return [EntryRow(UUID(r[0]), r[1], r[2], r[3], r[4], r[5], bytes(r[6]))
-                    for r in c.fetchall()]
+            return [_entry(r, UUID(r[0])) for r in c.fetchall()]
 
     def entries_between(self, after: int | None, upto: int | None) -> list[EntryRow]:
         where, params = _position_range(after, upto, "?")
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT {_ENTRY_COLUMNS} FROM kks16_entries WHERE {where} "
                       "ORDER BY position, record_id, version", params)
-            return [EntryRow(UUID(r[0]), r[1], r[2], r[3], r[4], r[5], bytes(r[6]))
-                    for r in c.fetchall()]
+            return [_entry(r, UUID(r[0])) for r in c.fetchall()]
 
     def record_id(self, national_id: str) -> UUID | None:
         with self.datastore.transaction(commit=False) as c:
@@ -296,8 +315,7 @@ class SQLiteRecordView(SQLiteTrackingRecorder, RecordView):
             c.execute(f"SELECT {_qualified('e')} FROM kks16_entries e JOIN kks16_areas a "
                       "ON a.record_id = e.record_id WHERE a.area = ? "
                       "ORDER BY e.record_id, e.version", (area,))
-            return _grouped([EntryRow(UUID(r[0]), r[1], r[2], r[3], r[4], r[5], bytes(r[6]))
-                             for r in c.fetchall()])
+            return _grouped([_entry(r, UUID(r[0])) for r in c.fetchall()])
 
     def records_referring_to(self, sha256: str) -> list[UUID]:
         with self.datastore.transaction(commit=False) as c:
@@ -343,7 +361,17 @@ class PostgresRecordView(PostgresTrackingRecorder, RecordView):
         self.sql_create_statements.extend([
             SQL("CREATE TABLE IF NOT EXISTS {}.kks16_entries (record_id uuid, version bigint, "
                 "kind text, effective_date text, recorded_at text, position bigint, "
-                "fields bytea, PRIMARY KEY (record_id, version))").format(schema),
+                "fields bytea, event_hash bytea, PRIMARY KEY (record_id, version))"
+                ).format(schema),
+            # A view made before rows carried their event's hash gains the column; its old
+            # rows have none until ``tabien rebuild kks16`` (``tabien verify`` names them).
+            # Looked up first: ALTER TABLE takes the table's exclusive lock even when the
+            # column is there, and every command that opens the view runs these statements.
+            SQL("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns "
+                "WHERE table_schema = {} AND table_name = 'kks16_entries' "
+                "AND column_name = 'event_hash') THEN "
+                "ALTER TABLE {}.kks16_entries ADD COLUMN event_hash bytea; END IF; END $$"
+                ).format(Literal(self.datastore.schema), schema),
             SQL("CREATE TABLE IF NOT EXISTS {}.kks16_people (national_id text PRIMARY KEY, "
                 "record_id uuid, area text)").format(schema),
             SQL("CREATE INDEX IF NOT EXISTS kks16_people_area ON {}.kks16_people (area)"
@@ -373,7 +401,7 @@ class PostgresRecordView(PostgresTrackingRecorder, RecordView):
                         self._schema, SQL(_ENTRY_COLUMNS))) as copy:
                     for e in entries:
                         copy.write_row((e.record_id, e.version, e.kind, e.effective_date,
-                                        e.recorded_at, e.position, e.fields))
+                                        e.recorded_at, e.position, e.fields, e.event_hash))
             if people:
                 curs.executemany(SQL(
                     "INSERT INTO {}.kks16_people VALUES (%s, %s, %s) ON CONFLICT (national_id) "
@@ -407,13 +435,13 @@ class PostgresRecordView(PostgresTrackingRecorder, RecordView):
     def entries(self, record_id: UUID) -> list[EntryRow]:
         rows = self._rows(SQL(f"SELECT {_ENTRY_COLUMNS} FROM {{}}.kks16_entries "
                               "WHERE record_id = %s ORDER BY version"), (record_id,))
-        return [EntryRow(r[0], r[1], r[2], r[3], r[4], r[5], bytes(r[6])) for r in rows]
+        return [_entry(r, r[0]) for r in rows]
 
     def entries_between(self, after: int | None, upto: int | None) -> list[EntryRow]:
         where, params = _position_range(after, upto, "%s")
         rows = self._rows(SQL(f"SELECT {_ENTRY_COLUMNS} FROM {{}}.kks16_entries "
                               f"WHERE {where} ORDER BY position, record_id, version"), params)
-        return [EntryRow(r[0], r[1], r[2], r[3], r[4], r[5], bytes(r[6])) for r in rows]
+        return [_entry(r, r[0]) for r in rows]
 
     def record_id(self, national_id: str) -> UUID | None:
         rows = self._rows(SQL("SELECT record_id FROM {}.kks16_people WHERE national_id = %s"),
@@ -441,8 +469,7 @@ class PostgresRecordView(PostgresTrackingRecorder, RecordView):
         rows = self._rows(SQL(f"SELECT {_qualified('e')} FROM {{0}}.kks16_entries e "
                               "JOIN {0}.kks16_areas a ON a.record_id = e.record_id "
                               "WHERE a.area = %s ORDER BY e.record_id, e.version"), (area,))
-        return _grouped([EntryRow(r[0], r[1], r[2], r[3], r[4], r[5], bytes(r[6]))
-                         for r in rows])
+        return _grouped([_entry(r, r[0]) for r in rows])
 
     def records_referring_to(self, sha256: str) -> list[UUID]:
         rows = self._rows(SQL("SELECT record_id FROM {}.kks16_evidence WHERE sha256 = %s "

@@ -1,7 +1,8 @@
 """`tabien verify` holds the record view to a replay of the ledger up to the view's tracking
 position (issue 16): a row edited, deleted or inserted in the view's table is a `[view]`
-finding naming the record, version and field; a view that lags behind is not; `--no-views`
-verifies the ledger alone. Both backends."""
+finding naming the record, version and field; so is a row whose event hash is not the
+ledger's stored hash of the event at its position; a view that lags behind is not;
+`--no-views` verifies the ledger alone. Both backends."""
 
 from __future__ import annotations
 
@@ -105,6 +106,79 @@ def test_an_edited_column_of_a_view_row_is_a_finding(ledger_env: LedgerEnv) -> N
     assert "effective_date is '2001-01-01' in the view" in output
 
 
+def test_each_row_names_the_stored_hash_of_the_event_at_its_position(
+        ledger_env: LedgerEnv) -> None:
+    projected(ledger_env)
+    rows = open_view(ledger_env.url).entries_between(None, None)
+    stored = {row.notification_id: row.event_hash for row in ledger_env.ledger.store.iter_log()}
+    assert rows
+    assert all(len(row.event_hash) == 32 for row in rows)
+    assert {row.position: row.event_hash for row in rows} == {
+        row.position: stored[row.position] for row in rows}
+
+
+def test_an_edited_event_hash_in_the_view_is_a_finding(ledger_env: LedgerEnv) -> None:
+    projected(ledger_env)
+    record_id, version, _ = a_salary_row(ledger_env)
+    with view_sql(ledger_env) as c:
+        m = mark(ledger_env)
+        c.execute(f"SELECT position, event_hash FROM kks16_entries WHERE record_id = {m} "
+                  f"AND version = {m}", (record_id, version))
+        position, was = c.fetchone()
+        c.execute(f"UPDATE kks16_entries SET event_hash = {m} WHERE record_id = {m} "
+                  f"AND version = {m}", (b"\xee" * 32, record_id, version))
+    code, output = tabien(ledger_env, "verify")
+    assert code == 1, output
+    assert f"[view] record {UUID(str(record_id))} version {version}" in output
+    assert (f"event hash is {'ee' * 32} in the view, {bytes(was).hex()} at position "
+            f"{position} in the ledger") in output
+
+
+def test_a_row_naming_another_events_hash_is_a_finding(ledger_env: LedgerEnv) -> None:
+    """A row moved to another position, its hash with it, names an event it was not made
+    from: everything else about the row may be consistent with itself."""
+    projected(ledger_env)
+    record_id, version, _ = a_salary_row(ledger_env)
+    with view_sql(ledger_env) as c:
+        m = mark(ledger_env)
+        c.execute("SELECT event_hash FROM kks16_entries ORDER BY position LIMIT 1")
+        other = bytes(c.fetchone()[0])
+        c.execute(f"UPDATE kks16_entries SET event_hash = {m} WHERE record_id = {m} "
+                  f"AND version = {m}", (other, record_id, version))
+    code, output = tabien(ledger_env, "verify")
+    assert code == 1, output
+    assert f"event hash is {other.hex()} in the view" in output
+
+
+def test_a_row_without_a_hash_asks_for_a_rebuild(ledger_env: LedgerEnv) -> None:
+    """A view made before rows carried their event's hash: its rows name none until the view
+    is rebuilt, and verify says so; a rebuild fills them."""
+    projected(ledger_env)
+    with view_sql(ledger_env) as c:
+        c.execute("UPDATE kks16_entries SET event_hash = NULL")
+    code, output = tabien(ledger_env, "verify")
+    assert code == 1, output
+    assert "row names no event hash" in output
+    assert "tabien rebuild kks16" in output
+    rebuild(ledger_env.ledger, open_view(ledger_env.url))
+    code, output = tabien(ledger_env, "verify")
+    assert code == 0, output
+
+
+def test_a_view_table_of_the_old_layout_gains_the_hash_column(ledger_env: LedgerEnv) -> None:
+    """The column is added to a view table made without it (the library creates tables
+    only if they do not exist)."""
+    projected(ledger_env)
+    with view_sql(ledger_env) as c:
+        c.execute("ALTER TABLE kks16_entries DROP COLUMN event_hash")
+    view = open_view(ledger_env.url)  # opening it creates what is missing
+    rows = view.entries_between(None, None)
+    assert rows
+    assert {row.event_hash for row in rows} == {b""}
+    rebuild(ledger_env.ledger, view)
+    assert all(len(row.event_hash) == 32 for row in view.entries_between(None, None))
+
+
 def test_a_deleted_view_row_is_a_finding(ledger_env: LedgerEnv) -> None:
     projected(ledger_env)
     record_id, version, _ = a_salary_row(ledger_env)
@@ -128,9 +202,9 @@ def test_an_inserted_view_row_is_a_finding(ledger_env: LedgerEnv) -> None:
                   f"WHERE record_id = {m} AND version = {m}", (record_id, version))
         kind, effective, recorded, position = c.fetchone()
         for at in (position, position + 10_000):  # inside the checked range, and above it
-            c.execute(f"INSERT INTO kks16_entries VALUES ({m},{m},{m},{m},{m},{m},{m})",
+            c.execute(f"INSERT INTO kks16_entries VALUES ({m},{m},{m},{m},{m},{m},{m},{m})",
                       (record_id, 90 + at % 7, kind, effective, recorded, at,
-                       orjson.dumps(fields)))
+                       orjson.dumps(fields), b"\x00" * 32))
     code, output = tabien(ledger_env, "verify")
     assert code == 1, output
     assert output.count("row in the record view that no event of the ledger makes") == 2

@@ -39,11 +39,13 @@ class Problem(TabienError):
     """A refusal that belongs to HTTP itself (401, 403, 429 …), with its status."""
 
     def __init__(self, status: int, code: str, message: str, message_th: str,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None,
+                 extra: dict[str, Any] | None = None) -> None:
         super().__init__(message, message_th)
         self.status = status
         self.code = code
         self.headers = headers or {}
+        self.extra = extra or {}  # further members of the problem body (RFC 9457 extensions)
 
 
 def status_of(error: TabienError) -> int:
@@ -72,7 +74,7 @@ def problem_response(status: int, code: str, title: str, detail: str, detail_th:
 
 _TITLES = {400: "Bad request", 401: "Not signed in", 403: "Forbidden", 404: "Not found",
            405: "Method not allowed", 409: "Conflict", 422: "Refused by a rule",
-           429: "Too many attempts", 500: "Internal error"}
+           429: "Too many attempts", 500: "Internal error", 503: "Not ready"}
 
 
 def _from_tabien(request: Request, error: TabienError) -> Response:
@@ -81,6 +83,8 @@ def _from_tabien(request: Request, error: TabienError) -> Response:
     if isinstance(error, RuleViolation):
         extra["rule"] = error.rule
     headers = error.headers if isinstance(error, Problem) else None
+    if isinstance(error, Problem):
+        extra.update(error.extra)
     return problem_response(status, error.code, _TITLES.get(status, "Error"), error.message,
                             error.message_th, request.url.path, extra, headers)
 

@@ -17,7 +17,7 @@ from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import quote
 from uuid import UUID
 
@@ -35,6 +35,7 @@ from api.web.examples import (
     EXAMPLE_ROUND,
     EXAMPLE_ROUND_DRAFT,
 )
+from api.web.problems import PROBLEM_JSON, Problem
 from api.web.routes import (
     NO_BIDI,
     NUMBER_PATTERN,
@@ -57,6 +58,9 @@ from ledger.errors import InvalidInput, NotFound
 from ledger.evidence import check_sha256
 from ledger.identity import normalise_national_id
 from ledger.vocabulary import normalise_order_number
+
+if TYPE_CHECKING:
+    from projections.caught_up import LedgerHead
 
 __all__ = ["work_router"]
 
@@ -350,7 +354,13 @@ def _attachment(name: str, ascii_name: str) -> str:
 # ``:path`` so that a month written 5/2569 (its slash sent as %2F) reaches the reader too.
 @work_router.get("/payroll/{area}/{month:path}", tags=["payroll / จ่ายตรงเงินเดือน"],
                  response_model=PayrollOut,
-                 responses={200: {"content": {m: {} for m in _MEDIA.values()}}},
+                 responses={200: {"content": {m: {} for m in _MEDIA.values()}},
+                            503: {"description": "the record view had not caught up with the "
+                                                 "ledger within TABIEN_VIEW_WAIT_SECONDS "
+                                                 "(view-behind); nothing was made / "
+                                                 "มุมมองข้อมูลยังตามบัญชีหลักไม่ทัน",
+                                  "content": {PROBLEM_JSON: {"schema": {
+                                      "$ref": "#/components/schemas/Problem"}}}}},
                  summary="A month's payroll feed / ข้อมูลจ่ายตรงเงินเดือนประจำเดือน")
 def payroll_feed(area: Annotated[str, PathParam(pattern=AREA_PATTERN, examples=["สพม.16"],
                                                 description="education area / เขตพื้นที่")],
@@ -371,7 +381,9 @@ def payroll_feed(area: Annotated[str, PathParam(pattern=AREA_PATTERN, examples=[
 
     principal.require_area(area)
     services = principal.services
-    feed = payroll.build_feed(services.view, services.ledger.mapper, area, month)
+    made_at = view_caught_up(principal)  # before anything is built, kept or logged
+    feed = payroll.build_feed(services.view, services.ledger.mapper, area, month,
+                              made_at=made_at)
     payroll.save(services.view, feed)
     _log_area_read(principal, area, purpose, len(feed.lines),
                    f"payroll {area} {feed.month:%Y-%m}")
@@ -387,7 +399,29 @@ def payroll_feed(area: Annotated[str, PathParam(pattern=AREA_PATTERN, examples=[
         "previous_total": feed.previous[2] if feed.previous else None,
         "changes": feed.change_summary().amount,
         "reconciles": feed.reconciles(), "note": payroll.POSITION_ALLOWANCE_NOTE,
-        "notes": [payroll.POSITION_ALLOWANCE_NOTE, payroll_files.CGD_FORMAT_NOTE]})
+        "notes": [payroll.POSITION_ALLOWANCE_NOTE, payroll_files.CGD_FORMAT_NOTE,
+                  made_at.note()],
+        "ledger_position": made_at.position, "ledger_event_hash": made_at.event_hash.hex()})
+
+
+def view_caught_up(principal: Principal) -> LedgerHead:
+    """The ledger's head, once the record view has caught up with it (a ``LedgerHead``); else
+    503 ``view-behind``, saying how far behind, and nothing is made, kept or logged."""
+    from ledger.config import view_wait_seconds
+    from projections.caught_up import ViewBehind, caught_up
+
+    services = principal.services
+    try:
+        return caught_up(services.ledger, services.view, view_wait_seconds())
+    except ViewBehind as e:
+        raise Problem(
+            503, e.code, f"{e.message}. Try again in a moment; if it stays behind, the "
+            "server's projection is not keeping up: tell the server's operator",
+            f"{e.message_th} โปรดลองใหม่อีกครั้งในอีกสักครู่ หากยังไม่ทัน แสดงว่าการปรับปรุงมุมมองข้อมูล"
+            "ของเครื่องแม่ข่ายไม่ทำงาน โปรดแจ้งผู้ดูแลระบบ",
+            headers={"Retry-After": "5"},
+            extra={"view_position": e.view_position, "ledger_position": e.head,
+                   "events_behind": e.behind}) from None
 
 
 # ---------------------------------------------------------------- evidence

@@ -332,8 +332,13 @@ class PayrollOut(_Out):
                                      "left, changed) / ยอดการเปลี่ยนแปลง")
     reconciles: bool = Field(description="previous_total + changes = total / กระทบยอดถูกต้อง")
     note: str = Field(description="the position allowance note (NOT FOUND), as in notes")
-    notes: list[str] = Field(description="what the reference does not give (NOT FOUND) / "
-                                         "หมายเหตุ")
+    notes: list[str] = Field(description="what the reference does not give (NOT FOUND), and "
+                                         "the ledger head the feed was made at / หมายเหตุ")
+    ledger_position: int = Field(description="the ledger's head when the feed was asked for: "
+                                             "the record view had applied every career event "
+                                             "up to it / ลำดับของบัญชีหลักที่ใช้ทำข้อมูล")
+    ledger_event_hash: str = Field(description="the ledger's stored hash (hex) of the event "
+                                               "at ledger_position / แฮชของรายการที่ลำดับนั้น")
 
 
 class EvidenceOut(_Out):

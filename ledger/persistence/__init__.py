@@ -184,6 +184,11 @@ class LedgerRecorder(Protocol):
         self, keys: Sequence[tuple[UUID | str, int]]
     ) -> dict[UUID | str, bytes]: ...
 
+    def event_hashes_at(self, positions: Sequence[int]) -> dict[int, bytes]:
+        """The stored hash of the event at each position (the record view names the hash of
+        the event each of its rows was made from)."""
+        ...
+
     def select_versions(self, originator_ids: Sequence[UUID]) -> dict[UUID, int]:
         """The highest stored version of each aggregate that has events (one look-up for
         all of them)."""

@@ -262,6 +262,17 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             tuples.close()
         return {k: found.get(k, GENESIS_HASH) for k, _ in keys}
 
+    def event_hashes_at(self, positions: Sequence[int]) -> dict[int, bytes]:
+        """The stored hash of the event at each position (positions without one left out)."""
+        if not positions:
+            return {}
+        with self.datastore.get_connection() as conn, conn.cursor(
+                row_factory=tuple_row) as curs:
+            curs.execute(self._sql("SELECT notification_id, event_hash FROM {events} "
+                                   "WHERE notification_id = ANY(%s::bigint[])"),
+                         (list(positions),))
+            return {int(r[0]): bytes(r[1]) for r in curs.fetchall()}
+
     def select_versions(self, originator_ids: Sequence[UUID]) -> dict[UUID, int]:
         if not originator_ids:
             return {}

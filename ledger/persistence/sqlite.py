@@ -47,6 +47,9 @@ __all__ = ["LedgerSQLiteRecorder"]
 
 
 
+_HASH_CHUNK = 500
+
+
 def _framed(originator: UUID | str) -> bytes:
     return originator.bytes if isinstance(originator, UUID) else originator.encode()
 
@@ -162,6 +165,18 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             row = c.fetchone()
             result[originator_id] = bytes(row[0]) if row else GENESIS_HASH
         return result
+
+    def event_hashes_at(self, positions: Sequence[int]) -> dict[int, bytes]:
+        """The stored hash of the event at each position (positions without one left out)."""
+        found: dict[int, bytes] = {}
+        with self.datastore.transaction(commit=False) as c:
+            # In chunks: SQLite limits the parameters of one statement.
+            for start in range(0, len(positions), _HASH_CHUNK):
+                chunk = positions[start:start + _HASH_CHUNK]
+                c.execute(f"SELECT rowid, event_hash FROM {self.events_table_name} "
+                          f"WHERE rowid IN ({','.join('?' * len(chunk))})", tuple(chunk))
+                found.update((int(r[0]), _blob(r[1])) for r in c.fetchall())
+        return found
 
     def select_versions(self, originator_ids: Sequence[UUID]) -> dict[UUID, int]:
         found: dict[UUID, int] = {}
