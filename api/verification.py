@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from audit.verify import Finding, VerifyReport
+from audit.verify import VerifyReport
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
@@ -127,7 +127,7 @@ def run_verification(ledger: Ledger, *, url: str, trusted_root: str | None,
         view = view if view is not None else open_view(url)
         progress.phase("views", view.max_tracking_id("Ledger") or 0, "positions")
         checked = verify_view(ledger.recorder, ledger.mapper, view, progress=progress.advance)
-        report.findings.extend(Finding(*each) for each in checked.findings)
+        report.findings.extend(checked.findings)
     first = base.last_notification_id + 1 if base is not None else 1
     coverage = Coverage(
         scope=SINCE_CHECKPOINT if base is not None else FULL, positions_from=first,
@@ -149,5 +149,5 @@ def tail_checkpointed(report: VerifyReport, store: LedgerRecorder,
 
     stale = uncheckpointed_tail(store.submissions(), [*store.checkpoints(), *external],
                                 checkpoint_seconds())
-    report.findings.extend(Finding(*each) for each in stale)
+    report.findings.extend(stale)
     return report

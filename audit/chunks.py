@@ -31,6 +31,7 @@ from audit.continuity import Positions
 from audit.evidence import EvidenceAudit
 from ledger.authority import OrderFacts, OrderTrace
 from ledger.errors import TabienError
+from ledger.findings import Finding
 from ledger.integrity import GENESIS_HASH, EventHasher
 from ledger.keys import raw_public_key
 from ledger.merkle import AlignedRun, leaf_hash, root_of
@@ -56,18 +57,6 @@ Heads = dict[bytes, tuple[int, bytes]]
 
 Subtrees = list[tuple[int, bytes]]
 """Perfect subtrees ``(level, root)``, left to right (``ledger.merkle.aligned_subtrees``)."""
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing that is wrong, said so that an auditor can find it."""
-
-    check: str
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"[{self.check}] {self.where}: {self.message}"
 
 
 @dataclass

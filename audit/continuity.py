@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+from ledger.findings import Finding
 from ledger.integrity import START_OF_LOG, LogHead, Submission
 from ledger.persistence import CheckpointRow, SubmissionRow
 
@@ -92,10 +93,9 @@ server's next round, one for the round to be late (a busy server, a restart)."""
 
 def uncheckpointed_tail(submissions: Sequence[SubmissionRow],
                         checkpoints: Sequence[CheckpointRow], seconds: float,
-                        now: datetime | None = None) -> list[tuple[str, str, str]]:
+                        now: datetime | None = None) -> list[Finding]:
     """A finding if there is no checkpoint at all (``checkpoints`` include a witness's) and
-    the first submission was signed more than ``GRACE`` × ``seconds`` ago, as (check,
-    where, message).
+    the first submission was signed more than ``GRACE`` × ``seconds`` ago.
 
     Only a log with none: a tail signed after the latest checkpoint is ordinary where
     commands are run without the server (each read writes its access-log entry), and the
@@ -109,7 +109,7 @@ def uncheckpointed_tail(submissions: Sequence[SubmissionRow],
     age = ((now or datetime.now(UTC)) - first.submission.signed_at).total_seconds()
     if age <= GRACE * seconds:
         return []
-    return [(
+    return [Finding(
         "checkpoint", f"positions {covered + 1}-",
         f"signed {first.submission.signed_at.isoformat(timespec='seconds')}, {age:.0f} s ago, "
         f"and covered by no checkpoint, where one is made every {seconds:g} s: checkpoints "

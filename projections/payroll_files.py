@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ledger.filenames import ascii_words
 from ledger.rules import rank_label, standing_label
 from ledger.spreadsheet import is_risky, neutralise, put_text
 from ledger.thaidate import format_thai_datetime, format_thai_month
@@ -361,5 +362,5 @@ def ascii_file_name(area: str, month: date, ext: str) -> str:
     """The name for a client that reads only ASCII (a Content-Disposition's ``filename``
     beside ``filename*``): what is ASCII in the area's name is kept (``สพม.16`` → ``16``),
     so ``payroll-16-2026-05.csv``."""
-    kept = "_".join(re.findall(r"[A-Za-z0-9]+", area))[:_AREA_CHARACTERS]
+    kept = ascii_words(area, _AREA_CHARACTERS)
     return file_name(kept, month, ext) if kept else f"payroll-{month:%Y-%m}.{ext}"

@@ -23,37 +23,27 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple, cast
+from typing import cast
 from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import ApplicationRecorder, Mapper
 
+from ledger.findings import Finding
 from ledger.persistence import LedgerRecorder
 from projections.record_projection import RECORD_TOPICS, page_rows
 from projections.store import EntryRow, PersonRow, RecordView
 
-__all__ = ["ViewFinding", "ViewReport", "verify_view"]
+__all__ = ["ViewReport", "verify_view"]
 
 _ROW_FIELDS = ("kind", "effective_date", "recorded_at", "position")
-
-
-class ViewFinding(NamedTuple):
-    """As ``audit.chunks.Finding`` (``ViewFinding(*each)``): the projections do not import audit."""
-
-    check: str
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"[{self.check}] {self.where}: {self.message}"
 
 
 @dataclass
 class ViewReport:
     rows: int = 0  # view rows checked
     position: int = 0  # the view's tracking position: what was checked is up to it
-    findings: list[ViewFinding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
 
     def __str__(self) -> str:
         return f"record view: {self.rows:,} rows checked up to position {self.position:,}"
@@ -97,7 +87,7 @@ def verify_view(recorder: ApplicationRecorder, mapper: Mapper[UUID], view: Recor
     report.rows += len(beyond)
     _compare([], beyond, report)
     if placed is None:
-        report.findings.append(ViewFinding(
+        report.findings.append(Finding(
             "view", "people and areas", "not checked: the view kept moving while read"))
     else:
         _compare_placements(people, areas, *placed, report.findings)
@@ -120,27 +110,27 @@ def _placements_at_one_position(
 
 def _compare_placements(people: dict[str, PersonRow], areas: set[tuple[str, UUID]],
                         found_people: Sequence[PersonRow], found_areas: Sequence[tuple[str, UUID]],
-                        findings: list[ViewFinding]) -> None:
+                        findings: list[Finding]) -> None:
     # Named by record, not by national ID: a verify report is no place for personal data.
     have = {p.national_id: p for p in found_people}
     for national_id, want in people.items():
         got = have.get(national_id)
         if got is None:
-            findings.append(ViewFinding("view", f"record {want.record_id}",
+            findings.append(Finding("view", f"record {want.record_id}",
                                     "person row missing from the record view"))
         elif got != want:
-            findings.append(ViewFinding("view", f"record {want.record_id}",
+            findings.append(Finding("view", f"record {want.record_id}",
                                     f"person row is record {got.record_id} in area {got.area!r} "
                                     f"in the view, record {want.record_id} in area "
                                     f"{want.area!r} in the ledger"))
-    findings.extend(ViewFinding("view", f"record {got.record_id}",
+    findings.extend(Finding("view", f"record {got.record_id}",
                             "person row in the record view that no event of the ledger makes")
                     for national_id, got in have.items() if national_id not in people)
     held = set(found_areas)
-    findings.extend(ViewFinding("view", f"record {record_id}",
+    findings.extend(Finding("view", f"record {record_id}",
                             f"placement in area {area!r} missing from the record view")
                     for area, record_id in sorted(areas - held, key=str))
-    findings.extend(ViewFinding("view", f"record {record_id}",
+    findings.extend(Finding("view", f"record {record_id}",
                             f"placement in area {area!r} in the record view that no event of "
                             "the ledger makes")
                     for area, record_id in sorted(held - areas, key=str))
@@ -154,13 +144,13 @@ def _compare(expected: Sequence[EntryRow], found: Sequence[EntryRow],
     for key, row in want.items():
         got = have.get(key)
         if got is None:
-            findings.append(ViewFinding("view", _where(row), "row missing from the record view"))
+            findings.append(Finding("view", _where(row), "row missing from the record view"))
         elif got != row:
-            findings.extend(ViewFinding("view", _where(row), problem)
+            findings.extend(Finding("view", _where(row), problem)
                             for problem in _differences(row, got))
     for key, row in have.items():
         if key not in want:
-            findings.append(ViewFinding("view", _where(row),
+            findings.append(Finding("view", _where(row),
                                     "row in the record view that no event of the ledger "
                                     "makes (up to the view's tracking position)"))
 

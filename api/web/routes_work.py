@@ -10,7 +10,6 @@ with the area's authority (``POST /orders/{authority}/{number}/issue``), as it d
 from __future__ import annotations
 
 import hashlib
-import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -56,6 +55,7 @@ from commands.legacy_import import Transcription
 from ledger.entries import AREA_PATTERN
 from ledger.errors import InvalidInput, NotFound
 from ledger.evidence import check_sha256
+from ledger.filenames import ascii_words
 from ledger.identity import normalise_national_id
 from ledger.vocabulary import normalise_order_number
 
@@ -571,7 +571,7 @@ def _ascii_name(name: str) -> str:
     """The file name for a client that reads only ASCII: the ASCII words of its name and its
     extension (``คำสั่ง.pdf`` → ``evidence.pdf``, ``scan 1.pdf`` → ``scan_1.pdf``)."""
     path = Path(name)
-    stem = "_".join(re.findall(r"[A-Za-z0-9]+", path.stem))[:80] or "evidence"
-    ext = "".join(re.findall(r"[A-Za-z0-9]+", path.suffix))[:10]
+    stem = ascii_words(path.stem, 80) or "evidence"
+    ext = ascii_words(path.suffix, 10).replace("_", "")
     return f"{stem}.{ext}" if ext else stem
 
