@@ -196,6 +196,11 @@ def order_show(number: str, area: AreaOption = DEMO_AREA) -> None:
               f"{len(order.active_lines())} line(s); "
               f"checked with {order.last_check.ruleset_version if order.last_check else '-'}",
               soft_wrap=True)
+    if order.cut_over is not None:
+        out.print(f"คำสั่งรับโอนทะเบียนประวัติเดิม / transcription of the legacy record: lines "
+                  f"before {format_thai_date(order.cut_over)} (cut-over / วันเริ่มใช้ระบบ) are "
+                  "copied as the old record has them; later ones are checked by the rules",
+                  soft_wrap=True)
     for (line, rule), reason in sorted(order.overrides.items()):
         out.print(f"  override: line {line} {rule}: {reason}", markup=False, soft_wrap=True)
 

@@ -184,6 +184,8 @@ def test_an_import_is_a_transcription_the_authority_issues(api: Api) -> None:
     assert isinstance(order, dict)
     assert order["drafted"] is True
     path = f"/api/v1/orders/{AREA}/130/2569"
+    shown = api.client.get(path, headers=api.as_("auth")).json()
+    assert (shown["cut_over"], shown["lines"], shown["issued"]) == ("2026-12-01", 1, False)
     assert api.client.post(f"{path}/check", headers=api.as_("reg")).status_code == 200
     # The registrar who prepared it cannot issue it; the authority can.
     assert api.client.post(f"{path}/issue", headers=api.as_("reg")).status_code == 403

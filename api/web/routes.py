@@ -211,7 +211,8 @@ def order_summary(order: Order) -> dict[str, Any]:
     return {"authority": order.authority, "area": order.area,
             "order_number": order.order_number, "order_date": order.order_date,
             "title": order.title, "lines": len(order.lines),
-            "issued": order.issued is not None, "failures": order.failures()}
+            "issued": order.issued is not None, "failures": order.failures(),
+            "cut_over": order.cut_over}
 
 
 def fingerprint(request: Request, body: Any) -> bytes:

@@ -97,6 +97,10 @@ class OrderOut(_Out):
     lines: int = Field(description="number of lines / จำนวนรายการ")
     issued: bool
     failures: list[CheckRow] = Field(description="rules the last check found broken")
+    cut_over: date | None = Field(
+        None, description="a transcription of the legacy record only: lines dated before it "
+                          "are copied as the old record has them / คำสั่งรับโอนทะเบียนประวัติเดิม: "
+                          "วันเริ่มใช้ระบบ")
 
 
 class CheckOut(_Out):
