@@ -143,7 +143,10 @@ _COUNT: dict[str, Synchronized[int]] = {}  # events read by all workers, shown a
 
 def _start_worker(url: str, evidence_store: EvidenceStore | None,
                   events_read: Synchronized[int]) -> None:
-    ledger = Ledger(url=url)
+    # The tables exist (the parent opened the ledger): workers starting together each
+    # running the library's CREATE TABLE IF NOT EXISTS can clash in PostgreSQL's catalogue
+    # ("tuple concurrently updated"), and one worker lost is the whole run lost.
+    ledger = Ledger(env={"CREATE_TABLE": "no"}, url=url)
     evidence = EvidenceAudit(evidence_store, ledger.mapper) \
         if evidence_store is not None else None
 
