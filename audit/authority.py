@@ -210,18 +210,33 @@ class AreaFold:
         """Follow one submission's events; return the areas each record touched was in just
         before its events there."""
         touched: dict[bytes, list[str]] = {}
+        areas = self.areas
+        # Most records are only raised or recorded: their area is the one they had. Their
+        # lists are shared, one per area (read only), since this runs for every record of
+        # every submission in the fold, which no worker process shares.
+        unmoved: dict[str | None, list[str]] = {}
         for raw, trace in traces.items():
-            prior = self.areas.get(raw)
+            prior = areas.get(raw)
+            if trace.opened is None and not trace.sets:
+                same = unmoved.get(prior)
+                if same is None:
+                    same = unmoved[prior] = trace.in_force(prior)
+                touched[raw] = same
+                continue
             touched[raw] = trace.in_force(prior)
-            self.areas[raw] = trace.after(prior)
+            areas[raw] = trace.after(prior)
         return touched
 
     def problems(self, key: SigningKey, touched: dict[bytes, list[str]]) -> list[str]:
         """Why ``key`` may not have signed events of the records ``touched``."""
         allowed = key_areas(key.area)
         found: list[str] = []
+        judged: dict[int, list[str]] = {}  # the shared lists of ``take``, judged once each
         for raw, areas in touched.items():
-            for area in outside(areas, allowed):
+            wrong = judged.get(id(areas))
+            if wrong is None:
+                wrong = judged[id(areas)] = outside(areas, allowed)
+            for area in wrong:
                 found.append(
                     f"key {key.key_id} ({key.role} of {key.area or 'no area'}) signed events "
                     f"of record {self.record_id(raw)}, which was in "
