@@ -113,7 +113,8 @@ def run_verification(ledger: Ledger, *, url: str, trusted_root: str | None,
 
         total = store.count_events()
         progress.phase("ledger", total, "events")
-        processes = workers if workers is not None else auto_workers(total)
+        processes = workers if workers is not None else auto_workers(
+            total, database_server=url.startswith("postgres"))
         parallel = Parallel(url, processes) if processes > 1 else None
         report = verify_ledger(store, ledger.mapper, trusted_root=trusted_root,
                                progress=progress.advance, evidence=evidence,

@@ -107,7 +107,7 @@ class OrderReader:
             known = self._citations.get(found)
             if known is not None:
                 return known
-            ref = _loads(found).get("order")
+            ref = _loads(b"{" + found + b"}").get("order")
             if isinstance(ref, dict):  # else a "}" inside a value cut the slice short
                 if len(self._citations) > _CITATIONS_KEPT:
                     self._citations.clear()
@@ -153,12 +153,12 @@ def _loads(data: bytes) -> dict[str, object]:
 
 
 def _order_object(state: bytes) -> bytes | None:
-    """The bytes of an event's top-level ``"order"`` object, wrapped as an object."""
+    """The bytes of an event's top-level ``"order":{…}`` member (wrap it in braces to read)."""
     start = state.find(_ORDER_KEY)
     if start < 0:
         return None
     end = state.find(b"}", start)
-    return b"{" + state[start:end + 1] + b"}" if end > 0 else None
+    return state[start:end + 1] if end > 0 else None
 
 
 def _citation_of(ref: object) -> Citation:

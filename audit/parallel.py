@@ -56,11 +56,19 @@ class Parallel:
         return max(MIN_CHUNK_EVENTS, -(-total // max(1, self.workers * CHUNKS_PER_WORKER)))
 
 
-def auto_workers(events: int, minimum_events: int = 200_000) -> int:
-    """Worker processes worth starting for a log of this many events (1: do not split)."""
+def auto_workers(events: int, minimum_events: int = 200_000, *,
+                 database_server: bool = False) -> int:
+    """Worker processes worth starting for a log of this many events (1: do not split).
+
+    With a database server (PostgreSQL) each worker's reads keep a server process busy too,
+    so only half the cores get a worker: on 2 cores two workers took 16.9 s over 1,000,000
+    events where one process took 12.7 s (docs/benchmarks.md)."""
     if events < minimum_events:
         return 1
-    return max(1, min(os.cpu_count() or 1, events // MIN_CHUNK_EVENTS))
+    cores = os.cpu_count() or 1
+    if database_server:
+        cores //= 2
+    return max(1, min(cores, events // MIN_CHUNK_EVENTS))
 
 
 def plan_chunks(submissions: Sequence[SubmissionRow], checkpoints: Iterable[CheckpointRow],

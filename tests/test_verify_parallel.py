@@ -10,6 +10,7 @@ fold without processes); a few start real worker processes.
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import UTC, date, datetime
 from itertools import pairwise
@@ -115,6 +116,10 @@ def test_no_plan_from_submissions_that_overlap() -> None:
 def test_small_logs_are_read_by_one_process() -> None:
     assert auto_workers(10_000) == 1
     assert auto_workers(5_000_000) >= 1
+    # Beside a database server, half the cores: each worker keeps a server process busy.
+    cores = os.cpu_count() or 1
+    assert auto_workers(5_000_000, database_server=True) == max(1, cores // 2)
+    assert auto_workers(5_000_000) == cores
 
 
 # ------------------------------------------------------------------ the whole
