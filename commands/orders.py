@@ -167,8 +167,9 @@ class OrderDesk:
 
     def order(self, authority: str, order_number: str) -> Order:
         number = order_number_for_lookup(order_number)
+        # An order, or an import's transcription (the area is its own authority there).
         for order_id in (order_id_for(authority, number),
-                         transcription_id_for(authority, number)):
+                         transcription_id_for(authority, authority, number)):
             try:
                 return cast(Order, self.ledger.repository.get(order_id))
             except AggregateNotFoundError:

@@ -42,11 +42,13 @@ def order_id_for(authority: str, order_number: str) -> uuid.UUID:
     return uuid.uuid5(_ORDER_NAMESPACE, f"{authority.strip()}\x00{order_number.strip()}")
 
 
-def transcription_id_for(authority: str, order_number: str) -> uuid.UUID:
+def transcription_id_for(area: str, authority: str, order_number: str) -> uuid.UUID:
     """A transcription's id: apart from the orders', since a transcription of a historical
-    order keeps that order's number and the authority may use the number again."""
-    return uuid.uuid5(_ORDER_NAMESPACE,
-                      f"transcription\x00{authority.strip()}\x00{order_number.strip()}")
+    order keeps that order's number and the authority may use the number again; and one per
+    area, since areas transcribe the same announcement (a Royal Gazette's) for their own
+    people."""
+    return uuid.uuid5(_ORDER_NAMESPACE, f"transcription\x00{area.strip()}\x00"
+                                        f"{authority.strip()}\x00{order_number.strip()}")
 
 
 class Order(Aggregate):
@@ -140,7 +142,8 @@ class Order(Aggregate):
             raise InvalidInput("a transcription needs at least one line",
                                "คำสั่งรับโอนทะเบียนประวัติต้องมีรายการอย่างน้อยหนึ่งรายการ")
         order_number = check_cited_number(order_number_for_lookup(order_number))
-        return cls._create(cls.Transcribed, id=transcription_id_for(authority, order_number),
+        return cls._create(cls.Transcribed,
+                           id=transcription_id_for(area, authority, order_number),
                            authority=authority.strip(), area=area,
                            order_number=order_number.strip(), order_date=order_date, title=title,
                            lines=list(lines), cut_over=cut_over)

@@ -250,11 +250,14 @@ def test_since_the_checkpoint_holds_career_events_to_their_orders(
 
 
 def test_an_untouched_demo_ledger_verifies(ledger_env: LedgerEnv) -> None:
-    """The demo's history — transcriptions its authority issued — passes every check."""
+    """The demo's history — transcriptions each area's authority issued — passes every
+    check; two areas transcribe the same Royal Gazette announcements, each its own."""
     from commands.seed import seed_area
 
-    seed_area(ledger_env.ledger, ledger_env.keys, ledger_env.store.identity_secret(),
-              people=30, years=5, seed=16)
+    theirs = add_area(ledger_env.ledger, ledger_env.store, ledger_env.keys.admin, OTHER)
+    for keys, area, seed in ((ledger_env.keys, AREA, 2567), (theirs, OTHER, 2568)):
+        seed_area(ledger_env.ledger, keys, ledger_env.store.identity_secret(),
+                  people=30, years=8, seed=seed, area=area)
     result = CliRunner().invoke(app, ["verify"], env=ledger_env.cli_env)
     assert result.exit_code == 0, result.output
     assert "intact" in result.output
