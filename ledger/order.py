@@ -62,18 +62,12 @@ class Order(Aggregate):
         title: str
         lines: list[dict[str, Any]]
 
-    class Transcribed(Aggregate.Created):
+    class Transcribed(Drafted):
         """A transcription of the legacy record (คำสั่งรับโอนทะเบียนประวัติเดิม): its lines
         cite the historical orders they were copied from, not this one. Lines dated before
         ``cut_over`` are taken as the old record has them; those on or after it go through
         the rules like the lines of any order."""
 
-        authority: str
-        area: str
-        order_number: str
-        order_date: date
-        title: str
-        lines: list[dict[str, Any]]
         cut_over: date
 
     class LinesRemoved(Aggregate.Event):
@@ -118,9 +112,7 @@ class Order(Aggregate):
     @classmethod
     def draft(cls, *, authority: str, area: str, order_number: str, order_date: date,
               title: str, lines: list[dict[str, Any]]) -> Order:
-        if not authority.strip() or not order_number.strip():
-            raise InvalidInput("an order needs its authority and number",
-                               "คำสั่งต้องมีผู้ออกคำสั่งและเลขที่คำสั่ง")
+        _check_heading(authority, order_number)
         if not lines:
             raise InvalidInput("an order needs at least one line",
                                "คำสั่งต้องมีรายการอย่างน้อยหนึ่งรายการ")
@@ -135,9 +127,7 @@ class Order(Aggregate):
                    title: str, lines: list[dict[str, Any]], cut_over: date) -> Order:
         """A transcription of the legacy record: an order whose lines keep the historical
         orders they cite (see ``Transcribed``)."""
-        if not authority.strip() or not order_number.strip():
-            raise InvalidInput("an order needs its authority and number",
-                               "คำสั่งต้องมีผู้ออกคำสั่งและเลขที่คำสั่ง")
+        _check_heading(authority, order_number)
         if not lines:
             raise InvalidInput("a transcription needs at least one line",
                                "คำสั่งรับโอนทะเบียนประวัติต้องมีรายการอย่างน้อยหนึ่งรายการ")
@@ -233,6 +223,12 @@ class Order(Aggregate):
         if self.issued is not None:
             return "issued"
         return "checked" if self.last_check is not None else "draft"
+
+
+def _check_heading(authority: str, order_number: str) -> None:
+    if not authority.strip() or not order_number.strip():
+        raise InvalidInput("an order needs its authority and number",
+                           "คำสั่งต้องมีผู้ออกคำสั่งและเลขที่คำสั่ง")
 
 
 def _apply_removed(self: Order.LinesRemoved, order: Order) -> None:
