@@ -35,13 +35,15 @@ from ledger.authority import (
     order_problems,
     outside,
 )
+from ledger.documents import IssuedDocument
 from ledger.keys import SigningKey
 from ledger.persistence import LogRow, RawLogRow
 from ledger.record import PersonnelRecord
 from ledger.transcoder import canonical_json
 
-__all__ = ["AreaFold", "AreaReader", "OrderFold", "OrderReader", "Traces", "role_problems"]
+__all__ = ["AreaFold", "AreaReader", "OrderFold", "OrderReader", "Traces"]
 
+DOCUMENT_ISSUED_TOPIC = get_topic(IssuedDocument.Issued)
 Traces = dict[bytes, AreaTrace]
 """What a submission's events did to each personnel record's area, by the record id's bytes."""
 
@@ -62,6 +64,12 @@ class AreaReader:
             return
         area = self.area_of(row) if topic in AREA_TOPICS else None
         traces.setdefault(row[1], AreaTrace()).add(area, opening=topic == OPENED_TOPIC)
+
+    def add_document(self, traces: Traces, row: RawLogRow) -> None:
+        """A document's events: its issuance sets its area, as opening a record does."""
+        issued = row[3] == DOCUMENT_ISSUED_TOPIC
+        traces.setdefault(row[1], AreaTrace()).add(self.area_of(row) if issued else None,
+                                                    opening=issued)
 
     def area_of(self, row: RawLogRow) -> str:
         """The area the event sets ("" if it cannot be read: no key's area matches that)."""
@@ -182,21 +190,6 @@ def _order_head(state: bytes) -> dict[str, object] | None:
     except orjson.JSONDecodeError:
         return None
     return fields if "order_number" in fields else None
-
-
-def role_problems(role: str, *, keys: bool, career: bool, service: bool) -> list[str]:
-    """Which of a submission's kinds of event a key of ``role`` may not sign: the key
-    registry only an admin key, the access log only the service key, career events (records
-    and orders) only a registrar's or authority's key."""
-    problems = []
-    if keys and role != "admin":
-        problems.append(f"a {role} key may not sign key-registry events (admin only)")
-    if service and role != "service":
-        problems.append(f"a {role} key may not sign access-log events (the service key only)")
-    if career and role not in ("registrar", "authority"):
-        problems.append(f"a {role} key may not sign career events (registrar or authority "
-                        "only)")
-    return problems
 
 
 class AreaFold:

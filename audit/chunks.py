@@ -36,6 +36,7 @@ from ledger.integrity import GENESIS_HASH, EventHasher
 from ledger.keys import raw_public_key
 from ledger.merkle import AlignedRun, leaf_hash, root_of
 from ledger.persistence import LedgerRecorder, LogRow, RawLogRow, SubmissionRow
+from ledger.signing import CAREER, KEYS, SYSTEM, kind_of_topic
 
 __all__ = [
     "Chunk",
@@ -48,8 +49,6 @@ __all__ = [
     "where",
 ]
 
-KEY_TOPIC_PREFIX = "ledger.keys:SigningKey"
-ACCESS_TOPIC_PREFIXES = ("ledger.access:RecordAccess", "ledger.access:AreaAccess")
 _BATCH = 20_000
 
 Heads = dict[bytes, tuple[int, bytes]]
@@ -84,11 +83,10 @@ class SubmissionCheck:
     count: int  # its events found in the log
     root: bytes  # the Merkle root over their recomputed hashes
     key_rows: list[LogRow]
-    career: bool  # whether it holds any event that is neither a key nor an access event
+    kinds: set[str]  # the kinds of event it holds (``ledger.signing``)
     end: int  # the tree size just after its last event
     holds_under: bytes | None = None  # a raw public key its signature was found to hold under
-    areas: Traces = field(default_factory=dict)  # its personnel records' areas (audit.authority)
-    service: bool = False  # whether it holds any access-log event (the service key's only)
+    areas: Traces = field(default_factory=dict)  # its records' and documents' areas
     orders: OrderTrace = field(default_factory=OrderTrace)  # what it issues, what it cites
     drafted: dict[object, OrderFacts] = field(default_factory=dict)  # orders it drafts
 
@@ -98,27 +96,27 @@ class _OpenSubmission:
     row: SubmissionRow
     leaves: list[bytes] = field(default_factory=list)
     key_rows: list[LogRow] = field(default_factory=list)
-    career: bool = False
+    kinds: set[str] = field(default_factory=set)
     areas: Traces = field(default_factory=dict)
-    service: bool = False
     orders: OrderTrace = field(default_factory=OrderTrace)
     drafted: dict[object, OrderFacts] = field(default_factory=dict)
 
     def collect(self, row: RawLogRow, leaf: bytes, events: EventChecker) -> None:
         self.leaves.append(leaf)
-        if row[3].startswith(KEY_TOPIC_PREFIX):
-            self.key_rows.append(events.log_row(row))
-        elif row[3].startswith(ACCESS_TOPIC_PREFIXES):
-            self.service = True
-        else:
-            self.career = True
+        kind = kind_of_topic(row[3])
+        self.kinds.add(kind)
+        if kind == CAREER:
             events.areas.add(self.areas, row)
             events.orders.add(self.orders, self.drafted, row)
+        elif kind == KEYS:
+            self.key_rows.append(events.log_row(row))
+        elif kind != SYSTEM:
+            events.areas.add_document(self.areas, row)
 
     def checked(self, end: int) -> SubmissionCheck:
         return SubmissionCheck(self.row, len(self.leaves), root_of(self.leaves), self.key_rows,
-                               self.career, end, areas=self.areas, service=self.service,
-                               orders=self.orders, drafted=self.drafted)
+                               self.kinds, end, areas=self.areas, orders=self.orders,
+                               drafted=self.drafted)
 
 
 class EventChecker:

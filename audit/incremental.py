@@ -29,7 +29,7 @@ from uuid import UUID
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.persistence import Mapper, StoredEvent
 
-from audit.authority import AreaFold, AreaReader, OrderFold, OrderReader
+from audit.authority import DOCUMENT_ISSUED_TOPIC, AreaFold, AreaReader, OrderFold, OrderReader
 from audit.chunks import Chunk, ChunkResult, ChunkVerifier, Heads, SubmissionCheck
 from audit.continuity import SubmissionChain
 from audit.judgement import judge_submission
@@ -157,7 +157,7 @@ def _areas_before(store: LedgerRecorder, mapper: Mapper[UUID] | None, claims: He
     for raw, events in _histories_before(store, claims, ids, fail).items():
         area = None
         for event in events:
-            if event.topic in AREA_TOPICS:
+            if event.topic in AREA_TOPICS or event.topic == DOCUMENT_ISSUED_TOPIC:
                 area = reader.area_of(_raw_row(raw, event))
         priors[raw] = area
     return priors

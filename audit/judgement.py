@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from audit.authority import AreaFold, OrderFold, role_problems
+from audit.authority import AreaFold, OrderFold
 from audit.chunks import Finding, SubmissionCheck
 from ledger.keys import SigningKey
+from ledger.signing import role_problems
 
 __all__ = ["Touched", "judge_submission"]
 
@@ -38,8 +39,7 @@ def judge_submission(key: SigningKey, check: SubmissionCheck, touched: Touched,
     back into the id reported."""
     drafted_problems = orders.problems(key, check.orders, check.drafted)  # always learns
     findings = [Finding("signature", where, problem) for problem in
-                role_problems(key.role, keys=bool(check.key_rows), career=check.career,
-                              service=check.service)]
+                role_problems(key.role, check.kinds)]
     if findings:
         return findings
     if touched:

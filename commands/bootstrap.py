@@ -22,6 +22,7 @@ __all__ = [
     "KeySet",
     "add_area",
     "admin_signer",
+    "certificate_signer",
     "current_key_set",
     "initialise",
     "load_key_set",
@@ -81,6 +82,7 @@ def initialise(ledger: Ledger, store: KeyStore, *, area: str = DEMO_AREA,
     keys = KeySet(**{role: store.signer(name) for role, name in names.items()})
     register_keys(ledger, keys, area)
     (store.directory / TRUST_ROOT_FILE).write_text(keys.admin.key_id + "\n", encoding="utf-8")
+    certificate_signer(ledger, store, area)
     return keys
 
 
@@ -113,7 +115,26 @@ def add_area(ledger: Ledger, store: KeyStore, admin: Signer, area: str) -> KeySe
             keys.append(SigningKey.register(signer.name, role, area, signer.public_key, now))
     if keys:
         ledger.submit(admin, *keys, purpose=f"register the keys of {area}")
+    certificate_signer(ledger, store, area)
     return load_key_set(store, area)
+
+
+def certificate_signer(ledger: Ledger, store: KeyStore, area: str) -> Signer:
+    """The area's certificate key (it signs the credentials of the area's certified copies and
+    certificates, and their issuance in the ledger), made and registered by the admin key the
+    first time an area needs it: a ledger made before certificates existed gains one so."""
+    name = f"certificate-{area_code(area)}"
+    if not store.path_for(name).exists():
+        store.generate(name)
+    signer = store.signer(name)
+    try:
+        ledger.key(signer.key_id)
+    except NotFound:
+        now = datetime.now(UTC).replace(microsecond=0)
+        ledger.submit(admin_signer(store),
+                      SigningKey.register(name, "certificate", area, signer.public_key, now),
+                      purpose=f"register the certificate key of {area}")
+    return _current(ledger, store, signer)
 
 
 def load_key_set(store: KeyStore, area: str = DEMO_AREA) -> KeySet:

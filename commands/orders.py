@@ -16,9 +16,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, cast
 from uuid import UUID
 
@@ -28,6 +28,8 @@ from commands.areas import AreaBook
 from commands.facts import RecordFacts, entries_of
 from commands.rules import Failure, LineContext, check_line
 from ledger.application import Ledger
+from ledger.document_index import index_of
+from ledger.documents import IssuedDocument
 from ledger.entries import Entry, check_text, parse_entry
 from ledger.errors import (
     Conflict,
@@ -212,8 +214,10 @@ class OrderDesk:
         version = report.ruleset_version
         events = sum(len(r.pending_events) for r in simulation.records.values())
         order.issue(version, events + 1, key)
+        superseded = superseded_documents(self.ledger, order, simulation.records.values())
         try:
             positions = self.ledger.submit(signer, order, *simulation.records.values(),
+                                           *superseded,
                                            purpose=f"คำสั่ง {order.authority} ที่ "
                                            f"{order.order_number}: {order.title}")
         except Conflict:
@@ -303,6 +307,38 @@ class OrderDesk:
             record = sim.records[record_id]
             record.record(entry.event_class, **entry.fields)
         sim.facts[record_id].append(cast(PersonnelRecord.Event, record.pending_events[-1]))
+
+
+def superseded_documents(ledger: Ledger, order: Order,
+                         records: Iterable[PersonnelRecord]) -> list[IssuedDocument]:
+    """The documents of the order's area that state an entry the order corrects or revokes,
+    revoked in the order's own submission: a certificate is never valid beside the correction
+    of what it says. (A document of another area is found superseded by verification, which
+    reads the record's corrections itself.)"""
+    touched: dict[UUID, set[int]] = {}
+    for record in records:
+        for event in record.pending_events:
+            if isinstance(event, PersonnelRecord.EntryCorrected):
+                touched.setdefault(record.id, set()).add(event.corrects)
+            elif isinstance(event, PersonnelRecord.EntryRevoked):
+                touched.setdefault(record.id, set()).add(event.revokes)
+    if not touched:
+        return []
+    index = index_of(ledger)
+    moment = datetime.now(UTC).replace(microsecond=0)
+    reference = f"{order.authority}/{order.order_number}"
+    revoked = []
+    for record_id, versions in touched.items():
+        for state in index.of_record(record_id):
+            if state.revoked or state.area != order.area or not state.stated & versions:
+                continue
+            document = cast(IssuedDocument, ledger.repository.get(state.document_id))
+            document.revoke(reason=f"ข้อมูลที่รับรองถูกแก้ไขโดยคำสั่ง {order.authority} "
+                                   f"ที่ {order.order_number}",
+                            revoked_by=order.authority, revoked_at=moment,
+                            superseded_by=reference)
+            revoked.append(document)
+    return revoked
 
 
 def _first_open(report: CheckReport) -> tuple[str, str]:

@@ -45,6 +45,7 @@ from ledger.authority import (
     outside,
 )
 from ledger.config import database_env, database_url
+from ledger.documents import IssuedDocument
 from ledger.errors import AlreadyWritten, Conflict, NotFound, SignatureError
 from ledger.integrity import (
     GENESIS_HASH,
@@ -60,6 +61,7 @@ from ledger.merkle import CompactRange, leaf_hash
 from ledger.order import Order
 from ledger.persistence import KeyMovedOn, KeyVersion, LedgerRecorder, LogMovedOn, SignedBatch
 from ledger.record import PersonnelRecord
+from ledger.signing import CAREER, ISSUANCE, KEYS, REVOCATION, SIGNERS, SYSTEM, kind_of_event
 from ledger.transcoder import CanonicalTranscoder, LedgerMapper
 
 __all__ = ["CLOCK_SKEW", "Draft", "Ledger", "roles_for", "submissions_of_attempt"]
@@ -73,20 +75,17 @@ _LOG_RESIGNS = 200  # times submit() signs again after another writer came first
 CLOCK_SKEW = timedelta(minutes=5)
 """How far a submission's signing time may be from the ledger's clock when it is appended."""
 
-# Which key roles may sign which kind of event.
-_ROLES_FOR_KEYS = frozenset({"admin"})
-_ROLES_FOR_CAREER = frozenset({"registrar", "authority"})
-_ROLES_FOR_SYSTEM = frozenset({"service"})  # the access log: the server's own writes
-
-
 def roles_for(aggregate: object) -> frozenset[str]:
-    """The key roles that may sign an aggregate's events: admin the key registry, the
-    service key the access log, registrars and authorities everything else."""
+    """The key roles that may sign an aggregate's events, as far as its type says
+    (``ledger.signing``: a document's issuance and its revocation differ; ``_check_role``
+    judges each event)."""
     if isinstance(aggregate, SigningKey):
-        return _ROLES_FOR_KEYS
+        return SIGNERS[KEYS]
     if isinstance(aggregate, RecordAccess | AreaAccess):
-        return _ROLES_FOR_SYSTEM
-    return _ROLES_FOR_CAREER
+        return SIGNERS[SYSTEM]
+    if isinstance(aggregate, IssuedDocument):
+        return SIGNERS[ISSUANCE] | SIGNERS[REVOCATION]
+    return SIGNERS[CAREER]
 
 
 class _Versioned(Protocol):
@@ -476,14 +475,28 @@ class Ledger(Application[UUID]):
         return None
 
     def _check_role(self, key: SigningKey, draft: Draft) -> None:
-        for aggregate in draft.aggregates.values():
-            if key.role not in roles_for(aggregate):
+        for event in draft.domain_events:
+            if key.role not in SIGNERS[kind_of_event(event)]:
+                aggregate = draft.aggregates[event.originator_id]
                 raise SignatureError(
                     f"a {key.role} key ({key.key_id}) may not sign "
-                    f"{type(aggregate).__name__} events",
+                    f"{type(aggregate).__name__} events ({type(event).__name__})",
                     f"กุญแจของ{KEY_ROLES.get(key.role, key.role)}ไม่มีสิทธิ์ลงนามรายการประเภทนี้")
         self._check_areas(key, draft)
+        self._check_document_areas(key, draft)
         self._check_orders(key, draft)
+
+    @staticmethod
+    def _check_document_areas(key: SigningKey, draft: Draft) -> None:
+        """Refuse a document issued or revoked by a key of another area than the document's."""
+        allowed = key_areas(key.area)
+        for aggregate in draft.aggregates.values():
+            if isinstance(aggregate, IssuedDocument) and outside([aggregate.area], allowed):
+                raise SignatureError(
+                    f"key {key.key_id} ({key.role} of {key.area or 'no area'}) may not sign "
+                    f"for document {aggregate.id} of {aggregate.area}",
+                    f"กุญแจ {key.key_id} ไม่มีสิทธิ์ลงนามเอกสาร {aggregate.id} "
+                    f"ของ{aggregate.area}")
 
     @staticmethod
     def _check_orders(key: SigningKey, draft: Draft) -> None:

@@ -16,9 +16,10 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from ledger.errors import InvalidInput
 
-__all__ = ["DEFAULT_CHECKPOINT_SECONDS", "DEFAULT_DATABASE_URL", "DEFAULT_VIEW_WAIT_SECONDS",
+__all__ = ["DEFAULT_CHECKPOINT_SECONDS", "DEFAULT_DATABASE_URL", "DEFAULT_PUBLIC_URL",
+           "DEFAULT_VIEW_WAIT_SECONDS",
            "checkpoint_seconds", "database_env", "database_url", "evidence_dir", "keys_dir",
-           "view_wait_seconds"]
+           "public_url", "view_wait_seconds"]
 
 DEFAULT_DATABASE_URL = "sqlite:///tabien.db"
 
@@ -49,6 +50,20 @@ def checkpoint_seconds() -> float:
 
 
 DEFAULT_VIEW_WAIT_SECONDS = 10.0
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+
+
+def public_url() -> str:
+    """Where the public verification page and the status lists are served
+    (``TABIEN_PUBLIC_URL``, default http://127.0.0.1:8000): certificates name it in their QR
+    and their status entries, so set it before issuing any."""
+    text = os.environ.get("TABIEN_PUBLIC_URL", "").strip() or DEFAULT_PUBLIC_URL
+    if not text.startswith(("https://", "http://")) or any(ch in text for ch in " #?\"\\"):
+        raise InvalidInput(f"TABIEN_PUBLIC_URL={text!r}: give an http(s) address with no "
+                           "query or fragment, e.g. https://tabien.example.go.th",
+                           "TABIEN_PUBLIC_URL ต้องเป็นที่อยู่ http(s) ที่ไม่มี ? หรือ # "
+                           "เช่น https://tabien.example.go.th")
+    return text.rstrip("/")
 
 
 def view_wait_seconds() -> float:

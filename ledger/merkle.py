@@ -42,6 +42,7 @@ __all__ = [
     "HASH_SIZE",
     "AlignedRun",
     "CompactRange",
+    "MerkleLevels",
     "aligned_subtrees",
     "consistency_proof",
     "inclusion_proof",
@@ -232,6 +233,47 @@ def inclusion_proof(leaf_hashes: Sequence[bytes], index: int, size: int) -> list
             low = split
     siblings.reverse()
     return siblings
+
+
+class MerkleLevels:
+    """Every level of the tree over ``leaf_hashes``, built once, so that many inclusion proofs
+    under one size cost a few look-ups each (certificates state several events, and a run of
+    certificates many more), where ``inclusion_proof`` hashes the whole tree per proof.
+
+    Level ``l`` node ``k`` is the root of the leaves ``[k·2^l, min((k+1)·2^l, size))``: pairing
+    with the odd last node carried up unchanged builds exactly RFC 9162's tree."""
+
+    def __init__(self, leaf_hashes: Sequence[bytes]) -> None:
+        self.size = len(leaf_hashes)
+        self.levels: list[list[bytes]] = [list(leaf_hashes)]
+        while len(self.levels[-1]) > 1:
+            self.levels.append(_hash_pairs(self.levels[-1]))
+
+    def root(self) -> bytes:
+        return self.levels[-1][0] if self.size else EMPTY_ROOT
+
+    def inclusion_proof(self, index: int) -> list[bytes]:
+        """PATH(index, D[0:size]), leaf end first, as ``inclusion_proof`` gives it."""
+        if not 0 <= index < self.size:
+            raise InvalidInput(
+                f"leaf index {index} is out of range for tree size {self.size}",
+                f"ลำดับใบ {index} อยู่นอกขอบเขตของต้นไม้ขนาด {self.size}")
+        siblings: list[bytes] = []
+        low, high = 0, self.size
+        while high - low > 1:
+            split = low + _largest_power_of_two_below(high - low)
+            if index < split:
+                siblings.append(self._node(split, high))
+                high = split
+            else:
+                siblings.append(self._node(low, split))
+                low = split
+        siblings.reverse()
+        return siblings
+
+    def _node(self, start: int, end: int) -> bytes:
+        level = (end - start - 1).bit_length()
+        return self.levels[level][start >> level]
 
 
 def consistency_proof(leaf_hashes: Sequence[bytes], old_size: int, new_size: int) -> list[bytes]:

@@ -30,6 +30,7 @@ from ledger.errors import NotFound, SignatureError
 from ledger.identity import record_id_for
 from ledger.keys import KEY_ROLES, KeyStore
 from ledger.record import PersonnelRecord
+from ledger.signing import SIGNERS
 from ledger.vocabulary import OrderRef
 from tests.conftest import LedgerEnv
 from tests.factories import (
@@ -331,7 +332,7 @@ def test_verify_checks_the_role_per_event_type(ledger_env: LedgerEnv, forced: st
     write_history(ledger, keys.authority, ours, purpose="บรรจุ")
     everyone = frozenset(KEY_ROLES)
     with monkeypatch.context() as patch:
-        patch.setattr(application, "roles_for", lambda aggregate: everyone)
+        patch.setattr(application, "SIGNERS", dict.fromkeys(SIGNERS, everyone))
         patch.setattr(Ledger, "_check_areas", lambda self, key, draft: None)
         patch.setattr(Ledger, "_check_orders", staticmethod(lambda key, draft: None))
         if forced == "registrar-logs-a-read":
