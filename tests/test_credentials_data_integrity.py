@@ -290,6 +290,24 @@ def test_a_malformed_credential_gets_a_reason_in_both_languages(secured: Any,
     assert THAI.search(check.problem_th)
 
 
+def nested(depth: int) -> list[Any]:
+    outer: list[Any] = []
+    inner = outer
+    for _ in range(depth):
+        inner.append([])
+        inner = inner[0]
+    return outer
+
+
+@pytest.mark.parametrize("where", ["document", "proof"])
+def test_a_hostile_nesting_gets_a_reason_not_a_recursion_error(where: str) -> None:
+    altered = copy.deepcopy(SIGNED)
+    (altered if where == "document" else altered["proof"])["deep"] = nested(100_000)
+    check = verify_proof(altered)
+    assert not check.valid
+    assert THAI.search(check.problem_th)
+
+
 def test_a_document_with_a_proof_already_is_not_signed_again() -> None:
     with pytest.raises(InvalidInput):
         add_proof(SIGNED, vector_private_key(), verification_method=METHOD, created=CREATED)
@@ -301,7 +319,8 @@ def test_a_naive_created_time_is_refused() -> None:
                   created=datetime(2023, 2, 24, 23, 36, 38))
 
 
-@pytest.mark.parametrize("document", [[UNSIGNED], {**UNSIGNED, "n": 2**60}])
+@pytest.mark.parametrize("document", [[UNSIGNED], {**UNSIGNED, "n": 2**60},
+                                      {**UNSIGNED, "deep": nested(100_000)}])
 def test_what_json_cannot_hold_is_refused_before_signing(document: Any) -> None:
     with pytest.raises(InvalidInput) as caught:
         add_proof(document, vector_private_key(), verification_method=METHOD, created=CREATED)

@@ -243,8 +243,17 @@ def test_naive_times_are_refused_when_encoding() -> None:
                      issuer=ISSUER)
 
 
+def nested(depth: int) -> list[Any]:
+    outer: list[Any] = []
+    inner = outer
+    for _ in range(depth):
+        inner.append([])
+        inner = inner[0]
+    return outer
+
+
 @pytest.mark.parametrize("facts", [{"when": datetime(2025, 1, 1, tzinfo=UTC)}, {"s": {1, 2}},
-                                   {"n": {1: "x"}}])
+                                   {"n": {1: "x"}}, {"deep": nested(100_000)}])
 def test_facts_that_are_not_json_like_are_refused_when_encoding(facts: Any) -> None:
     with pytest.raises(InvalidInput) as caught:
         token(facts)

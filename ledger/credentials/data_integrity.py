@@ -122,7 +122,11 @@ def add_proof(document: Mapping[str, Any], private_key: Ed25519PrivateKey, *,
     if "proof" in document:
         raise InvalidInput("the document already has a proof (proof sets are not supported)",
                            "เอกสารนี้มีหลักฐานการลงนามอยู่แล้ว (ไม่รองรับการลงนามหลายชั้น)")
-    unsecured = copy.deepcopy(dict(document))
+    try:
+        unsecured = copy.deepcopy(dict(document))
+    except RecursionError as error:
+        raise InvalidInput("the document is nested too deeply to sign",
+                           "เอกสารซ้อนกันลึกเกินกว่าจะลงนามได้") from error
     proof: dict[str, Any] = {
         "type": PROOF_TYPE,
         "cryptosuite": CRYPTOSUITE,
@@ -152,6 +156,9 @@ def verify_proof(secured: Any, *, expected_method_prefix: str | None = None,
         _check_signature(secured, proof, public_key, signature)
     except _Invalid as invalid:
         return ProofCheck(False, invalid.english, invalid.thai)
+    except RecursionError:  # copying a hostile proof nested thousands deep
+        return ProofCheck(False, "the credential is nested too deeply to read",
+                          "ข้อมูลรับรองซ้อนกันลึกเกินกว่าจะอ่านได้")
     return ProofCheck(True, verification_method=method, did=method.partition("#")[0],
                       public_key=public_key, created=proof.get("created"))
 

@@ -101,8 +101,13 @@ def encode_token(claims: Mapping[str, Any], private_key: Ed25519PrivateKey, *, k
     if not isinstance(kid, bytes) or not kid:
         raise InvalidInput("a token's key id must be non-empty bytes",
                            "รหัสกุญแจ (kid) ของรหัสใบรับรองต้องเป็นไบต์และไม่ว่าง")
+    try:
+        facts = _plain(claims)
+    except RecursionError as error:
+        raise InvalidInput("a certificate token's facts are nested too deeply",
+                           "ข้อมูลในรหัสใบรับรองซ้อนกันลึกเกินไป") from error
     payload_map: dict[int, Any] = {_ISS: issuer, _IAT: _seconds(issued_at, "iat"),
-                                   FACTS_CLAIM: _plain(claims)}
+                                   FACTS_CLAIM: facts}
     if expires_at is not None:
         payload_map[_EXP] = _seconds(expires_at, "exp")
     try:
