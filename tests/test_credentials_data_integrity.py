@@ -290,6 +290,27 @@ def test_a_malformed_credential_gets_a_reason_in_both_languages(secured: Any,
     assert THAI.search(check.problem_th)
 
 
+JSON_VALUES = st.recursive(JSON_LEAVES | st.floats(allow_nan=True),
+                           lambda inner: st.lists(inner, max_size=3)
+                           | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+                           max_leaves=10)
+
+
+@settings(max_examples=300)
+@given(st.sampled_from([*OPTIONS, "proofValue", "@context"]), JSON_VALUES)
+def test_any_value_in_any_proof_field_gives_a_check_never_an_exception(field: str,
+                                                                       value: Any) -> None:
+    altered = copy.deepcopy(SIGNED)
+    altered["proof"][field] = value
+    assert isinstance(verify_proof(altered), ProofCheck)
+
+
+@given(JSON_VALUES)
+def test_any_json_value_at_all_gives_a_check_never_an_exception(value: Any) -> None:
+    assert not verify_proof(value).valid
+    assert not verify_proof({**UNSIGNED, "proof": value}).valid
+
+
 def nested(depth: int) -> list[Any]:
     outer: list[Any] = []
     inner = outer
