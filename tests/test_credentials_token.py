@@ -117,13 +117,19 @@ def test_an_expired_token_is_refused_when_the_time_is_given() -> None:
 SIGNED = cose_bytes(token())
 
 
-@settings(max_examples=300)
-@given(st.integers(0, len(SIGNED) - 1), st.integers(0, 7))
-def test_any_bit_flipped_in_the_cose_message_is_refused(index: int, bit: int) -> None:
-    altered = bytearray(SIGNED)
-    altered[index] ^= 1 << bit
-    with pytest.raises((InvalidInput, SignatureError)):
-        verify_token(repack(bytes(altered)), KEY.public_key())
+def test_every_bit_flipped_in_the_cose_message_is_refused() -> None:
+    """Each of the message's bits in turn: the headers, the claims, the signature, the framing."""
+    accepted = []
+    for index in range(len(SIGNED)):
+        for bit in range(8):
+            altered = bytearray(SIGNED)
+            altered[index] ^= 1 << bit
+            try:
+                verify_token(repack(bytes(altered)), KEY.public_key())
+            except (InvalidInput, SignatureError):
+                continue
+            accepted.append((index, bit))
+    assert accepted == []
 
 
 @settings(max_examples=200)
