@@ -544,6 +544,9 @@ def _check_status(report: Report, status_list: Any, issuer_did: str,
 
     def list_proof() -> str:
         did = verify_data_integrity(status_list)
+        if not issuer_did:
+            raise _Bad("the credential's own key is unknown, so the list's cannot be compared",
+                       "ไม่ทราบกุญแจของเอกสาร จึงเทียบกับกุญแจของรายการสถานะไม่ได้")
         if did != issuer_did or _issuer_id(status_list) != issuer_did:
             raise _Bad(f"it was signed by {did}, not by the credential's issuer {issuer_did}",
                        f"ลงนามโดย {did} ไม่ใช่ผู้ออกเอกสาร {issuer_did}")
@@ -635,7 +638,10 @@ def _issuer_or_none(credential: Mapping[str, Any]) -> str | None:
 
 
 def _same_did(found: str | None, expected: str | None) -> str:
-    if found is None or expected is None or found != expected:
+    if found is None or expected is None:
+        raise _Bad("there is no key to compare: the signature or the issuer is missing or bad",
+                   "ไม่มีกุญแจให้เทียบ: ลายมือชื่อหรือผู้ออกไม่มีหรือไม่ถูกต้อง")
+    if found != expected:
         raise _Bad(f"{found} is not {expected}", f"{found} ไม่ใช่ {expected}")
     return found
 
@@ -694,6 +700,10 @@ def verify_token_text(text: str, options: Options) -> Report:
     if options.did is not None:
         report.run("ผู้ออกเอกสารคือกุญแจที่ระบุด้วย --did", "the issuer is the --did given",
                    lambda: _same_did(_did_of_raw_key(token.kid), options.did))
+    else:
+        report.note("ลายมือชื่อพิสูจน์เพียงว่ากุญแจข้างต้นลงนาม ให้เทียบกับกุญแจของผู้ออก (--did)",
+                    "the signature shows only that the key above signed: compare it with the "
+                    "issuer's published key (--did)")
     report.run("โทเคนยังไม่หมดอายุ", "the token has not expired",
                lambda: _check_token_expiry(token, options.now))
     slot = facts.get("st")
