@@ -12,7 +12,7 @@ the areas its records were in just before its events.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from uuid import UUID
 
 import orjson
@@ -38,6 +38,7 @@ from ledger.authority import (
 from ledger.keys import SigningKey
 from ledger.persistence import LogRow, RawLogRow
 from ledger.record import PersonnelRecord
+from ledger.self_service import REQUEST_TOPICS
 from ledger.transcoder import canonical_json
 
 __all__ = ["AreaFold", "AreaReader", "OrderFold", "OrderReader", "Traces", "role_problems"]
@@ -58,6 +59,11 @@ class AreaReader:
 
     def add(self, traces: Traces, row: RawLogRow) -> None:
         topic = row[3]
+        if topic in REQUEST_TOPICS:  # a teacher's change request: in the area it was made in
+            opening = topic in AREA_TOPICS
+            traces.setdefault(row[1], AreaTrace()).add(self.area_of(row) if opening else None,
+                                                       opening=opening)
+            return
         if not topic.startswith(RECORD_TOPIC_PREFIX):
             return
         area = self.area_of(row) if topic in AREA_TOPICS else None
@@ -184,11 +190,14 @@ def _order_head(state: bytes) -> dict[str, object] | None:
     return fields if "order_number" in fields else None
 
 
-def role_problems(role: str, *, keys: bool, career: bool, service: bool) -> list[str]:
+def role_problems(role: str, *, keys: bool, career: bool, service: bool,
+                  self_service: Collection[str] = ()) -> list[str]:
     """Which of a submission's kinds of event a key of ``role`` may not sign: the key
     registry only an admin key, the access log only the service key, career events (records
-    and orders) only a registrar's or authority's key."""
-    problems = []
+    and orders) only a registrar's or authority's key, and each self-service event only the
+    role ``ledger.self_service.SIGNED_BY`` names (``self_service``: those roles)."""
+    problems = [f"a {role} key may not sign teachers' self-service events of the {needed} "
+                "key" for needed in sorted(self_service) if needed != role]
     if keys and role != "admin":
         problems.append(f"a {role} key may not sign key-registry events (admin only)")
     if service and role != "service":

@@ -36,6 +36,7 @@ from ledger.integrity import GENESIS_HASH, EventHasher
 from ledger.keys import raw_public_key
 from ledger.merkle import AlignedRun, leaf_hash, root_of
 from ledger.persistence import LedgerRecorder, LogRow, RawLogRow, SubmissionRow
+from ledger.self_service import SIGNED_BY
 
 __all__ = [
     "Chunk",
@@ -91,6 +92,7 @@ class SubmissionCheck:
     service: bool = False  # whether it holds any access-log event (the service key's only)
     orders: OrderTrace = field(default_factory=OrderTrace)  # what it issues, what it cites
     drafted: dict[object, OrderFacts] = field(default_factory=dict)  # orders it drafts
+    self_service: set[str] = field(default_factory=set)  # roles its self-service events need
 
 
 @dataclass
@@ -103,6 +105,7 @@ class _OpenSubmission:
     service: bool = False
     orders: OrderTrace = field(default_factory=OrderTrace)
     drafted: dict[object, OrderFacts] = field(default_factory=dict)
+    self_service: set[str] = field(default_factory=set)
 
     def collect(self, row: RawLogRow, leaf: bytes, events: EventChecker) -> None:
         self.leaves.append(leaf)
@@ -110,6 +113,9 @@ class _OpenSubmission:
             self.key_rows.append(events.log_row(row))
         elif row[3].startswith(ACCESS_TOPIC_PREFIXES):
             self.service = True
+        elif row[3] in SIGNED_BY:
+            self.self_service.add(SIGNED_BY[row[3]])
+            events.areas.add(self.areas, row)
         else:
             self.career = True
             events.areas.add(self.areas, row)
@@ -118,7 +124,8 @@ class _OpenSubmission:
     def checked(self, end: int) -> SubmissionCheck:
         return SubmissionCheck(self.row, len(self.leaves), root_of(self.leaves), self.key_rows,
                                self.career, end, areas=self.areas, service=self.service,
-                               orders=self.orders, drafted=self.drafted)
+                               orders=self.orders, drafted=self.drafted,
+                               self_service=self.self_service)
 
 
 class EventChecker:

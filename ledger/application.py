@@ -60,6 +60,7 @@ from ledger.merkle import CompactRange, leaf_hash
 from ledger.order import Order
 from ledger.persistence import KeyMovedOn, KeyVersion, LedgerRecorder, LogMovedOn, SignedBatch
 from ledger.record import PersonnelRecord
+from ledger.self_service import ChangeRequest, RecordConfirmations, RequestIndex, signing_problems
 from ledger.transcoder import CanonicalTranscoder, LedgerMapper
 
 __all__ = ["CLOCK_SKEW", "Draft", "Ledger", "roles_for", "submissions_of_attempt"]
@@ -77,6 +78,9 @@ CLOCK_SKEW = timedelta(minutes=5)
 _ROLES_FOR_KEYS = frozenset({"admin"})
 _ROLES_FOR_CAREER = frozenset({"registrar", "authority"})
 _ROLES_FOR_SYSTEM = frozenset({"service"})  # the access log: the server's own writes
+# A teacher's request is the server's write; its decision the area registrar's (per event:
+# ``ledger.self_service.signing_problems``).
+_ROLES_FOR_REQUESTS = frozenset({"service", "registrar"})
 
 
 def roles_for(aggregate: object) -> frozenset[str]:
@@ -84,8 +88,10 @@ def roles_for(aggregate: object) -> frozenset[str]:
     service key the access log, registrars and authorities everything else."""
     if isinstance(aggregate, SigningKey):
         return _ROLES_FOR_KEYS
-    if isinstance(aggregate, RecordAccess | AreaAccess):
+    if isinstance(aggregate, RecordAccess | AreaAccess | RecordConfirmations | RequestIndex):
         return _ROLES_FOR_SYSTEM
+    if isinstance(aggregate, ChangeRequest):
+        return _ROLES_FOR_REQUESTS
     return _ROLES_FOR_CAREER
 
 
@@ -484,6 +490,21 @@ class Ledger(Application[UUID]):
                     f"กุญแจของ{KEY_ROLES.get(key.role, key.role)}ไม่มีสิทธิ์ลงนามรายการประเภทนี้")
         self._check_areas(key, draft)
         self._check_orders(key, draft)
+        self._check_self_service(key, draft)
+
+    @staticmethod
+    def _check_self_service(key: SigningKey, draft: Draft) -> None:
+        """Refuse a teacher's request or confirmation signed by any key but the service's,
+        and a decision on a request signed by any key but a registrar's of its area."""
+        problems = signing_problems(key.role, key_areas(key.area), draft.domain_events,
+                                    draft.aggregates)
+        if problems:
+            raise SignatureError(
+                f"key {key.key_id} ({key.role} of {key.area or 'no area'}) may not sign this "
+                f"submission: {problems[0]}",
+                f"กุญแจของ{KEY_ROLES.get(key.role, key.role)}ไม่มีสิทธิ์ลงนามรายการนี้ "
+                "(คำร้องของครูลงนามด้วยกุญแจของระบบ การพิจารณาคำร้องลงนามด้วยกุญแจของ"
+                f"เจ้าหน้าที่ทะเบียนของเขตพื้นที่นั้น) ({problems[0]})", problems)
 
     @staticmethod
     def _check_orders(key: SigningKey, draft: Draft) -> None:
