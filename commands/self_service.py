@@ -129,7 +129,8 @@ def request_change(ledger: Ledger, service: Signer, record_id: UUID, *, section:
 
     def write() -> ChangeRequest:
         request = ChangeRequest.submit(
-            record_id=record_id, area=record.area, section=section, reason=reason,
+            record_id=record_id, national_id=record.national_id, area=record.area,
+            section=section, reason=reason,
             evidence=evidence, requested_by=requested_by, submitted_at=datetime.now(UTC),
             record_version=record.version)
         by_area = _get(ledger, area_requests_id(record.area), RequestIndex) \
@@ -192,8 +193,7 @@ def draft_correction_for(ledger: Ledger, desk: OrderDesk, registrar: Signer,
     Issuing stays with the area's authority."""
     request = change_request(ledger, request_id)
     request.check_open()
-    record = ledger.record(request.record_id)
-    line = correction_line(record.national_id, request.area, order_number, order_date,
+    line = correction_line(request.national_id, request.area, order_number, order_date,
                            version=version, reason=request.reason, changes=changes,
                            revoke=revoke)
     order = desk.draft(registrar, authority=request.area, area=request.area,

@@ -156,6 +156,7 @@ class ChangeRequest(Aggregate):
 
     class Submitted(Aggregate.Created):
         record_id: uuid.UUID
+        national_id: str
         area: str
         section: str
         reason: str
@@ -176,10 +177,11 @@ class ChangeRequest(Aggregate):
         drafted_by: str
         drafted_at: datetime
 
-    def __init__(self, record_id: uuid.UUID, area: str, section: str, reason: str,
-                 evidence: list[dict[str, Any]], requested_by: str, submitted_at: datetime,
-                 record_version: int) -> None:
+    def __init__(self, record_id: uuid.UUID, national_id: str, area: str, section: str,
+                 reason: str, evidence: list[dict[str, Any]], requested_by: str,
+                 submitted_at: datetime, record_version: int) -> None:
         self.record_id = record_id
+        self.national_id = national_id
         self.area = area
         self.section = section
         self.reason = reason
@@ -194,13 +196,14 @@ class ChangeRequest(Aggregate):
         self.order: tuple[str, str, date] | None = None  # authority, number, date
 
     @classmethod
-    def submit(cls, *, record_id: uuid.UUID, area: str, section: str, reason: str,
-               evidence: Sequence[Mapping[str, Any]], requested_by: str,
+    def submit(cls, *, record_id: uuid.UUID, national_id: str, area: str, section: str,
+               reason: str, evidence: Sequence[Mapping[str, Any]], requested_by: str,
                submitted_at: datetime, record_version: int) -> ChangeRequest:
         if not area.strip():
             raise InvalidInput("the record is in no known area",
                                "ทะเบียนประวัตินี้ไม่อยู่ในเขตพื้นที่ใด")
-        return cls._create(cls.Submitted, id=uuid.uuid4(), record_id=record_id, area=area,
+        return cls._create(cls.Submitted, id=uuid.uuid4(), record_id=record_id,
+                           national_id=national_id, area=area,
                            section=check_section(section), reason=_check_reason(reason),
                            evidence=_check_evidence(evidence),
                            requested_by=_check_user("requested_by", requested_by),
