@@ -9,7 +9,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from typer.testing import CliRunner
 
+from api.cli import app
+from audit.incremental import verify_since
 from audit.parallel import Parallel
 from audit.verify import verify_in_chunks, verify_ledger
 from commands.bootstrap import add_area
@@ -25,6 +28,7 @@ from commands.self_service import (
 )
 from ledger import application
 from ledger.application import Ledger
+from ledger.checkpoints import create_checkpoint
 from ledger.errors import Conflict, InvalidInput, SignatureError
 from ledger.keys import KEY_ROLES, Signer
 from ledger.self_service import ChangeRequest
@@ -229,3 +233,29 @@ def test_an_honest_self_service_trail_verifies(env: LedgerEnv) -> None:
                     declined_by="reg")
     _request(env, 2)
     assert _findings(env) == []
+
+
+def test_tabien_verify_names_a_decline_by_another_areas_registrar(
+        env: LedgerEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The request is made before a checkpoint, the forced decline after it: the incremental
+    verification reads the request's area from before its window, and the full one too."""
+    theirs = add_area(env.ledger, env.store, env.keys.admin, OTHER)
+    request = _request(env)
+    create_checkpoint(env.ledger.store, env.keys.checkpoint)
+    everyone = frozenset(KEY_ROLES)
+    with monkeypatch.context() as patch:
+        patch.setattr(application, "roles_for", lambda aggregate: everyone)
+        patch.setattr(Ledger, "_check_self_service", staticmethod(lambda key, draft: None))
+        decline_request(env.ledger, theirs.registrar, request.id, reason="ไม่",
+                        declined_by="reg-other")
+    submission = str(env.ledger.store.submissions()[-1].submission.submission_id)
+    since = verify_since(env.ledger.store, env.ledger.key, env.keys.checkpoint.key_id,
+                         mapper=env.ledger.mapper)
+    assert [f.check for f in since.findings] == ["authority"], since.findings
+    assert submission in since.findings[0].where
+    assert f"which was in {AREA}" in since.findings[0].message
+    result = CliRunner().invoke(app, ["verify"], env=env.cli_env)
+    assert result.exit_code == 1, result.output
+    flat = " ".join(result.output.split())
+    assert submission in flat
+    assert "[authority]" in flat
