@@ -12,6 +12,7 @@ from uuid import UUID
 
 import pytest
 
+from commands.access import accesses_of
 from ledger.identity import record_id_for
 from ledger.self_service import ChangeRequest, RecordConfirmations, confirmations_id_for
 from projections.record_projection import rebuild
@@ -84,11 +85,19 @@ def test_a_teacher_has_her_salary_line_corrected(api: Api) -> None:
     assert (request["status"], request["section"], request["area"]) == (
         "submitted", "positions", AREA)
     assert request["evidence"][0]["sha256"] == hashlib.sha256(PDF).hexdigest()
-    assert services.evidence.read_sha256(request["evidence"][0]["sha256"]) == PDF
+    sha256 = request["evidence"][0]["sha256"]
+    assert services.evidence.read_sha256(sha256) == PDF
     # the area's registrar finds it at the head of the queue;
     waiting = api.client.get(QUEUE, headers=api.as_("reg")).json()
     assert [r["id"] for r in waiting["data"]] == [request["id"]]
     assert waiting["data"][0]["national_id"] == nid
+    # reads the PDF she sent (the read is in her record's access log);
+    scan = api.client.get(f"/api/v1/change-requests/{request['id']}/evidence/{sha256}",
+                          headers=api.as_("reg"))
+    assert scan.status_code == 200, scan.text
+    assert scan.content == PDF
+    assert scan.headers["content-type"] == "application/pdf"
+    assert [e.reader for e in accesses_of(services.ledger, record_id)][-1] == "reg"
     # drafts and checks a correction of entry 4 (the raise of 1 October 2011);
     drafted = api.client.post(
         f"/api/v1/change-requests/{request['id']}/correction",
@@ -177,6 +186,8 @@ def test_only_a_teacher_uses_the_teachers_routes(api: Api) -> None:
 def test_a_teacher_cannot_follow_another_teachers_request(api: Api, teacher2: str) -> None:
     theirs = _submitted(api, teacher2)
     body = _refused(api, 404, "teach", "get", f"/api/v1/me/change-requests/{theirs}")
+    _refused(api, 404, "teach", "get", f"/api/v1/change-requests/{theirs}/evidence/"
+                                       f"{hashlib.sha256(PDF).hexdigest()}")
     unknown = is_problem(api.client.get(
         "/api/v1/me/change-requests/00000000-0000-4000-8000-000000000000",
         headers=api.as_("teach")), 404)
@@ -253,6 +264,9 @@ def test_another_areas_registrar_learns_nothing_of_a_request(api: Api) -> None:
         body = _refused(api, 404, "reg-other", method, path, **kwargs)
         assert body["code"] == "not-found"
     _refused(api, 403, "reg-other", "get", QUEUE)
+    sha256 = hashlib.sha256(PDF).hexdigest()
+    _refused(api, 404, "reg-other", "get",
+             f"/api/v1/change-requests/{request}/evidence/{sha256}")
     assert api.client.get(f"/api/v1/areas/{OTHER_AREA}/change-requests",
                           headers=api.as_("reg-other")).json()["count"] == 0
     for user in ("auth", "aud", "pay", "adm"):

@@ -28,10 +28,21 @@ from api.web.routes import (
     NUMBER_PATTERN,
     PLAIN_TEXT,
     IdempotencyKey,
+    Purpose,
     fingerprint,
+    log_record_read,
     order_summary,
 )
-from api.web.routes_work import _file_name, _form_text, _sha256, _uploaded
+from api.web.routes_work import (
+    _EVIDENCE_CSP,
+    _ascii_name,
+    _attachment,
+    _file_name,
+    _form_text,
+    _served_type,
+    _sha256,
+    _uploaded,
+)
 from api.web.schemas import OrderOut
 from api.web.services import json_response
 from commands.self_service import (
@@ -295,6 +306,38 @@ def _area_request(principal: Principal, request_id: UUID) -> ChangeRequest:
         _hidden(principal, f"{principal.username} does not act in area {found.area}",
                 f"{principal.username} ไม่มีสิทธิ์ในเขตพื้นที่ {found.area}", request_id)
     return found
+
+
+@self_service_router.get(
+    "/change-requests/{request_id}/evidence/{sha256}",
+    responses={200: {"content": {"*/*": {}},
+                     "description": "the file, its hash re-checked / ไฟล์เอกสารหลักฐาน"}},
+    summary="An evidence file of a change request / เอกสารหลักฐานของคำร้อง")
+def request_evidence(request_id: RequestId,
+                     sha256: Annotated[str, PathParam(pattern=r"^[0-9a-fA-F]{64}$",
+                                                      description="the file's SHA-256")],
+                     principal: Annotated[Principal, allow("teacher", "registrar")],
+                     purpose: Purpose = "พิจารณาคำร้องขอแก้ไข") -> Response:
+    """A file the teacher sent with her request, for her and for the registrars of the
+    request's area; the read is logged in her record's access log."""
+    services = principal.services
+    found = _findable(principal, request_id)
+    if principal.role == "teacher":
+        if found.record_id != _own_record(principal):
+            _hidden(principal, "a teacher may follow only her own requests",
+                    "ครูติดตามได้เฉพาะคำร้องของตนเอง", request_id)
+    else:
+        found = _area_request(principal, request_id)
+    wanted = sha256.lower()
+    ref = next((r for r in found.evidence if r["sha256"] == wanted), None)
+    if ref is None:
+        raise NotFound("the request holds no such file", "คำร้องนี้ไม่มีเอกสารดังกล่าว")
+    data = services.evidence.read_sha256(wanted)
+    log_record_read(principal, found.record_id, purpose)
+    name = str(ref["name"]) or "evidence"
+    return Response(data, media_type=_served_type(str(ref["media_type"])), headers={
+        "Content-Disposition": _attachment(name, _ascii_name(name)),
+        "X-Content-Type-Options": "nosniff", "Content-Security-Policy": _EVIDENCE_CSP})
 
 
 @self_service_router.get("/areas/{area}/change-requests", response_model=ChangeRequestsPublic,
