@@ -233,6 +233,8 @@ def test_an_honest_self_service_trail_verifies(env: LedgerEnv) -> None:
                     declined_by="reg")
     _request(env, 2)
     assert _findings(env) == []
+    result = CliRunner().invoke(app, ["verify"], env=env.cli_env)
+    assert result.exit_code == 0, result.output
 
 
 def test_tabien_verify_names_a_decline_by_another_areas_registrar(
