@@ -22,6 +22,7 @@ from eventsourcing.domain import Aggregate
 from commands.orders import OrderDesk
 from ledger.application import Ledger
 from ledger.errors import Conflict, InvalidInput, NotFound
+from ledger.evidence import EvidenceRef
 from ledger.keys import Signer
 from ledger.order import Order, order_id_for
 from ledger.self_service import (
@@ -121,7 +122,7 @@ def confirmations_of(ledger: Ledger, record_id: UUID) -> list[Confirmation]:
 
 
 def request_change(ledger: Ledger, service: Signer, record_id: UUID, *, section: str,
-                   reason: str, evidence: Sequence[Mapping[str, Any]],
+                   reason: str, evidence: Sequence[EvidenceRef],
                    requested_by: str) -> ChangeRequest:
     """The teacher asks for one section of her record to be changed; the request goes to
     the queue of the area her record is in now."""

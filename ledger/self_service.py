@@ -31,6 +31,7 @@ from eventsourcing.utils import get_topic
 
 from ledger.entries import check_text
 from ledger.errors import Conflict, InvalidInput
+from ledger.evidence import EvidenceRef
 
 __all__ = ["AREA_OPENING_TOPICS", "MAX_EVIDENCE", "MAX_REASON", "REQUEST_TOPICS", "SECTIONS",
            "SIGNED_BY",
@@ -97,21 +98,15 @@ def _check_user(name: str, who: str) -> str:
     return who
 
 
-def _check_evidence(evidence: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _check_evidence(evidence: Sequence[EvidenceRef]) -> list[EvidenceRef]:
+    """The files (each checked as it was made: ``EvidenceRef``), at most ``MAX_EVIDENCE``."""
     if len(evidence) > MAX_EVIDENCE:
         raise InvalidInput(f"at most {MAX_EVIDENCE} evidence files",
                            f"แนบเอกสารหลักฐานได้ไม่เกิน {MAX_EVIDENCE} ไฟล์")
-    files = []
-    for ref in evidence:
-        sha256 = str(ref.get("sha256", ""))
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-            raise InvalidInput("an evidence file is named by its SHA-256 (64 hex digits)",
-                               "เอกสารหลักฐานต้องระบุด้วยค่า SHA-256")
-        name = check_text("evidence name", str(ref.get("name", "")))[:_MAX_NAME]
-        files.append({"sha256": sha256, "name": name,
-                      "media_type": str(ref.get("media_type", ""))[:100],
-                      "size": int(ref.get("size", 0))})
-    return files
+    if any(not isinstance(ref, EvidenceRef) for ref in evidence):
+        raise InvalidInput("evidence files are given as references to stored files",
+                           "เอกสารหลักฐานต้องอ้างถึงไฟล์ที่จัดเก็บแล้ว")
+    return list(evidence)
 
 
 class RecordConfirmations(Aggregate):
@@ -160,7 +155,7 @@ class ChangeRequest(Aggregate):
         area: str
         section: str
         reason: str
-        evidence: list[dict[str, Any]]
+        evidence: list[EvidenceRef]  # re-checked by ``tabien verify``
         requested_by: str
         submitted_at: datetime
         record_version: int
@@ -178,7 +173,7 @@ class ChangeRequest(Aggregate):
         drafted_at: datetime
 
     def __init__(self, record_id: uuid.UUID, national_id: str, area: str, section: str,
-                 reason: str, evidence: list[dict[str, Any]], requested_by: str,
+                 reason: str, evidence: list[EvidenceRef], requested_by: str,
                  submitted_at: datetime, record_version: int) -> None:
         self.record_id = record_id
         self.national_id = national_id
@@ -197,7 +192,7 @@ class ChangeRequest(Aggregate):
 
     @classmethod
     def submit(cls, *, record_id: uuid.UUID, national_id: str, area: str, section: str,
-               reason: str, evidence: Sequence[Mapping[str, Any]], requested_by: str,
+               reason: str, evidence: Sequence[EvidenceRef], requested_by: str,
                submitted_at: datetime, record_version: int) -> ChangeRequest:
         if not area.strip():
             raise InvalidInput("the record is in no known area",

@@ -6,7 +6,9 @@ past the write. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -30,14 +32,16 @@ from ledger import application
 from ledger.application import Ledger
 from ledger.checkpoints import create_checkpoint
 from ledger.errors import Conflict, InvalidInput, SignatureError
+from ledger.evidence import EvidenceRef, EvidenceStore
 from ledger.keys import KEY_ROLES, Signer
 from ledger.self_service import ChangeRequest
 from tests.conftest import LedgerEnv
 from tests.factories import AREA, SECRET, open_person, write_history
 
 OTHER = "สพม.11"
-PDF = {"sha256": "ab" * 32, "name": "สลิปเงินเดือน.pdf", "media_type": "application/pdf",
-       "size": 1234}
+SCAN = b"%PDF-1.4\n% the salary order\n" * 10
+PDF = EvidenceRef(hashlib.sha256(SCAN).hexdigest(), "สลิปเงินเดือน.pdf", "application/pdf",
+                  len(SCAN))
 
 
 @pytest.fixture
@@ -227,13 +231,16 @@ def test_verify_flags_a_request_forced_in_with_a_registrars_key(
     assert "self-service events of the service key" in found[0][2]
 
 
-def test_an_honest_self_service_trail_verifies(env: LedgerEnv) -> None:
+def test_an_honest_self_service_trail_verifies(env: LedgerEnv, tmp_path: Path) -> None:
+    files = tmp_path / "evidence"
+    EvidenceStore(files).put(SCAN, PDF.name, PDF.media_type)
     confirm_record(env.ledger, env.keys.service, open_person(1).id, confirmed_by="teach")
     decline_request(env.ledger, env.keys.registrar, _request(env).id, reason="ไม่ครบ",
                     declined_by="reg")
     _request(env, 2)
     assert _findings(env) == []
-    result = CliRunner().invoke(app, ["verify"], env=env.cli_env)
+    result = CliRunner().invoke(app, ["verify"],
+                                env={**env.cli_env, "TABIEN_EVIDENCE_DIR": str(files)})
     assert result.exit_code == 0, result.output
 
 
@@ -261,3 +268,14 @@ def test_tabien_verify_names_a_decline_by_another_areas_registrar(
     flat = " ".join(result.output.split())
     assert submission in flat
     assert "[authority]" in flat
+
+
+def test_verify_rechecks_the_files_sent_with_a_request(env: LedgerEnv, tmp_path: Path) -> None:
+    files = EvidenceStore(tmp_path / "evidence")
+    files.put(SCAN, PDF.name, PDF.media_type)
+    _request(env)
+    assert verify_ledger(env.ledger.store, env.ledger.mapper, evidence=files).ok
+    files.path_for(PDF.sha256).write_bytes(SCAN + b"altered")
+    report = verify_ledger(env.ledger.store, env.ledger.mapper, evidence=files)
+    assert [f.check for f in report.findings] == ["evidence"], report.findings
+    assert PDF.sha256 in report.findings[0].message

@@ -11,6 +11,7 @@ or another teacher's, is answered as one that does not exist, and the refusal is
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -164,7 +165,7 @@ def _public(found: RequestStatus) -> dict[str, Any]:
         order = {"authority": authority, "order_number": number, "order_date": on}
     return {"id": request.id, "national_id": request.national_id, "area": request.area,
             "section": request.section, "section_th": SECTIONS.get(request.section, ""),
-            "reason": request.reason, "evidence": request.evidence,
+            "reason": request.reason, "evidence": [asdict(r) for r in request.evidence],
             "requested_by": request.requested_by, "submitted_at": request.submitted_at,
             "record_version": request.record_version, "status": found.status,
             "status_th": found.status_th, "decided_by": request.decided_by,
@@ -246,7 +247,7 @@ def request_my_change(
             services.evidence.put(data, name, _plain_type(media_type))
         made = request_change(services.ledger, services.operator_keys().service,
                               _own_record(principal), section=section, reason=reason,
-                              evidence=[_ref(r) for r in refs],
+                              evidence=refs,
                               requested_by=principal.username)
         return 201, _public(status_of(services.ledger, made))
 
@@ -255,11 +256,6 @@ def request_my_change(
 
 def _plain_type(media_type: str | None) -> str | None:
     return (media_type or "").partition(";")[0].strip().lower() or None
-
-
-def _ref(ref: Any) -> dict[str, Any]:
-    return {"sha256": ref.sha256, "name": ref.name, "media_type": ref.media_type,
-            "size": ref.size}
 
 
 @self_service_router.get("/me/change-requests", response_model=ChangeRequestsPublic,
@@ -329,13 +325,13 @@ def request_evidence(request_id: RequestId,
     else:
         found = _area_request(principal, request_id)
     wanted = sha256.lower()
-    ref = next((r for r in found.evidence if r["sha256"] == wanted), None)
+    ref = next((r for r in found.evidence if r.sha256 == wanted), None)
     if ref is None:
         raise NotFound("the request holds no such file", "คำร้องนี้ไม่มีเอกสารดังกล่าว")
     data = services.evidence.read_sha256(wanted)
     log_record_read(principal, found.record_id, purpose)
-    name = str(ref["name"]) or "evidence"
-    return Response(data, media_type=_served_type(str(ref["media_type"])), headers={
+    name = ref.name or "evidence"
+    return Response(data, media_type=_served_type(ref.media_type), headers={
         "Content-Disposition": _attachment(name, _ascii_name(name)),
         "X-Content-Type-Options": "nosniff", "Content-Security-Policy": _EVIDENCE_CSP})
 
