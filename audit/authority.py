@@ -39,6 +39,7 @@ from ledger.documents import IssuedDocument
 from ledger.keys import SigningKey
 from ledger.persistence import LogRow, RawLogRow
 from ledger.record import PersonnelRecord
+from ledger.self_service import REQUEST_TOPICS
 from ledger.transcoder import canonical_json
 
 __all__ = ["AreaFold", "AreaReader", "OrderFold", "OrderReader", "Traces"]
@@ -60,6 +61,11 @@ class AreaReader:
 
     def add(self, traces: Traces, row: RawLogRow) -> None:
         topic = row[3]
+        if topic in REQUEST_TOPICS:  # a teacher's change request: in the area it was made in
+            opening = topic in AREA_TOPICS
+            traces.setdefault(row[1], AreaTrace()).add(self.area_of(row) if opening else None,
+                                                       opening=opening)
+            return
         if not topic.startswith(RECORD_TOPIC_PREFIX):
             return
         area = self.area_of(row) if topic in AREA_TOPICS else None

@@ -36,7 +36,7 @@ from ledger.integrity import GENESIS_HASH, EventHasher
 from ledger.keys import raw_public_key
 from ledger.merkle import AlignedRun, leaf_hash, root_of
 from ledger.persistence import LedgerRecorder, LogRow, RawLogRow, SubmissionRow
-from ledger.signing import CAREER, KEYS, SYSTEM, kind_of_topic
+from ledger.signing import CAREER, DECISION, KEYS, REQUEST, SYSTEM, kind_of_topic
 
 __all__ = [
     "Chunk",
@@ -110,6 +110,8 @@ class _OpenSubmission:
             events.orders.add(self.orders, self.drafted, row)
         elif kind == KEYS:
             self.key_rows.append(events.log_row(row))
+        elif kind in (REQUEST, DECISION):
+            events.areas.add(self.areas, row)  # a request is placed in its area as a record
         elif kind != SYSTEM:
             events.areas.add_document(self.areas, row)
 

@@ -61,7 +61,18 @@ from ledger.merkle import CompactRange, leaf_hash
 from ledger.order import Order
 from ledger.persistence import KeyMovedOn, KeyVersion, LedgerRecorder, LogMovedOn, SignedBatch
 from ledger.record import PersonnelRecord
-from ledger.signing import CAREER, ISSUANCE, KEYS, REVOCATION, SIGNERS, SYSTEM, kind_of_event
+from ledger.self_service import ChangeRequest, RecordConfirmations, RequestIndex, signing_problems
+from ledger.signing import (
+    CAREER,
+    DECISION,
+    ISSUANCE,
+    KEYS,
+    REQUEST,
+    REVOCATION,
+    SIGNERS,
+    SYSTEM,
+    kind_of_event,
+)
 from ledger.transcoder import CanonicalTranscoder, LedgerMapper
 
 __all__ = ["CLOCK_SKEW", "Draft", "Ledger", "roles_for", "submissions_of_attempt"]
@@ -75,6 +86,7 @@ _LOG_RESIGNS = 200  # times submit() signs again after another writer came first
 CLOCK_SKEW = timedelta(minutes=5)
 """How far a submission's signing time may be from the ledger's clock when it is appended."""
 
+
 def roles_for(aggregate: object) -> frozenset[str]:
     """The key roles that may sign an aggregate's events, as far as its type says
     (``ledger.signing``: a document's issuance and its revocation differ; ``_check_role``
@@ -85,6 +97,10 @@ def roles_for(aggregate: object) -> frozenset[str]:
         return SIGNERS[SYSTEM]
     if isinstance(aggregate, IssuedDocument):
         return SIGNERS[ISSUANCE] | SIGNERS[REVOCATION]
+    if isinstance(aggregate, RecordConfirmations | RequestIndex):
+        return SIGNERS[REQUEST]
+    if isinstance(aggregate, ChangeRequest):
+        return SIGNERS[REQUEST] | SIGNERS[DECISION]
     return SIGNERS[CAREER]
 
 
@@ -485,6 +501,21 @@ class Ledger(Application[UUID]):
         self._check_areas(key, draft)
         self._check_document_areas(key, draft)
         self._check_orders(key, draft)
+        self._check_self_service(key, draft)
+
+    @staticmethod
+    def _check_self_service(key: SigningKey, draft: Draft) -> None:
+        """Refuse a teacher's request or confirmation signed by any key but the service's,
+        and a decision on a request signed by any key but a registrar's of its area."""
+        problems = signing_problems(key.role, key_areas(key.area), draft.domain_events,
+                                    draft.aggregates)
+        if problems:
+            raise SignatureError(
+                f"key {key.key_id} ({key.role} of {key.area or 'no area'}) may not sign this "
+                f"submission: {problems[0]}",
+                f"กุญแจของ{KEY_ROLES.get(key.role, key.role)}ไม่มีสิทธิ์ลงนามรายการนี้ "
+                "(คำร้องของครูลงนามด้วยกุญแจของระบบ การพิจารณาคำร้องลงนามด้วยกุญแจของ"
+                f"เจ้าหน้าที่ทะเบียนของเขตพื้นที่นั้น) ({problems[0]})", problems)
 
     @staticmethod
     def _check_document_areas(key: SigningKey, draft: Draft) -> None:

@@ -29,6 +29,7 @@ from eventsourcing.utils import get_topic
 
 from ledger.order import Order
 from ledger.record import PersonnelRecord
+from ledger.self_service import AREA_OPENING_TOPICS
 from ledger.vocabulary import order_number_for_lookup
 
 __all__ = ["AREA_EVENTS", "AREA_TOPICS", "DRAFTED_TOPICS", "ISSUED_TOPIC", "OPENED_TOPIC",
@@ -41,7 +42,9 @@ AREA_EVENTS: tuple[type[PersonnelRecord.Event], ...] = (
     PersonnelRecord.PositionChanged)
 """The events that set a record's area (each has an ``area`` field)."""
 
-AREA_TOPICS = frozenset(get_topic(cls) for cls in AREA_EVENTS)
+AREA_TOPICS = frozenset(get_topic(cls) for cls in AREA_EVENTS) | AREA_OPENING_TOPICS
+"""The topics of ``AREA_EVENTS``, and of a teacher's change request, which is made in an area
+(``ledger.self_service``)."""
 OPENED_TOPIC = get_topic(PersonnelRecord.Opened)
 RECORD_TOPIC_PREFIX = get_topic(PersonnelRecord).rstrip(".") + "."
 """Every personnel-record event's topic starts so (``ledger.record:PersonnelRecord.``)."""

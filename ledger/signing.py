@@ -12,7 +12,10 @@ from collections.abc import Iterable
 
 from eventsourcing.utils import get_topic
 
-__all__ = ["CAREER", "ISSUANCE", "KEYS", "REVOCATION", "SIGNERS", "SYSTEM", "kind_of_event",
+from ledger.self_service import SIGNED_BY
+
+__all__ = ["CAREER", "DECISION", "ISSUANCE", "KEYS", "REQUEST", "REVOCATION", "SIGNERS", "SYSTEM",
+           "kind_of_event",
            "kind_of_topic", "role_problems"]
 
 KEYS = "keys"  # the key registry
@@ -20,6 +23,8 @@ SYSTEM = "system"  # the server's own writes: the access log
 CAREER = "career"  # personnel records and orders
 ISSUANCE = "issuance"  # a certified copy or certificate issued
 REVOCATION = "revocation"  # a document revoked
+REQUEST = "request"  # a teacher's confirmation or change request (the server writes it)
+DECISION = "decision"  # the area registrar's decision on a change request
 
 SIGNERS: dict[str, frozenset[str]] = {
     KEYS: frozenset({"admin"}),
@@ -28,6 +33,8 @@ SIGNERS: dict[str, frozenset[str]] = {
     ISSUANCE: frozenset({"certificate"}),
     # By hand (a registrar, with a reason) or by the correcting order that supersedes it.
     REVOCATION: frozenset({"registrar", "authority"}),
+    REQUEST: frozenset({"service"}),
+    DECISION: frozenset({"registrar"}),
 }
 
 _WHAT = {
@@ -36,6 +43,8 @@ _WHAT = {
     CAREER: "career events",
     ISSUANCE: "document issuances",
     REVOCATION: "document revocations",
+    REQUEST: "teachers' self-service events",
+    DECISION: "decisions on teachers' requests",
 }
 
 # Topic prefixes, most specific first; everything else is a career event.
@@ -46,7 +55,9 @@ _PREFIXES = (
     ("ledger.documents:IssuedDocument.Issued", ISSUANCE),
     ("ledger.documents:IssuedDocument.Revoked", REVOCATION),
 )
-_KNOWN: dict[str, str] = {}
+# Self-service events are named one by one (``ledger.self_service.SIGNED_BY``).
+_KNOWN: dict[str, str] = {topic: REQUEST if role == "service" else DECISION
+                          for topic, role in SIGNED_BY.items()}
 
 
 def kind_of_topic(topic: str) -> str:

@@ -17,6 +17,7 @@ from api.web.fast_reads import FastReads
 from api.web.problems import PROBLEM_JSON, install_problem_handlers
 from api.web.routes import router
 from api.web.routes_admin import admin_router
+from api.web.routes_self_service import self_service_router
 from api.web.routes_work import work_router
 from api.web.schemas import ProblemOut
 from api.web.services import Services
@@ -144,6 +145,7 @@ def create_app(services: Services, *, close_at_shutdown: bool = False,
     app.include_router(router, prefix="/api/v1")
     app.include_router(work_router, prefix="/api/v1")
     app.include_router(admin_router, prefix="/api/v1")
+    app.include_router(self_service_router, prefix="/api/v1")
     install_docs(app)
     app.openapi = lambda: _document_problems(app)  # type: ignore[method-assign]
     if fast_reads:
