@@ -1,0 +1,139 @@
+"""The ก.ค.ศ.16 as a PDF: ``projections.render.layout``'s sheets, items and tables in the
+form's order, so the text, the HTML page and the PDF hold the same form.
+
+Tables have borders and repeat their header row on every page they run onto; rows of
+revoked entries are printed grey and struck through, and keep render.py's marks
+([แก้ไขแล้ว], [ยกเลิก]) so the mark survives a black-and-white copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fpdf.fonts import FontFace
+
+from projections.documents.pdf import FAMILY, Attachment, Certification, ThaiPdf, render
+from projections.kks16_model import Kks16
+from projections.render import Item, Sheet, Table, _caption, layout
+
+__all__ = ["kks16_pdf", "kks16_transcript"]
+
+_LABEL_WIDTH = 58.0
+_BODY = 11.0
+_CELL = 9.5
+_PADDING = 1.0
+# Cells that hold file names and hashes: identifiers, never written in Thai digits.
+_VERBATIM_COLUMNS = frozenset({"ไฟล์", "SHA-256"})
+# Column widths in millimetres (the page's text width is 174 mm), per section.
+_WIDTHS: dict[str, tuple[float, ...]] = {
+    "photos": (14, 16, 52, 42, 50),
+    "section-10": (48, 38, 50, 38),
+    "section-13": (25, 38, 30, 17, 14, 18, 32),
+}
+_THREE_COLUMNS = (40.0, 84.0, 50.0)
+_HEADINGS = FontFace(family=FAMILY, emphasis="BOLD", size_pt=_CELL, fill_color=(232, 232, 232))
+_STRUCK = FontFace(family=FAMILY, emphasis="STRIKETHROUGH", size_pt=_CELL,
+                   color=(110, 110, 110))
+
+
+def kks16_pdf(record: Kks16, *, certification: Certification | None = None,
+              attachments: Sequence[Attachment] = (), thai_digits: bool = False) -> bytes:
+    """One person's ก.ค.ศ.16 as an A4 PDF, with the certification block (and its QR) at the
+    end when the copy is certified, and ``attachments`` embedded."""
+    return _document(record, certification, attachments, thai_digits).to_bytes()
+
+
+def kks16_transcript(record: Kks16, *, certification: Certification | None = None,
+                     thai_digits: bool = False) -> list[str]:
+    """Every line the PDF draws, in drawing order (what a reader should extract)."""
+    return _document(record, certification, (), thai_digits).transcript
+
+
+def _document(record: Kks16, certification: Certification | None,
+              attachments: Sequence[Attachment], thai_digits: bool) -> ThaiPdf:
+    def build(pdf: ThaiPdf) -> None:
+        pdf.add_page()
+        pdf.paragraph(pdf.digits(_caption(record)), size=14, bold=True, align="C")
+        for sheet in layout(record):
+            _sheet(pdf, sheet)
+        if certification is not None:
+            pdf.certification_block(certification)
+        pdf.attach(attachments)
+
+    return render(build, title=f"{record.name} — ก.ค.ศ.16",
+                  subject="ทะเบียนประวัติข้าราชการครูและบุคลากรทางการศึกษา (ก.ค.ศ.16)",
+                  thai_digits=thai_digits,
+                  footer_id=certification.document_id if certification else "")
+
+
+def _sheet(pdf: ThaiPdf, sheet: Sheet) -> None:
+    if sheet.title:
+        pdf.add_page()  # ข้อมูลสำคัญโดยย่อ is a sheet of its own, as on paper
+        pdf.paragraph(sheet.title, size=14, bold=True, align="C")
+    for block in sheet.blocks:
+        if isinstance(block, Item):
+            _item(pdf, block)
+        else:
+            _table(pdf, block)
+
+
+def _item(pdf: ThaiPdf, item: Item) -> None:
+    """The label in the left column, its value beside it."""
+    pdf.use(_BODY, bold=True)
+    labels = pdf.wrap(item.label, _LABEL_WIDTH - 2)
+    pdf.use(_BODY)
+    values = pdf.wrap(pdf.digits(item.value), pdf.epw - _LABEL_WIDTH)
+    pdf.keep_room(pdf.line_height() * max(len(labels), len(values)))
+    top = pdf.get_y()
+    pdf.use(_BODY, bold=True)
+    for line in labels:
+        pdf.write_line(line, width=_LABEL_WIDTH)
+    bottom = pdf.get_y()
+    pdf.set_y(top)
+    pdf.use(_BODY)
+    for line in values:
+        pdf.write_line(line, x=pdf.l_margin + _LABEL_WIDTH)
+    pdf.set_y(max(bottom, pdf.get_y()))
+
+
+def _table(pdf: ThaiPdf, table: Table) -> None:
+    pdf.ln(2)
+    pdf.use(_BODY, bold=True)
+    # The title, the header and a first row together: a title never ends a page alone.
+    pdf.keep_room(pdf.line_height() * 4)
+    pdf.paragraph(table.title, size=_BODY, bold=True)
+    if not table.rows:
+        pdf.paragraph("-", size=_BODY)
+        return
+    widths = _widths(table)
+    pdf.use(_CELL)
+    rooms = [w - 2 * _PADDING - 2 * pdf.c_margin - 0.5 for w in widths]
+    with pdf.table(col_widths=widths, width=sum(widths), align="LEFT", text_align="LEFT",
+                   v_align="TOP", headings_style=_HEADINGS, padding=_PADDING,
+                   line_height=pdf.line_height(), repeat_headings=1) as grid:
+        _row(pdf, grid.row(), table.columns, rooms, bold=True)
+        for cells, struck in zip(table.rows, table.struck or (False,) * len(table.rows),
+                                 strict=True):
+            texts = [cell if column in _VERBATIM_COLUMNS else pdf.digits(cell)
+                     for column, cell in zip(table.columns, cells, strict=True)]
+            _row(pdf, grid.row(), texts, rooms, struck=struck)
+    pdf.ln(1)
+
+
+def _row(pdf: ThaiPdf, row: object, texts: Sequence[str], rooms: Sequence[float], *,
+         bold: bool = False, struck: bool = False) -> None:
+    pdf.use(_CELL, bold=bold)
+    for text, room in zip(texts, rooms, strict=True):
+        lines = pdf.wrap(text, room)
+        pdf.transcript.extend(lines)
+        row.cell("\n".join(lines), style=_STRUCK if struck else None)  # type: ignore[attr-defined]
+
+
+def _widths(table: Table) -> tuple[float, ...]:
+    if table.anchor in _WIDTHS:
+        return _WIDTHS[table.anchor]
+    if len(table.columns) == 3:
+        return _THREE_COLUMNS
+    # The leave table: the year, then one column per kind of leave taken.
+    rest = (174.0 - 16) / max(1, len(table.columns) - 1)
+    return (16.0, *(rest,) * (len(table.columns) - 1))
