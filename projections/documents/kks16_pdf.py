@@ -46,7 +46,9 @@ def kks16_pdf(record: Kks16, *, certification: Certification | None = None,
 def kks16_transcript(record: Kks16, *, certification: Certification | None = None,
                      thai_digits: bool = False) -> list[str]:
     """Every line the PDF draws, in drawing order (what a reader should extract)."""
-    return _document(record, certification, (), thai_digits).transcript
+    pdf = _document(record, certification, (), thai_digits)
+    pdf.to_bytes()  # the last page's footer is drawn as the document closes
+    return pdf.transcript
 
 
 def _document(record: Kks16, certification: Certification | None,

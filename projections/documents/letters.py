@@ -78,9 +78,8 @@ Facts = EmploymentFacts | SalaryFacts
 # ------------------------------------------------------------------ the words
 
 
-def _on(day: date, thai_digits: bool) -> str:
-    return str(thai_strftime(datetime(day.year, day.month, day.day), "%-d %B พ.ศ. %Y",
-                             thaidigit=thai_digits))
+def _on(day: date) -> str:
+    return str(thai_strftime(datetime(day.year, day.month, day.day), "%-d %B พ.ศ. %Y"))
 
 
 def _who(facts: Facts) -> str:
@@ -101,19 +100,19 @@ def _amount(label: str, baht: Decimal) -> str:
     return f"{label} {baht:,.2f} บาท ({bahttext(float(baht))})"
 
 
-def _body(facts: Facts, thai_digits: bool) -> list[str]:
+def _body(facts: Facts) -> list[str]:
     """The paragraphs between the heading and "ให้ไว้ ณ วันที่"."""
     if isinstance(facts, EmploymentFacts):
         return [f"{OPENING} {_who(facts)} ได้รับการบรรจุแต่งตั้งเมื่อวันที่ "
-                f"{_on(facts.appointed_on, thai_digits)} จนถึงปัจจุบัน",
+                f"{_on(facts.appointed_on)} จนถึงปัจจุบัน",
                 f"หนังสือรับรองฉบับนี้ออกให้เพื่อ{facts.purpose}"]
     total = facts.salary + sum((baht for _, baht in facts.allowances), Decimal(0))
     amounts = [_amount("เงินเดือน", facts.salary),
                *(_amount(label, baht) for label, baht in facts.allowances),
                _amount("รวมทั้งสิ้น", total)]
     return [f"{OPENING} {_who(facts)} ได้รับเงินเดือนและเงินอื่น ณ วันที่ "
-            f"{_on(facts.as_of, thai_digits)} ดังนี้",
-            *(thai_digits_of(line, thai_digits) for line in amounts),
+            f"{_on(facts.as_of)} ดังนี้",
+            *amounts,
             f"หนังสือรับรองฉบับนี้ออกให้เพื่อ{facts.purpose}"]
 
 
@@ -123,14 +122,18 @@ def _kind(facts: Facts) -> str:
 
 
 def _parts(facts: Facts, issuer: Issuer, thai_digits: bool) -> dict[str, list[str]]:
-    return {
-        "number": [f"ที่ {thai_digits_of(facts.document_number, thai_digits)}"],
-        "office": [issuer.office, thai_digits_of(issuer.address, thai_digits)],
+    """The letter's lines by part; with ``thai_digits``, every number in them (the document
+    number, the address, คศ.3, dates and amounts) in Thai digits."""
+    parts = {
+        "number": [f"ที่ {facts.document_number}"],
+        "office": [issuer.office, issuer.address],
         "heading": [HEADING],
-        "body": _body(facts, thai_digits),
-        "given": [f"ให้ไว้ ณ วันที่ {_on(facts.as_of, thai_digits)}"],
+        "body": _body(facts),
+        "given": [f"ให้ไว้ ณ วันที่ {_on(facts.as_of)}"],
         "signer": [f"({issuer.signer_name})", issuer.signer_position],
     }
+    return {part: [thai_digits_of(line, thai_digits) for line in lines]
+            for part, lines in parts.items()}
 
 
 def certificate_text(facts: Facts, issuer: Issuer, *, thai_digits: bool = False) -> str:
@@ -151,7 +154,9 @@ def certificate_pdf(facts: Facts, *, issuer: Issuer, certification: Certificatio
 def certificate_transcript(facts: Facts, *, issuer: Issuer, certification: Certification,
                            thai_digits: bool = False) -> list[str]:
     """Every line the PDF draws, in drawing order (what a reader should extract)."""
-    return _document(facts, issuer, certification, (), thai_digits).transcript
+    pdf = _document(facts, issuer, certification, (), thai_digits)
+    pdf.to_bytes()  # the last page's footer is drawn as the document closes
+    return pdf.transcript
 
 
 def _document(facts: Facts, issuer: Issuer, certification: Certification,

@@ -7,6 +7,9 @@ Thai line breaking (DESIGN decision 11).
 - Thai is written without spaces between words, and fpdf2 breaks lines only at spaces (or
   inside a word when none is left), so text is broken here: PyThaiNLP's ``newmm`` tokenizer
   gives the words and lines are filled by measured width; fpdf2 is handed lines that fit.
+- fpdf2 places a mark HarfBuzz shifts left (the tone mark of ปั้น) with a jump back and
+  forth of the text position, which readers take for a space between words ("ปั้ น"); the
+  font below gives such a mark an advance as wide as its shift, so no gap is seen.
 - HarfBuzz decomposes Sara Am (ำ) into two glyphs; fpdf2 maps the first to the character and
   leaves the second unmapped, so a reader copies a stray control character. The producer
   below maps such glyphs to nothing in the ToUnicode CMap: copied text is the text written.
@@ -27,7 +30,7 @@ from typing import Any
 import fontpkg
 import segno
 from fpdf import FPDF
-from fpdf.fonts import TTFFont
+from fpdf.fonts import Glyph, TTFFont
 from fpdf.output import OutputProducer
 from pythainlp.tokenize import word_tokenize
 from pythainlp.util import arabic_digit_to_thai_digit
@@ -161,6 +164,30 @@ def _map_to_nothing(font: TTFFont, font_object: Any) -> None:
     stream.length = len(contents)
 
 
+class _ThaiFont(TTFFont):
+    """fpdf2's TrueType font, with each mark that HarfBuzz shifts left drawn by a glyph code
+    whose advance (the PDF's /W width) equals the shift. fpdf2 moves the text position back
+    to the pen right after the mark, so the drawing is unchanged; a reader following the
+    text position sees the pen come back to where the mark's advance left it, not a gap."""
+
+    __slots__ = ()  # TTFFont has slots: the same layout lets an added font take this class
+
+    def shape_text(self, text: str, font_size_pt: float,
+                   text_shaping_params: dict[str, Any] | None) -> Sequence[dict[str, Any]]:
+        shaped = super().shape_text(text, font_size_pt, text_shaping_params)
+        if not any(info["x_offset"] < 0 and info["x_advance"] == 0 for info in shaped):
+            return shaped
+        glyphs = {code: glyph for glyph, code in self.subset.items() if glyph is not None}
+        for info in shaped:
+            glyph = glyphs.get(info["mapped_char"])
+            shift = -round(info["x_offset"] * self.scale)
+            if glyph is not None and info["x_advance"] == 0 and shift > glyph.glyph_width:
+                wide = Glyph(glyph.glyph_id, glyph.unicode, glyph.glyph_name, shift)
+                info["mapped_char"] = self.subset.pick_glyph(wide)
+                info["force_positioning"] = True
+        return shaped
+
+
 class ThaiPdf(FPDF):
     """An A4 portrait page in Sarabun with Thai shaping, word breaking and a footer that
     reads "หน้า ๑/๓" (and the document id, when there is one)."""
@@ -174,8 +201,10 @@ class ThaiPdf(FPDF):
         self.transcript: list[str] = []
         self.set_margins(18, 15, 18)
         self.set_auto_page_break(True, margin=16)
-        self.add_font(FAMILY, "", str(fontpkg.path(FAMILY, _REGULAR)))
-        self.add_font(FAMILY, "B", str(fontpkg.path(FAMILY, _BOLD)))
+        for style, weight in (("", _REGULAR), ("B", _BOLD)):
+            self.add_font(FAMILY, style, str(fontpkg.path(FAMILY, weight)))
+            # fpdf2 makes the font object itself; only its shaping step is replaced.
+            self.fonts[f"{FAMILY.lower()}{style}"].__class__ = _ThaiFont
         self.set_text_shaping(True)
         self.set_title(title)
         self.set_subject(subject)
