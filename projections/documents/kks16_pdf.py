@@ -28,7 +28,7 @@ _VERBATIM_COLUMNS = frozenset({"ไฟล์", "SHA-256"})
 _WIDTHS: dict[str, tuple[float, ...]] = {
     "photos": (14, 16, 52, 42, 50),
     "section-10": (48, 38, 50, 38),
-    "section-13": (25, 38, 30, 17, 14, 18, 32),
+    "section-13": (29, 34, 26, 17, 16, 18, 34),
 }
 _THREE_COLUMNS = (40.0, 84.0, 50.0)
 _HEADINGS = FontFace(family=FAMILY, emphasis="BOLD", size_pt=_CELL, fill_color=(232, 232, 232))

@@ -78,12 +78,29 @@ def _words(text: str) -> tuple[str, ...]:
     words: list[str] = []
     for token in word_tokenize(text, engine="newmm", keep_whitespace=True):
         # newmm cuts identifiers at punctuation (did:key:z6Mk…); a run without Thai or
-        # spaces is one word, broken only when it is wider than a line.
-        if words and _latin(token) and _latin(words[-1]):
+        # spaces is one word, broken only when it is wider than a line. It also cuts
+        # abbreviations at their dots (มี.ค., พ.ศ., สพม.16), which are one word on paper.
+        if words and ((_latin(token) and _latin(words[-1])) or _abbreviated(words[-1], token)):
             words[-1] += token
         else:
             words.append(token)
+        if "." in token:
+            _join_stem(words)
     return tuple(words)
+
+
+_STEM = 6  # the longest abbreviation up to its dot (สพม., ผอ.)
+
+
+def _join_stem(words: list[str]) -> None:
+    """Join the short pieces newmm cut an unknown abbreviation into (ส|พม before .16)."""
+    while (len(words) >= 2 and not words[-2].isspace() and not words[-2].endswith(".")
+           and len(words[-2]) + len(words[-1]) <= _STEM):
+        words[-2:] = [words[-2] + words[-1]]
+
+
+def _abbreviated(before: str, token: str) -> bool:
+    return not token.isspace() and (token.startswith(".") or before.endswith("."))
 
 
 def _latin(token: str) -> bool:
