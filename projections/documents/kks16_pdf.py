@@ -47,7 +47,6 @@ def kks16_transcript(record: Kks16, *, certification: Certification | None = Non
                      thai_digits: bool = False) -> list[str]:
     """Every line the PDF draws, in drawing order (what a reader should extract)."""
     pdf = _document(record, certification, (), thai_digits)
-    pdf.to_bytes()  # the last page's footer is drawn as the document closes
     return pdf.transcript
 
 

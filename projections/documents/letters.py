@@ -155,7 +155,6 @@ def certificate_transcript(facts: Facts, *, issuer: Issuer, certification: Certi
                            thai_digits: bool = False) -> list[str]:
     """Every line the PDF draws, in drawing order (what a reader should extract)."""
     pdf = _document(facts, issuer, certification, (), thai_digits)
-    pdf.to_bytes()  # the last page's footer is drawn as the document closes
     return pdf.transcript
 
 

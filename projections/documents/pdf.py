@@ -210,11 +210,10 @@ class ThaiPdf(FPDF):
     reads "หน้า ๑/๓" (and the document id, when there is one)."""
 
     def __init__(self, *, title: str, subject: str, thai_digits: bool = False,
-                 footer_id: str = "", total_pages: int = 0) -> None:
+                 footer_id: str = "") -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.thai_digits = thai_digits
         self.footer_id = footer_id
-        self.total_pages = total_pages
         self.transcript: list[str] = []
         self.set_margins(18, 15, 18)
         self.set_auto_page_break(True, margin=16)
@@ -276,14 +275,26 @@ class ThaiPdf(FPDF):
     # -- page furniture
 
     def footer(self) -> None:
-        self.set_y(-12)
-        self.use(8)
-        total = str(self.total_pages or self.page_no())
-        text = f"หน้า {self.digits(str(self.page_no()))}/{self.digits(total)}"
-        if self.footer_id:
-            text = f"{self.footer_id}  {text}"
-        self.transcript.append(text)
-        self.cell(w=0, h=4, text=text, align="R")
+        """None while the pages are laid out: ``number_pages`` writes them all at the end,
+        when the total is known (fpdf2's own alias for it is written in Arabic digits)."""
+
+    def number_pages(self) -> None:
+        """"หน้า x/n" (after the document id, when there is one) at the foot of every page."""
+        self.set_auto_page_break(False)
+        total = self.page_no()
+        for number in range(1, total + 1):
+            self.page = number  # fpdf2 appends to an earlier page's contents
+            # Set the font afresh on each page: fpdf2 writes Tf only when the font changes.
+            self.use(7, bold=True)
+            self.use(8)
+            self.set_text_color(0)
+            text = f"หน้า {self.digits(str(number))}/{self.digits(str(total))}"
+            if self.footer_id:
+                text = f"{self.footer_id}  {text}"
+            self.transcript.append(text)
+            self.set_xy(self.l_margin, -12)
+            self.cell(w=0, h=4, text=text, align="R")
+        self.page = total
 
     # -- blocks shared by documents
 
@@ -347,13 +358,10 @@ def qr_png(text: str) -> io.BytesIO:
 
 def render(build: Callable[[ThaiPdf], None], *, title: str, subject: str,
            thai_digits: bool = False, footer_id: str = "") -> ThaiPdf:
-    """Lay the document out twice: once to count its pages, then with "page x of n" known,
-    so the total is written in the document's own digits (fpdf2's alias is Arabic only)."""
-    first = ThaiPdf(title=title, subject=subject, thai_digits=thai_digits, footer_id=footer_id)
-    build(first)
-    pdf = ThaiPdf(title=title, subject=subject, thai_digits=thai_digits, footer_id=footer_id,
-                  total_pages=first.page_no())
+    """The document ``build`` lays out, its pages numbered."""
+    pdf = ThaiPdf(title=title, subject=subject, thai_digits=thai_digits, footer_id=footer_id)
     build(pdf)
+    pdf.number_pages()
     return pdf
 
 
