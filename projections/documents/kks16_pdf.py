@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fpdf.fonts import FontFace
-
-from projections.documents.pdf import FAMILY, Attachment, Certification, ThaiPdf, render
+from projections.documents.pdf import Attachment, Certification, ThaiPdf, render
 from projections.kks16_model import Kks16
 from projections.render import Item, Sheet, Table, _caption, layout
 
@@ -21,7 +19,6 @@ __all__ = ["kks16_pdf", "kks16_transcript"]
 _LABEL_WIDTH = 58.0
 _BODY = 11.0
 _CELL = 9.5
-_PADDING = 1.0
 # Cells that hold file names and hashes: identifiers, never written in Thai digits.
 _VERBATIM_COLUMNS = frozenset({"ไฟล์", "SHA-256"})
 # Column widths in millimetres (the page's text width is 174 mm), per section.
@@ -31,9 +28,6 @@ _WIDTHS: dict[str, tuple[float, ...]] = {
     "section-13": (29, 34, 26, 17, 16, 18, 34),
 }
 _THREE_COLUMNS = (40.0, 84.0, 50.0)
-_HEADINGS = FontFace(family=FAMILY, emphasis="BOLD", size_pt=_CELL, fill_color=(232, 232, 232))
-_STRUCK = FontFace(family=FAMILY, emphasis="STRIKETHROUGH", size_pt=_CELL,
-                   color=(110, 110, 110))
 
 
 def kks16_pdf(record: Kks16, *, certification: Certification | None = None,
@@ -106,28 +100,11 @@ def _table(pdf: ThaiPdf, table: Table) -> None:
     if not table.rows:
         pdf.paragraph("-", size=_BODY)
         return
-    widths = _widths(table)
-    pdf.use(_CELL)
-    rooms = [w - 2 * _PADDING - 2 * pdf.c_margin - 0.5 for w in widths]
-    with pdf.table(col_widths=widths, width=sum(widths), align="LEFT", text_align="LEFT",
-                   v_align="TOP", headings_style=_HEADINGS, padding=_PADDING,
-                   line_height=pdf.line_height(), repeat_headings=1) as grid:
-        _row(pdf, grid.row(), table.columns, rooms, bold=True)
-        for cells, struck in zip(table.rows, table.struck or (False,) * len(table.rows),
-                                 strict=True):
-            texts = [cell if column in _VERBATIM_COLUMNS else pdf.digits(cell)
-                     for column, cell in zip(table.columns, cells, strict=True)]
-            _row(pdf, grid.row(), texts, rooms, struck=struck)
+    rows = [[cell if column in _VERBATIM_COLUMNS else pdf.digits(cell)
+             for column, cell in zip(table.columns, cells, strict=True)]
+            for cells in table.rows]
+    pdf.grid(table.columns, rows, _widths(table), struck=table.struck, size=_CELL)
     pdf.ln(1)
-
-
-def _row(pdf: ThaiPdf, row: object, texts: Sequence[str], rooms: Sequence[float], *,
-         bold: bool = False, struck: bool = False) -> None:
-    pdf.use(_CELL, bold=bold)
-    for text, room in zip(texts, rooms, strict=True):
-        lines = pdf.wrap(text, room)
-        pdf.transcript.extend(lines)
-        row.cell("\n".join(lines), style=_STRUCK if struck else None)  # type: ignore[attr-defined]
 
 
 def _widths(table: Table) -> tuple[float, ...]:

@@ -100,7 +100,8 @@ def _join_stem(words: list[str]) -> None:
 
 
 def _abbreviated(before: str, token: str) -> bool:
-    return not token.isspace() and (token.startswith(".") or before.endswith("."))
+    # Brackets stay with the words they enclose: "(ทดลอง", "ราชการ)", never "(" alone.
+    return not token.isspace() and (token.startswith((".", ")")) or before.endswith((".", "(")))
 
 
 def _latin(token: str) -> bool:
@@ -271,6 +272,48 @@ class ThaiPdf(FPDF):
         """A new page when ``height`` no longer fits on this one."""
         if self.get_y() + height > self.page_break_trigger:
             self.add_page()
+
+    # -- tables
+
+    def grid(self, header: Sequence[str], rows: Sequence[Sequence[str]],
+             widths: Sequence[float], *, struck: Sequence[bool] = (), size: float = 10) -> None:
+        """A bordered table whose header row is printed again on every page it runs onto;
+        ``struck`` rows are grey and struck through. Cells are broken between words here,
+        and drawn a line at a time (fpdf2's own table measures every cell again, character
+        by character, which took most of a form's time)."""
+        self.use(size, bold=True)
+        head = self._cells(header, widths)
+        self.use(size)
+        body = [self._cells(row, widths) for row in rows]
+        self._grid_row(head, widths, size, heading=True)
+        for cells, gone in zip(body, struck or (False,) * len(body), strict=True):
+            if self.get_y() + self._row_height(cells) > self.page_break_trigger:
+                self.add_page()
+                self._grid_row(head, widths, size, heading=True)
+            self._grid_row(cells, widths, size, struck=gone)
+
+    def _cells(self, texts: Sequence[str], widths: Sequence[float]) -> list[list[str]]:
+        return [self.wrap(text, width - 2 * self.c_margin - 0.3)
+                for text, width in zip(texts, widths, strict=True)]
+
+    def _row_height(self, cells: Sequence[Sequence[str]]) -> float:
+        return max(1, *(len(lines) for lines in cells)) * self.line_height() + 1
+
+    def _grid_row(self, cells: Sequence[Sequence[str]], widths: Sequence[float], size: float,
+                  *, heading: bool = False, struck: bool = False) -> None:
+        top, height, x = self.get_y(), self._row_height(cells), self.l_margin
+        self.set_fill_color(232)
+        self.set_text_color(110 if struck else 0)
+        for lines, width in zip(cells, widths, strict=True):
+            self.rect(x, top, width, height, style="DF" if heading else "D")
+            self.set_font(FAMILY, ("B" if heading else "") + ("S" if struck else ""), size)
+            for n, line in enumerate(lines):
+                self.set_xy(x, top + 0.5 + n * self.line_height())
+                self.transcript.append(line)
+                self.cell(w=width, h=self.line_height(), text=line)
+            x += width
+        self.set_text_color(0)
+        self.set_xy(self.l_margin, top + height)
 
     # -- page furniture
 
