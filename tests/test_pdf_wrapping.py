@@ -9,7 +9,8 @@ import itertools
 from pypdf import PdfReader
 from pythainlp.tokenize import word_tokenize
 
-from projections.documents.pdf import ThaiPdf, wrap_words
+from projections.documents.pdf import ThaiPdf
+from projections.documents.thai_text import wrap_words
 
 PARAGRAPH = (
     "ระเบียบคณะกรรมการข้าราชการครูและบุคลากรทางการศึกษาว่าด้วยระบบทะเบียนประวัติข้าราชการครู"

@@ -5,14 +5,11 @@ Thai line breaking (DESIGN decision 11).
   no font installed on the machine is ever used.
 - ``set_text_shaping(True)`` has HarfBuzz place stacked vowels and tone marks.
 - Thai is written without spaces between words, and fpdf2 breaks lines only at spaces (or
-  inside a word when none is left), so text is broken here: PyThaiNLP's ``newmm`` tokenizer
-  gives the words and lines are filled by measured width; fpdf2 is handed lines that fit.
-- fpdf2 places a mark HarfBuzz shifts left (the tone mark of ปั้น) with a jump back and
-  forth of the text position, which readers take for a space between words ("ปั้ น"); the
-  font below gives such a mark an advance as wide as its shift, so no gap is seen.
-- HarfBuzz decomposes Sara Am (ำ) into two glyphs; fpdf2 maps the first to the character and
-  leaves the second unmapped, so a reader copies a stray control character. The producer
-  below maps such glyphs to nothing in the ToUnicode CMap: copied text is the text written.
+  inside a word when none is left), so text is broken here (``thai_text``): PyThaiNLP's
+  ``newmm`` tokenizer gives the words and lines are filled by measured width; fpdf2 is
+  handed lines that fit.
+- ``fpdf_thai`` adjusts two things in fpdf2 so that the text a reader copies out is the
+  text written (Sara Am, and marks HarfBuzz shifts left).
 
 Every line drawn is kept in ``ThaiPdf.transcript`` in drawing order, so tests can compare it
 with what a PDF reader extracts.
@@ -24,16 +21,13 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
-from typing import Any
 
 import fontpkg
 import segno
 from fpdf import FPDF
-from fpdf.fonts import Glyph, TTFFont
-from fpdf.output import OutputProducer
-from pythainlp.tokenize import word_tokenize
-from pythainlp.util import arabic_digit_to_thai_digit
+
+from projections.documents.fpdf_thai import EmptyClusterMaps, ThaiFont
+from projections.documents.thai_text import thai_digits_of, wrap_words
 
 __all__ = ["Attachment", "Certification", "ThaiPdf", "attachments_of", "render",
            "thai_digits_of", "wrap_words"]
@@ -69,141 +63,6 @@ class Attachment:
     description: str = ""
 
 
-# ------------------------------------------------------------------ words and digits
-
-
-@lru_cache(maxsize=65536)
-def _words(text: str) -> tuple[str, ...]:
-    # Cached: a form repeats the same labels and cell texts on every page and every record.
-    words: list[str] = []
-    for token in word_tokenize(text, engine="newmm", keep_whitespace=True):
-        # newmm cuts identifiers at punctuation (did:key:z6Mk…); a run without Thai or
-        # spaces is one word, broken only when it is wider than a line. It also cuts
-        # abbreviations at their dots (มี.ค., พ.ศ., สพม.16), which are one word on paper.
-        if words and ((_latin(token) and _latin(words[-1])) or _abbreviated(words[-1], token)):
-            words[-1] += token
-        else:
-            words.append(token)
-        if "." in token:
-            _join_stem(words)
-    return tuple(words)
-
-
-_STEM = 6  # the longest abbreviation up to its dot (สพม., ผอ.)
-
-
-def _join_stem(words: list[str]) -> None:
-    """Join the short pieces newmm cut an unknown abbreviation into (ส|พม before .16)."""
-    while (len(words) >= 2 and not words[-2].isspace() and not words[-2].endswith(".")
-           and len(words[-2]) + len(words[-1]) <= _STEM):
-        words[-2:] = [words[-2] + words[-1]]
-
-
-def _abbreviated(before: str, token: str) -> bool:
-    # Brackets stay with the words they enclose: "(ทดลอง", "ราชการ)", never "(" alone.
-    return not token.isspace() and (token.startswith((".", ")")) or before.endswith((".", "(")))
-
-
-def _latin(token: str) -> bool:
-    return not token.isspace() and not any("\u0e00" <= char <= "\u0e7f" for char in token)
-
-
-def thai_digits_of(text: str, thai_digits: bool) -> str:
-    return str(arabic_digit_to_thai_digit(text)) if thai_digits and text else text
-
-
-def _is_mark(char: str) -> bool:
-    # Thai above/below vowels and tone marks attach to the character before them.
-    return char in "\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a\u0e47\u0e48\u0e49" \
-                   "\u0e4a\u0e4b\u0e4c\u0e4d\u0e4e"
-
-
-def wrap_words(text: str, width: float, measure: Callable[[str], float], *,
-               first_width: float | None = None) -> list[str]:
-    """``text`` as lines no wider than ``width`` (the first ``first_width``, for a paragraph
-    indented the Thai way), broken only between words; a word wider than a whole line, such
-    as a long identifier, is broken between characters."""
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        line, used = "", 0.0
-        for word in _words(paragraph):
-            room = first_width if first_width is not None and not lines else width
-            pieces = _split_long(word, room, measure) if measure(word) > room else [word]
-            for piece in pieces:
-                size = measure(piece)
-                if line and used + size > room:
-                    lines.append(line.rstrip())
-                    line, used = "", 0.0
-                if line or not piece.isspace():  # a break eats the space it replaces
-                    line += piece
-                    used += size
-        lines.append(line.rstrip())
-    return lines
-
-
-def _split_long(word: str, width: float, measure: Callable[[str], float]) -> list[str]:
-    pieces, piece = [], ""
-    for char in word:
-        if piece and not _is_mark(char) and measure(piece + char) > width:
-            pieces.append(piece)
-            piece = ""
-        piece += char
-    return [*pieces, piece]
-
-
-# ------------------------------------------------------------------ the document
-
-
-class _EmptyClusterMaps(OutputProducer):
-    """fpdf2's producer, with the glyphs HarfBuzz adds inside a cluster (the second glyph
-    of a decomposed Sara Am) mapped to no character in the ToUnicode CMap instead of being
-    left out of it (where readers then invent a character from the glyph's code)."""
-
-    def _add_fonts(self, *args: Any, **kwargs: Any) -> Any:
-        objects = super()._add_fonts(*args, **kwargs)
-        for font in self.fpdf.fonts.values():
-            if isinstance(font, TTFFont) and font.i in objects:
-                _map_to_nothing(font, objects[font.i])
-        return objects
-
-
-def _map_to_nothing(font: TTFFont, font_object: Any) -> None:
-    codes = sorted(code for glyph, code in font.subset.items()
-                   if glyph is not None and isinstance(glyph.unicode, tuple)
-                   and not glyph.unicode)
-    stream = getattr(font_object, "to_unicode", None)
-    if not codes or stream is None:
-        return
-    block = "".join(f"{len(chunk)} beginbfchar\n" + "".join(f"<{c:04X}> <>\n" for c in chunk)
-                    + "endbfchar\n" for chunk in (codes[i:i + 100]
-                                                  for i in range(0, len(codes), 100)))
-    contents = stream.content_stream().replace(b"endcmap\n", block.encode() + b"endcmap\n", 1)
-    stream._contents = contents
-    stream.length = len(contents)
-
-
-class _ThaiFont(TTFFont):
-    """fpdf2's TrueType font, with each mark that HarfBuzz shifts left drawn by a glyph code
-    whose advance (the PDF's /W width) equals the shift. fpdf2 moves the text position back
-    to the pen right after the mark, so the drawing is unchanged; a reader following the
-    text position sees the pen come back to where the mark's advance left it, not a gap."""
-
-    __slots__ = ()  # TTFFont has slots: the same layout lets an added font take this class
-
-    def shape_text(self, text: str, font_size_pt: float,
-                   text_shaping_params: dict[str, Any] | None) -> Sequence[dict[str, Any]]:
-        shaped = super().shape_text(text, font_size_pt, text_shaping_params)
-        if not any(info["x_offset"] < 0 and info["x_advance"] == 0 for info in shaped):
-            return shaped
-        glyphs = {code: glyph for glyph, code in self.subset.items() if glyph is not None}
-        for info in shaped:
-            glyph = glyphs.get(info["mapped_char"])
-            shift = -round(info["x_offset"] * self.scale)
-            if glyph is not None and info["x_advance"] == 0 and shift > glyph.glyph_width:
-                wide = Glyph(glyph.glyph_id, glyph.unicode, glyph.glyph_name, shift)
-                info["mapped_char"] = self.subset.pick_glyph(wide)
-                info["force_positioning"] = True
-        return shaped
 
 
 class ThaiPdf(FPDF):
@@ -221,7 +80,7 @@ class ThaiPdf(FPDF):
         for style, weight in (("", _REGULAR), ("B", _BOLD)):
             self.add_font(FAMILY, style, str(fontpkg.path(FAMILY, weight)))
             # fpdf2 makes the font object itself; only its shaping step is replaced.
-            self.fonts[f"{FAMILY.lower()}{style}"].__class__ = _ThaiFont
+            self.fonts[f"{FAMILY.lower()}{style}"].__class__ = ThaiFont
         self.set_text_shaping(True)
         self.set_title(title)
         self.set_subject(subject)
@@ -369,7 +228,7 @@ class ThaiPdf(FPDF):
                             desc=item.description, modification_date=_EPOCH)
 
     def to_bytes(self) -> bytes:
-        return bytes(self.output(output_producer_class=_EmptyClusterMaps))
+        return bytes(self.output(output_producer_class=EmptyClusterMaps))
 
 
 # Attachments carry a fixed date: the same document made twice is the same bytes.
