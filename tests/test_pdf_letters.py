@@ -212,3 +212,14 @@ def test_the_pdf_says_what_it_is() -> None:
 def test_the_footer_names_the_document_and_its_pages(facts: EmploymentFacts | SalaryFacts
                                                      ) -> None:
     assert f"{DOCUMENT_ID}  หน้า 1/1" in extracted(the_pdf(facts))
+
+
+def test_the_fonts_come_from_the_fontpkg_sarabun_package_not_the_machine() -> None:
+    import fontpkg_sarabun
+
+    from projections.documents.pdf import ThaiPdf
+
+    pdf = ThaiPdf(title="t", subject="s")
+    files = {Path(str(getattr(font, "ttffile", ""))) for font in pdf.fonts.values()}
+    assert files == {fontpkg_sarabun.ROOT / "files" / "Sarabun-Regular.ttf",
+                     fontpkg_sarabun.ROOT / "files" / "Sarabun-Bold.ttf"}
