@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from api.cli_audit import audit_app, witness
+from api.cli_certificates import certificate_app, copy_app
 from api.cli_common import (
     check_area,
     err,
@@ -400,6 +401,8 @@ app.add_typer(report_app, name="report")
 app.add_typer(positions_app, name="positions")
 app.add_typer(payroll_app, name="payroll")
 app.add_typer(audit_app, name="audit")
+app.add_typer(copy_app, name="copy")
+app.add_typer(certificate_app, name="certificate")
 
 
 def main() -> None:

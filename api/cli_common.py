@@ -34,7 +34,7 @@ err = Console(stderr=True)
 
 def console_out(text: str) -> None:
     """Plain output, never wrapped: paths and keys must stay whole."""
-    out.print(text, markup=False, highlight=False, soft_wrap=True)
+    out.print(text, markup=False, highlight=False, emoji=False, soft_wrap=True)
 
 
 def log_access(ledger: Ledger, record_id: object, purpose: str, channel: str = "cli") -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from commands.bootstrap import KeySet, load_key_set
 from ledger.keys import KeyStore
 
-from . import payroll, rebuild, salary_round, scenarios
+from . import certificates, payroll, rebuild, salary_round, scenarios
 from .backends import (
     PostgresBackend,
     SQLiteBackend,
@@ -33,8 +33,10 @@ from .timing import Progress
 __all__ = ["main", "run"]
 
 SCENARIOS = {**scenarios.SCENARIOS, "rebuild": rebuild.rebuild_view,
-             "payroll": payroll.payroll_feed, "round": salary_round.salary_round}
-LEGEND = (*scenarios.LEGEND, *rebuild.LEGEND, *payroll.LEGEND, *salary_round.LEGEND)
+             "payroll": payroll.payroll_feed, "round": salary_round.salary_round,
+             "certificates": certificates.certificates}
+LEGEND = (*scenarios.LEGEND, *rebuild.LEGEND, *payroll.LEGEND, *salary_round.LEGEND,
+          *certificates.LEGEND)
 BACKENDS = ("sqlite", "postgres")
 NAMES = (*SCENARIOS, *BACKENDS)
 _KEY_NAMES = ("tabien-admin", "tabien-checkpoint", "tabien-service", "registrar-spm16",
@@ -94,7 +96,8 @@ def run(quick: bool = False, only: Sequence[str] = (), rebuild_events: int | Non
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="tabien-bench-") as tmp:
         directory = Path(tmp)
-        context = Context(_make_keys(directory / "keys"), sizes, progress)
+        context = Context(_make_keys(directory / "keys"), sizes, progress,
+                          key_dir=directory / "keys")
         for backend in _backends(_selected(only, BACKENDS), directory, progress, notes):
             for name in _selected(only, list(SCENARIOS)):
                 progress(backend.name, f"{name} …")

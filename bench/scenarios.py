@@ -73,6 +73,7 @@ class Sizes:
     rounds: int = 3
     payroll_people: int = 50_000
     round_people: int = 5_000
+    certificate_people: int = 500
 
     @classmethod
     def full(cls) -> Sizes:
@@ -85,7 +86,7 @@ class Sizes:
         return cls(single=100, order=1_000, verify_people=500,
                    verify_events_per_person=20, verify_order_events=500,
                    rebuild_sqlite=10_000, rebuild_postgres=10_000, payroll_people=5_000,
-                   round_people=500)
+                   round_people=500, certificate_people=50)
 
     def rebuild_events(self, backend: str) -> int:
         """Record events in the rebuild scenario's ledger on this backend."""
@@ -112,6 +113,8 @@ class Context:
     keys: KeySet
     sizes: Sizes
     progress: Callable[[str, str], None]
+    key_dir: Path = Path("tabien-keys")  # where ``keys`` are (the certificate keys go there)
+    passphrase: bytes = b"tabien-bench"
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:

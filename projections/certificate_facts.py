@@ -71,11 +71,20 @@ def statement_of(kind: str, record: Kks16, events: list[PersonnelRecord.Event],
         facts = _employment(record)
         if kind == "salary":
             facts.update(_pay(record, as_of))
-    # A correction's own version is stated too: the corrected value is what is printed.
-    stated += [e.originator_version for e in in_effect
-               if isinstance(e, PersonnelRecord.EntryCorrected) and e.corrects in set(stated)]
+    # A correction's own version is stated too: the corrected value is what is printed, and
+    # verification tells a correction made before the document from one made after.
+    stated += [e.originator_version for e in in_effect if _amends(e, set(stated))]
     return Statement(kind, record.name, mask_national_id(record.national_id), record.area,
                      as_of, facts, sorted(set(stated)))
+
+
+def _amends(event: PersonnelRecord.Event, stated: set[int]) -> bool:
+    """A correction or revocation of a stated entry: what the document prints follows it."""
+    if isinstance(event, PersonnelRecord.EntryCorrected):
+        return event.corrects in stated
+    if isinstance(event, PersonnelRecord.EntryRevoked):
+        return event.revokes in stated
+    return False
 
 
 def _require_in_service(record: Kks16, as_of: date) -> None:

@@ -17,12 +17,14 @@ from api.web.fast_reads import FastReads
 from api.web.problems import PROBLEM_JSON, install_problem_handlers
 from api.web.routes import router
 from api.web.routes_admin import admin_router
+from api.web.routes_certificates import certificates_router, public_router
 from api.web.routes_self_service import self_service_router
 from api.web.routes_work import work_router
 from api.web.schemas import ProblemOut
 from api.web.services import Services
 from api.web.startup import WriteLock, claim_access_stream, one_at_a_time
 from api.web.tokens import TokenSigner
+from api.web.verify_page import verify_page_router
 from ledger.application import Ledger
 from ledger.evidence import EvidenceStore
 from ledger.keys import KeyStore
@@ -146,6 +148,9 @@ def create_app(services: Services, *, close_at_shutdown: bool = False,
     app.include_router(work_router, prefix="/api/v1")
     app.include_router(admin_router, prefix="/api/v1")
     app.include_router(self_service_router, prefix="/api/v1")
+    app.include_router(certificates_router, prefix="/api/v1")
+    app.include_router(public_router, prefix="/api/v1")
+    app.include_router(verify_page_router)
     install_docs(app)
     app.openapi = lambda: _document_problems(app)  # type: ignore[method-assign]
     if fast_reads:

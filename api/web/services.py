@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 from starlette.responses import Response
@@ -31,6 +31,9 @@ from ledger.errors import AlreadyWritten, NotFound
 from ledger.evidence import EvidenceStore
 from ledger.keys import KeyStore
 from projections.store import RecordView
+
+if TYPE_CHECKING:
+    from api.certificates import CertificateDesk
 
 __all__ = ["Services", "json_response", "to_json"]
 
@@ -112,6 +115,14 @@ class Services:
             checkpoint_key_id=self.operator_keys().checkpoint.key_id,
             since=scope == SINCE_CHECKPOINT, evidence=self.evidence, view=self.view,
             progress=progress)
+
+    @cached_property
+    def certificates(self) -> CertificateDesk:
+        """Certified copies and certificates (``api.certificates``)."""
+        from api.certificates import CertificateDesk
+        from ledger.config import view_wait_seconds
+
+        return CertificateDesk(self.ledger, self.view, self.key_store, wait=view_wait_seconds())
 
     @cached_property
     def desk(self) -> OrderDesk:
