@@ -85,6 +85,7 @@ class IssueRequest:
     channel: str = "cli"
     as_of: date | None = None
     valid_days: int = 90
+    thai_digits: bool = False  # the PDF's numbers and dates in Thai digits (๒๕๖๙)
 
 
 @dataclass(frozen=True)
@@ -322,6 +323,9 @@ class CertificateDesk:
         if area is None:
             raise NotFound(f"no education area with the code {code!r}",
                            f"ไม่พบเขตพื้นที่การศึกษารหัส {code!r}")
+        if status_list != STATUS_LIST:  # one list per area holds its first 65,536 documents
+            raise NotFound(f"{area} has no status list {status_list}",
+                           f"{area} ไม่มีรายการสถานะเอกสารที่ {status_list}")
         index = index_of(self.ledger).refresh()
         cached = self._status_lists.get((area, status_list))
         if cached is not None and cached[0] == index.after:
@@ -423,9 +427,11 @@ def _document_pdf(p: Prepared, certification: Certification,
                   attachments: tuple[Attachment, ...], document_id: UUID) -> bytes:
     s = p.statement
     if s.kind == "copy":
-        return kks16_pdf(p.source, certification=certification, attachments=attachments)
+        return kks16_pdf(p.source, certification=certification, attachments=attachments,
+                         thai_digits=p.request.thai_digits)
     return certificate_pdf(letter_facts(p, document_id), issuer=issuer_of(s.area),
-                           certification=certification, attachments=attachments)
+                           certification=certification, attachments=attachments,
+                           thai_digits=p.request.thai_digits)
 
 
 def issuer_of(area: str) -> Issuer:

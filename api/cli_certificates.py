@@ -20,11 +20,12 @@ certificate_app = typer.Typer(
 
 NationalId = Annotated[str, typer.Option("--national-id", help="the person's national ID")]
 Purpose = Annotated[str, typer.Option(help="what the document is for (วัตถุประสงค์)")]
+ThaiDigits = Annotated[bool, typer.Option(help="numbers and dates in Thai digits (เลขไทย)")]
 OutDir = Annotated[Path, typer.Option("--out", help="folder to write the PDF and credential to")]
 
 
 def _issue(kind: str, national_id: str, purpose: str, as_of: str, valid_days: int,
-           out_dir: Path) -> None:
+           out_dir: Path, thai_digits: bool) -> None:
     from api.certificates import CertificateDesk, IssueRequest
     from commands.access import current_reader
     from ledger.config import keys_dir, view_wait_seconds
@@ -35,7 +36,7 @@ def _issue(kind: str, national_id: str, purpose: str, as_of: str, valid_days: in
         request = IssueRequest(kind=kind, national_id=national_id, purpose=purpose,
                                requested_by=current_reader(), channel="cli",
                                as_of=parse_date(as_of) if as_of else None,
-                               valid_days=valid_days)
+                               valid_days=valid_days, thai_digits=thai_digits)
         ledger = open_ledger()
         desk = CertificateDesk(ledger, open_view(), KeyStore(keys_dir()),
                                wait=view_wait_seconds())
@@ -60,10 +61,11 @@ def copy_issue(
     out_dir: OutDir = Path("."),
     as_of: Annotated[str, typer.Option(help="the record as it stood on this date")] = "",
     valid_days: Annotated[int, typer.Option(min=1, max=365, help="days it stays valid")] = 90,
+    thai_digits: ThaiDigits = False,
 ) -> None:
     """Issue a certified copy of a person's ก.ค.ศ.16 (ออกสำเนาทะเบียนประวัติรับรองสำเนาถูกต้อง);
     prints the area certificate key's did:key."""
-    _issue("copy", national_id, purpose, as_of, valid_days, out_dir)
+    _issue("copy", national_id, purpose, as_of, valid_days, out_dir, thai_digits)
 
 
 @certificate_app.command("issue")
@@ -74,6 +76,7 @@ def certificate_issue(
     out_dir: OutDir = Path("."),
     valid_days: Annotated[int, typer.Option(min=1, max=365, help="days it stays valid")] = 90,
     as_of: Annotated[str, typer.Option(help="the facts as they stood on this date")] = "",
+    thai_digits: ThaiDigits = False,
 ) -> None:
     """Issue an employment or salary certificate (ออกหนังสือรับรอง); prints the area
     certificate key's did:key."""
@@ -82,7 +85,7 @@ def certificate_issue(
             raise InvalidInput("--kind is employment or salary",
                                "--kind ต้องเป็น employment (รับรองการเป็นข้าราชการ) หรือ "
                                "salary (รับรองเงินเดือน)")
-    _issue(kind, national_id, purpose, as_of, valid_days, out_dir)
+    _issue(kind, national_id, purpose, as_of, valid_days, out_dir, thai_digits)
 
 
 @certificate_app.command("verify")

@@ -42,7 +42,7 @@ from commands.bootstrap import initialise
 from ledger.application import Ledger
 from ledger.checkpoints import create_checkpoint
 from ledger.keys import KeyStore
-from projections.record_projection import rebuild
+from projections.record_projection import rebuild, record_runner
 from tests.factories import AREA, national_id, small_ledger
 from tests.live import serve
 from tests.pg import database_url, fresh_schema
@@ -110,7 +110,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
                 services.accounts.add_user(username, PASSWORD, role=user["role"],
                                            areas=user["areas"],
                                            national_id=user.get("national_id", ""))
-            with serve(create_app(services)) as (host, port):
+            # As in `tabien serve`, the record view follows the ledger while requests write
+            # to it, so a document or a feed asked for later finds it caught up.
+            with record_runner(url), serve(create_app(services)) as (host, port):
                 live = Live(f"http://{host}:{port}", services)
                 _seed_over_http(live)
                 rebuild(services.ledger, services.view)

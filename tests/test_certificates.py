@@ -260,11 +260,13 @@ def test_the_pdf_alone_when_asked_for(api: Api) -> None:
     response = api.client.post("/api/v1/documents", headers={**api.as_("reg"),
                                                               "Accept": "application/pdf"},
                                json={"kind": "copy", "national_id": national_id(1),
-                                     "purpose": "ประกอบการสมัครศึกษาต่อ"})
+                                     "purpose": "ประกอบการสมัครศึกษาต่อ", "thai_digits": True})
     assert response.status_code == 201
     assert response.headers["content-type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert _verify(api, response.content).valid
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert "๒๕๕๓" in text  # appointed in 2553 B.E., printed in Thai digits
 
 
 def test_verification_of_garbage_is_a_clear_answer(api: Api) -> None:

@@ -21,7 +21,7 @@ from starlette.responses import Response
 
 from api.web.auth import Principal, allow, services_of
 from api.web.dates import ThaiDate
-from api.web.problems import Problem
+from api.web.problems import PROBLEM_JSON, Problem
 from api.web.routes import PLAIN_TEXT, IdempotencyKey, PlainText, fingerprint, record_for
 from api.web.routes_work import view_caught_up
 from api.web.services import json_response
@@ -41,13 +41,14 @@ class DocumentRequest(BaseModel):
     kind: str = Field(pattern=r"^(copy|employment|salary)$", examples=["salary"],
                       description="copy (สำเนา ก.ค.ศ.16), employment (รับรองการเป็นข้าราชการ) "
                                   "or salary (รับรองเงินเดือน)")
-    national_id: str = Field(pattern=r"^[0-9 -]{13,17}$", examples=["1-1001-00011-00-1"],
+    national_id: str = Field(pattern=r"^[0-9 -]{13,17}$", examples=["1800214415342"],
                              description="เลขประจำตัวประชาชน (a teacher: their own)")
     purpose: PlainText = Field(min_length=1, max_length=300, pattern=PLAIN_TEXT,
                                examples=["ประกอบการขอสินเชื่อธนาคาร"],
                                description="what it is for / วัตถุประสงค์")
     as_of: ThaiDate | None = Field(default=None, description="the facts as of / ข้อมูล ณ วันที่")
     valid_days: int = Field(default=90, ge=1, le=365, description="days valid / อายุเอกสาร (วัน)")
+    thai_digits: bool = Field(default=False, description="the PDF in Thai digits / ใช้เลขไทย")
 
 
 class RevokeRequest(BaseModel):
@@ -55,7 +56,16 @@ class RevokeRequest(BaseModel):
                               examples=["ออกให้ผิดคน"], description="why / เหตุผล")
 
 
+_VIEW_BEHIND = {"description": "the record view had not caught up with the ledger within "
+                               "TABIEN_VIEW_WAIT_SECONDS (view-behind); nothing was made / "
+                               "มุมมองข้อมูลยังตามบัญชีหลักไม่ทัน",
+                "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
 @certificates_router.post("/documents", tags=[_TAG], status_code=201,
+                          responses={201: {"content": {"application/json": {},
+                                                       "application/pdf": {}}},
+                                     503: _VIEW_BEHIND},
                           summary="Issue a certified copy or certificate / ขอเอกสารรับรอง")
 def issue_document(request_body: DocumentRequest, request: Request,
                    principal: Annotated[Principal, allow("teacher", "registrar")],
@@ -75,7 +85,8 @@ def issue_document(request_body: DocumentRequest, request: Request,
         issued = services.certificates.issue(IssueRequest(
             kind=request_body.kind, national_id=request_body.national_id,
             purpose=request_body.purpose, requested_by=principal.username, channel="api",
-            as_of=request_body.as_of, valid_days=request_body.valid_days))
+            as_of=request_body.as_of, valid_days=request_body.valid_days,
+            thai_digits=request_body.thai_digits))
         return 201, _issued_body(issued)
 
     response = services.once(principal.username, idempotency_key,
@@ -168,15 +179,16 @@ def revoke_document(document_id: DocumentIdPath, body: RevokeRequest, request: R
 # ---------------------------------------------------------------- public
 
 
-@public_router.get("/status-lists/{area}/{number}", tags=[_TAG],
+@public_router.get("/status-lists/{code}/{number}", tags=[_TAG],
+                   responses={200: {"content": {"application/vc+json": {}}}},
                    summary="An area's revocation list (public) / รายการสถานะเอกสาร")
-def status_list(area: Annotated[str, PathParam(pattern=r"^[a-z0-9]{1,40}$",
-                                               examples=["spm16"])],
+def status_list(code: Annotated[str, PathParam(pattern=r"^[a-z0-9]{1,40}$", examples=["spm16"],
+                                               description="the area's code (สพม.16: spm16)")],
                 number: Annotated[int, PathParam(ge=1, le=1000)], request: Request) -> Response:
     """The W3C Bitstring Status List credential of an area's documents, signed by its
     certificate key; needs no sign-in. รายการเพิกถอนเอกสาร เปิดเผยต่อสาธารณะ"""
     services = services_of(request)
-    credential = services.certificates.status_list_credential(area, number)
+    credential = services.certificates.status_list_credential(code, number)
     return Response(_json(credential), media_type="application/vc+json",
                     headers={"Cache-Control": "public, max-age=60"})
 
