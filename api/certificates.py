@@ -12,7 +12,6 @@ written. Every issuance is also an entry of the access log.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,7 +22,6 @@ from urllib.parse import quote
 from uuid import UUID
 
 import orjson
-import rfc8785
 from eventsourcing.application import AggregateNotFoundError
 
 from commands.access import log_area_export, log_read
@@ -35,6 +33,7 @@ from ledger.config import public_url
 from ledger.credentials import (
     StatusBits,
     add_proof,
+    credential_digest,
     did_key,
     encode_token,
     status_entry,
@@ -65,7 +64,7 @@ from projections.reading import events_from_rows, record_id_in_view
 from projections.store import EntryRow, RecordView
 
 __all__ = ["CREDENTIAL_TYPES", "CertificateDesk", "IssueRequest", "IssuedFiles",
-           "credential_sha256", "status_list_url", "verify_url"]
+           "status_list_url", "verify_url"]
 
 CREDENTIAL_TYPES = {"copy": "TabienCertifiedRecordCopy",
                     "employment": "TabienEmploymentCertificate",
@@ -110,11 +109,6 @@ class Prepared:
     statement: Statement
     rows: dict[int, EntryRow]  # the stated entries' view rows, by record version
     source: Any  # the Kks16 the document prints
-
-
-def credential_sha256(credential: dict[str, Any]) -> str:
-    """The hash that binds the QR token and the ledger's issuance entry to one credential."""
-    return hashlib.sha256(rfc8785.dumps(credential)).hexdigest()
 
 
 def status_list_url(area: str, status_list: int = STATUS_LIST) -> str:
@@ -217,7 +211,7 @@ class CertificateDesk:
             proofs = [_event_proof(row, levels, indexes) for row in p.rows.values()]
             credential = self._credential(p, document_id, slot, signer, checkpoint, proofs,
                                           now, valid_until)
-            digest = credential_sha256(credential)
+            digest = credential_digest(credential)
             token = self._token(p, document_id, slot, signer, digest, now, valid_until)
             pdf = _pdf(p, document_id, signer, credential, token, now, valid_until)
             documents.append(IssuedDocument.issue(

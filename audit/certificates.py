@@ -14,9 +14,7 @@ check made holds.
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,12 +22,17 @@ from urllib.parse import unquote
 from uuid import UUID
 
 import orjson
-import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.utils import get_topic
 
 from ledger.application import Ledger
-from ledger.credentials import decode_token, verify_proof, verify_token
+from ledger.credentials import (
+    TokenContents,
+    credential_digest,
+    decode_token,
+    verify_proof,
+    verify_token,
+)
 from ledger.document_index import DocumentState, index_of
 from ledger.documents import DOCUMENT_KINDS
 from ledger.errors import InvalidInput, TabienError
@@ -140,7 +143,7 @@ def verify_credential(credential: object, *, ledger: Ledger | None = None,
     _check_inclusions(verdict, credential, ledger)
     _check_expiry(verdict, str(credential.get("validUntil", "")), now)
     if ledger is not None:
-        _check_in_ledger(verdict, ledger, _sha256(credential))
+        _check_in_ledger(verdict, ledger, credential_digest(credential))
     return verdict
 
 
@@ -157,10 +160,6 @@ def _describe(verdict: Verdict, credential: dict[str, Any]) -> None:
     subject = credential.get("credentialSubject", {})
     verdict.subject = dict(subject) if isinstance(subject, dict) else {}
     verdict.valid_until = str(credential.get("validUntil", ""))
-
-
-def _sha256(credential: Mapping[str, Any]) -> str:
-    return hashlib.sha256(rfc8785.dumps(dict(credential))).hexdigest()
 
 
 def _check_inclusions(verdict: Verdict, credential: dict[str, Any],
@@ -197,16 +196,20 @@ def _check_checkpoint_signature(note: str, vkey: str, ledger: Ledger | None) -> 
     open_note(note, verifiers)
 
 
-def ledger_checkpoint_keys(ledger: Ledger) -> list[SigningKey]:
-    """Every checkpoint key the ledger's registry holds (a checkpoint may predate a
-    rotation)."""
+def _registered(ledger: Ledger, role: str) -> list[SigningKey.Registered]:
+    """Every registration of a key of ``role`` in the ledger's registry (a checkpoint or a
+    document may predate a rotation, so retired keys count)."""
     found = []
     for notification in ledger.recorder.select_notifications(
             1, 10_000, topics=(get_topic(SigningKey.Registered),)):
         event = ledger.mapper.to_domain_event(notification)
-        if isinstance(event, SigningKey.Registered) and event.role == "checkpoint":
-            found.append(ledger.key(event.key_id))
+        if isinstance(event, SigningKey.Registered) and event.role == role:
+            found.append(event)
     return found
+
+
+def ledger_checkpoint_keys(ledger: Ledger) -> list[SigningKey]:
+    return [ledger.key(event.key_id) for event in _registered(ledger, "checkpoint")]
 
 
 def _check_expiry(verdict: Verdict, valid_until: str, now: datetime | None) -> None:
@@ -251,14 +254,8 @@ def _check_in_ledger(verdict: Verdict, ledger: Ledger, digest: str, *,
 
 def _certificate_keys(ledger: Ledger, area: str) -> set[bytes]:
     """The raw public keys of every certificate key registered for ``area``."""
-    found = set()
-    for notification in ledger.recorder.select_notifications(
-            1, 10_000, topics=(get_topic(SigningKey.Registered),)):
-        event = ledger.mapper.to_domain_event(notification)
-        if isinstance(event, SigningKey.Registered) and event.role == "certificate" \
-                and event.area == area:
-            found.add(base64.b64decode(event.public_key))
-    return found
+    return {base64.b64decode(event.public_key)
+            for event in _registered(ledger, "certificate") if event.area == area}
 
 
 def _check_status(verdict: Verdict, ledger: Ledger, state: DocumentState) -> None:
@@ -305,8 +302,7 @@ def verify_token_text(text: str, *, ledger: Ledger | None = None,
         verdict.fail("invalid", "this is not a tabien QR code", "ไม่ใช่คิวอาร์โค้ดของระบบทะเบียนประวัติ")
         return verdict
     try:
-        unverified = decode_token(token)
-        contents = verify_token(token, public_key_from_kid(unverified.kid))
+        contents = _self_signed(token)
     except TabienError as e:
         verdict.fail("invalid", f"the QR code does not verify: {e.message}",
                      f"คิวอาร์โค้ดไม่ผ่านการตรวจสอบ: {e.message_th}")
@@ -326,6 +322,12 @@ def verify_token_text(text: str, *, ledger: Ledger | None = None,
     if ledger is not None:
         _check_in_ledger(verdict, ledger, str(claims.get("h", "")), kid=contents.kid)
     return verdict
+
+
+def _self_signed(token: str) -> TokenContents:
+    """The token, its signature checked under the key it names (which key that may be is
+    the caller's to judge: the ledger's certificate keys, or the credential's issuer)."""
+    return verify_token(token, public_key_from_kid(decode_token(token).kid))
 
 
 def public_key_from_kid(kid: bytes) -> Ed25519PublicKey:
@@ -368,13 +370,12 @@ def _verify_pdf(data: bytes, ledger: Ledger | None, now: datetime | None) -> Ver
 
 def _check_token_names(verdict: Verdict, token: str, credential: dict[str, Any]) -> None:
     try:
-        unverified = decode_token(token)
-        contents = verify_token(token, public_key_from_kid(unverified.kid))
+        contents = _self_signed(token)
     except TabienError as e:
         verdict.fail("invalid", f"the PDF's QR token does not verify: {e.message}",
                      f"โทเคนคิวอาร์โค้ดใน PDF ไม่ผ่านการตรวจสอบ: {e.message_th}")
         return
-    if contents.claims.get("h") != _sha256(credential):
+    if contents.claims.get("h") != credential_digest(credential):
         verdict.fail("invalid", "the PDF's QR token names another credential",
                      "โทเคนคิวอาร์โค้ดใน PDF ไม่ตรงกับข้อมูลรับรองที่แนบ")
     else:

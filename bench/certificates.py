@@ -14,14 +14,12 @@ import orjson
 
 from api.certificates import CertificateDesk, IssuedFiles, IssueRequest, unsigned_pdf
 from audit.certificates import Verdict, verify_bytes
-from commands.bootstrap import register_keys
 from ledger.credentials import verify_proof
 from ledger.keys import KeyStore
-from projections.record_projection import open_view, rebuild
 
 from .careers import AREA
 from .report import Row
-from .scenarios import Backend, Context, build_history
+from .scenarios import Backend, Context, area_with_view
 from .timing import Best, timed
 
 __all__ = ["LEGEND", "certificates"]
@@ -46,10 +44,7 @@ def certificates(backend: Backend, ctx: Context) -> list[Row]:
     best = Best()
     with backend.stores() as stores:
         ledger = stores.ledger
-        register_keys(ledger, ctx.keys, AREA)
-        build_history(ledger, ctx.keys.authority, people, _EVENTS_PER_PERSON, 10_000)
-        view = open_view(stores.url)
-        rebuild(ledger, view)
+        view = area_with_view(stores, ctx, people, _EVENTS_PER_PERSON)
         ctx.progress(backend.name, f"  certificates: {people:,} people built (not timed)")
         desk = CertificateDesk(ledger, view, KeyStore(ctx.key_dir, passphrase=ctx.passphrase))
         requests = [IssueRequest("salary", p.national_id, _PURPOSE, "bench", channel="bench")

@@ -11,15 +11,13 @@ from __future__ import annotations
 from typing import cast
 from uuid import UUID
 
-from commands.bootstrap import register_keys
 from ledger.application import Ledger
 from ledger.record import PersonnelRecord
 from projections.payroll import build_feed
-from projections.record_projection import open_view, rebuild
 
 from .careers import AREA
 from .report import Goal, Row
-from .scenarios import Backend, Context, build_history
+from .scenarios import Backend, Context, area_with_view
 from .timing import Best, timed
 
 __all__ = ["LEGEND", "payroll_feed"]
@@ -49,10 +47,7 @@ def payroll_feed(backend: Backend, ctx: Context) -> list[Row]:
     best = Best()
     with backend.stores() as stores:
         ledger = stores.ledger
-        register_keys(ledger, ctx.keys, AREA)
-        build_history(ledger, ctx.keys.authority, people, _EVENTS_PER_PERSON, 10_000)
-        view = open_view(stores.url)
-        rebuild(ledger, view)
+        view = area_with_view(stores, ctx, people, _EVENTS_PER_PERSON)
         ctx.progress(backend.name, f"  payroll: {people:,} people built (not timed)")
         record_ids = [p.record_id for p in view.people_of_area(AREA)]
         lines = 0

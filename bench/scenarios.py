@@ -23,6 +23,8 @@ from ledger.evidence import EvidenceStore
 from ledger.keys import Signer
 from ledger.order import Order
 from ledger.record import PersonnelRecord
+from projections.record_projection import open_view, rebuild
+from projections.store import RecordView
 
 from .backends import RawRow, Stores
 from .careers import AREA, People, issued_with, raise_salaries
@@ -237,6 +239,15 @@ def build_history(ledger: Ledger, signer: Signer, people: int, events_per_person
         raise_salaries(records, round_number)
         for chunk in _chunks(records, order_events):
             ledger.submit(signer, issued_with(chunk), *chunk, purpose=_PURPOSE)
+
+
+def area_with_view(stores: Stores, ctx: Context, people: int, events_per_person: int) -> RecordView:
+    """An area of ``people`` careers in bulk orders and its record view, built untimed."""
+    register_keys(stores.ledger, ctx.keys, AREA)
+    build_history(stores.ledger, ctx.keys.authority, people, events_per_person, 10_000)
+    view = open_view(stores.url)
+    rebuild(stores.ledger, view)
+    return view
 
 
 def _verify_problem(report: VerifyReport, expected: int) -> str | None:

@@ -39,6 +39,7 @@ __all__ = [
     "ProofCheck",
     "add_proof",
     "canonicalize",
+    "credential_digest",
     "hash_data",
     "proof_configuration",
     "verify_proof",
@@ -91,6 +92,12 @@ def canonicalize(value: Any) -> bytes:
         raise InvalidInput(
             f"cannot canonicalize the document as JSON (RFC 8785): {error}",
             "ไม่สามารถจัดเอกสารให้อยู่ในรูปแบบ JSON มาตรฐาน (RFC 8785) ได้") from error
+
+
+def credential_digest(credential: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of a signed credential's RFC 8785 bytes: what binds a QR token and the
+    ledger's issuance entry to one credential."""
+    return hashlib.sha256(canonicalize(dict(credential))).hexdigest()
 
 
 def proof_configuration(options: Mapping[str, Any], document: Mapping[str, Any]) -> dict[str, Any]:
